@@ -1,0 +1,37 @@
+//! Database migrations of cogov, applied in order at start and by `cogov migrate`.
+//!
+//! One change per file, named `mYYYYMMDD_HHMMSS_<verb>_<table>`; every
+//! migration has a working `down()`. Migrations hold schema only: the one row
+//! inserted here is the audit chain's anchor, which is structure, not data.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_organizations;
+mod m20261123_000002_create_departments;
+mod m20261123_000003_create_users;
+mod m20261123_000004_create_sessions;
+mod m20261123_000005_create_api_tokens;
+mod m20261123_000006_create_login_attempts;
+mod m20261123_000007_create_calendar_days;
+mod m20261123_000008_create_audit_entries;
+mod m20261123_000009_create_audit_head;
+
+/// All migrations of cogov, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_organizations::Migration),
+            Box::new(m20261123_000002_create_departments::Migration),
+            Box::new(m20261123_000003_create_users::Migration),
+            Box::new(m20261123_000004_create_sessions::Migration),
+            Box::new(m20261123_000005_create_api_tokens::Migration),
+            Box::new(m20261123_000006_create_login_attempts::Migration),
+            Box::new(m20261123_000007_create_calendar_days::Migration),
+            Box::new(m20261123_000008_create_audit_entries::Migration),
+            Box::new(m20261123_000009_create_audit_head::Migration),
+        ]
+    }
+}

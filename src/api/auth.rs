@@ -1,0 +1,38 @@
+//! The API's identity: `Authorization: Bearer cgv_...` personal tokens.
+
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use super::problem::Problem;
+use crate::app::AppState;
+use crate::auth::{Actor, tokens};
+
+/// A personal API token (create one on your account page or at `POST /me/tokens`).
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", key_name = "Authorization", checker = "check_token")]
+pub struct TokenAuth(pub Actor);
+
+async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_response(super::problem::internal().into_http()))?;
+    match tokens::authenticate(&state.db, &bearer.token, state.clock.now()).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(poem::Error::from_response(
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "the token is unknown, revoked or its user deactivated",
+            )
+            .into_http(),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "token check failed");
+            Err(poem::Error::from_response(
+                super::problem::internal().into_http(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Wire types: what the API sends and accepts. Entities never go on the wire;
+//! the `From` impls here convert them. Doc comments become the schema's
+//! descriptions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::{Enum, Object};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::Role;
+
+/// A role of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    /// Staff of a social organization.
+    OrgMember,
+    /// Legal representative or delegate of an organization.
+    OrgAdmin,
+    /// Civil-affairs staff.
+    Registrar,
+    /// Department staff who buy services.
+    Purchaser,
+    /// Evaluator on project panels.
+    Expert,
+    /// Oversight, read-only.
+    Auditor,
+    /// System administrator.
+    Admin,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::OrgMember => Role::OrgMember,
+            RoleDto::OrgAdmin => Role::OrgAdmin,
+            RoleDto::Registrar => Role::Registrar,
+            RoleDto::Purchaser => Role::Purchaser,
+            RoleDto::Expert => Role::Expert,
+            RoleDto::Auditor => Role::Auditor,
+            RoleDto::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::OrgMember => RoleDto::OrgMember,
+            Role::OrgAdmin => RoleDto::OrgAdmin,
+            Role::Registrar => RoleDto::Registrar,
+            Role::Purchaser => RoleDto::Purchaser,
+            Role::Expert => RoleDto::Expert,
+            Role::Auditor => RoleDto::Auditor,
+            Role::Admin => RoleDto::Admin,
+        }
+    }
+}
+
+/// A user account.
+#[derive(Debug, Clone, Object)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail (lower case).
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Role (`org_member`, `org_admin`, `registrar`, `purchaser`, `expert`, `auditor`, `admin`).
+    pub role: String,
+    /// Department, for purchasers.
+    pub department_id: Option<Uuid>,
+    /// Organization, for org members and org admins.
+    pub organization_id: Option<Uuid>,
+    /// `active` or `deactivated`.
+    pub status: String,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::users::Model> for User {
+    fn from(u: entity::users::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            department_id: u.department_id,
+            organization_id: u.organization_id,
+            status: if u.active { "active" } else { "deactivated" }.to_owned(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// A page of users.
+#[derive(Debug, Clone, Object)]
+pub struct UserPage {
+    /// The users.
+    pub items: Vec<User>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Self-service sign-up of a social organization's staff member.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct SignUpInput {
+    /// E-mail address, used to sign in.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Name shown to others.
+    #[oai(validator(max_length = 100))]
+    pub display_name: String,
+    /// 10 to 128 characters with at least one letter and one digit.
+    #[oai(validator(max_length = 128))]
+    pub password: String,
+}
+
+/// An account created by an admin.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct CreateUserInput {
+    /// E-mail address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    /// Name shown to others.
+    #[oai(validator(max_length = 100))]
+    pub display_name: String,
+    /// Initial password (10 to 128 characters, a letter and a digit).
+    #[oai(validator(max_length = 128))]
+    pub password: String,
+    /// Role.
+    pub role: RoleDto,
+    /// Department (required for purchasers, refused for other roles).
+    pub department_id: Option<Uuid>,
+    /// Organization (only for org members and org admins).
+    pub organization_id: Option<Uuid>,
+}
+
+/// A new role and membership for a user.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct ChangeRoleInput {
+    /// Role.
+    pub role: RoleDto,
+    /// Department (required for purchasers).
+    pub department_id: Option<Uuid>,
+    /// Organization (org roles only).
+    pub organization_id: Option<Uuid>,
+}
+
+/// A token scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeDto {
+    /// Read what the owner may read.
+    Read,
+    /// Also change what the owner may change (implies `read`).
+    Write,
+}
+
+/// A request for a new personal API token.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct CreateTokenInput {
+    /// Your label for the token ("analysis script").
+    #[oai(validator(max_length = 100))]
+    pub name: String,
+    /// Scopes; `write` implies `read`.
+    #[oai(validator(min_items = 1, max_items = 2))]
+    pub scopes: Vec<ScopeDto>,
+}
+
+/// A personal API token (never its secret).
+#[derive(Debug, Clone, Object)]
+pub struct Token {
+    /// Id.
+    pub id: Uuid,
+    /// Label.
+    pub name: String,
+    /// First characters of the secret, to recognise it.
+    pub prefix: String,
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last use (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When revoked; a revoked token authenticates nothing.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<entity::api_tokens::Model> for Token {
+    fn from(t: entity::api_tokens::Model) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            scopes: t.scopes.split(' ').map(str::to_owned).collect(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A token just created, with its secret. The secret is shown this once.
+#[derive(Debug, Clone, Object)]
+pub struct NewToken {
+    /// The token.
+    pub token: Token,
+    /// Send as `Authorization: Bearer <secret>`. Not retrievable later.
+    pub secret: String,
+}
+
+/// The tokens of the caller.
+#[derive(Debug, Clone, Object)]
+pub struct TokenList {
+    /// Newest first.
+    pub items: Vec<Token>,
+}
+
+/// A government department.
+#[derive(Debug, Clone, Object)]
+pub struct Department {
+    /// Id.
+    pub id: Uuid,
+    /// Short code.
+    pub code: String,
+    /// Official name.
+    pub name: String,
+    /// 6-digit administrative division code.
+    pub division_code: String,
+    /// Inactive departments publish nothing new.
+    pub active: bool,
+}
+
+impl From<entity::departments::Model> for Department {
+    fn from(d: entity::departments::Model) -> Self {
+        Self {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+            division_code: d.division_code,
+            active: d.active,
+        }
+    }
+}
+
+/// A page of departments.
+#[derive(Debug, Clone, Object)]
+pub struct DepartmentPage {
+    /// The departments.
+    pub items: Vec<Department>,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// A department to create or the new state of one.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct DepartmentInput {
+    /// 2 to 32 letters, digits or dashes; stored upper-case.
+    #[oai(validator(max_length = 32))]
+    pub code: String,
+    /// Official name.
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// 6-digit administrative division code.
+    #[oai(validator(max_length = 6))]
+    pub division_code: String,
+    /// Defaults to true.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl From<DepartmentInput> for crate::departments::DepartmentInput {
+    fn from(d: DepartmentInput) -> Self {
+        Self {
+            code: d.code,
+            name: d.name,
+            division_code: d.division_code,
+            active: d.active.unwrap_or(true),
+        }
+    }
+}
+
+/// Kind of calendar exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DayKindDto {
+    /// Public holiday.
+    Holiday,
+    /// Adjusted working day on a weekend.
+    Workday,
+}
+
+impl From<DayKindDto> for crate::calendar::DayKind {
+    fn from(k: DayKindDto) -> Self {
+        match k {
+            DayKindDto::Holiday => Self::Holiday,
+            DayKindDto::Workday => Self::Workday,
+        }
+    }
+}
+
+/// An exception to the Monday-to-Friday week.
+#[derive(Debug, Clone, Object)]
+pub struct CalendarDay {
+    /// The date.
+    pub day: NaiveDate,
+    /// `holiday` or `workday`.
+    pub kind: String,
+    /// Name (春节).
+    pub name: String,
+}
+
+impl From<entity::calendar_days::Model> for CalendarDay {
+    fn from(d: entity::calendar_days::Model) -> Self {
+        Self {
+            day: d.day,
+            kind: d.kind,
+            name: d.name,
+        }
+    }
+}
+
+/// The exceptions of a year.
+#[derive(Debug, Clone, Object)]
+pub struct CalendarYear {
+    /// The year.
+    pub year: i32,
+    /// Exceptions in date order.
+    pub items: Vec<CalendarDay>,
+}
+
+/// Sets what a day is.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct SetDayInput {
+    /// `holiday` or `workday`.
+    pub kind: DayKindDto,
+    /// Name of the holiday.
+    #[oai(validator(max_length = 100))]
+    pub name: String,
+}
+
+/// The answer to "n working days after a date".
+#[derive(Debug, Clone, Object)]
+pub struct WorkingDayAnswer {
+    /// The start date (not counted).
+    pub from: NaiveDate,
+    /// Working days added.
+    pub add: u32,
+    /// The resulting date.
+    pub date: NaiveDate,
+}
+
+/// One audit chain entry.
+#[derive(Debug, Clone, Object)]
+pub struct AuditEntry {
+    /// Id.
+    pub id: Uuid,
+    /// Position in the chain.
+    pub seq: i64,
+    /// Who acted (absent for the system).
+    pub actor_id: Option<Uuid>,
+    /// Their role, or `system`.
+    pub actor_role: String,
+    /// What happened.
+    pub action: String,
+    /// Kind of thing changed.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: String,
+    /// State before (JSON).
+    pub before: Option<serde_json::Value>,
+    /// State after (JSON).
+    pub after: Option<serde_json::Value>,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl From<entity::audit_entries::Model> for AuditEntry {
+    fn from(e: entity::audit_entries::Model) -> Self {
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        Self {
+            id: e.id,
+            seq: e.seq,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            before: parse(e.before),
+            after: parse(e.after),
+            at: e.at,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+/// A page of audit entries, newest first.
+#[derive(Debug, Clone, Object)]
+pub struct AuditPage {
+    /// The entries.
+    pub items: Vec<AuditEntry>,
+    /// Cursor of the next (older) page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,136 @@
+//! `/accounts` (sign-up) and `/me` (one's own account and API tokens).
+
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+use super::auth::TokenAuth;
+use super::body::JsonBody;
+use super::dto::{CreateTokenInput, NewToken, ScopeDto, SignUpInput, Token, TokenList, User};
+use super::{ApiResult, ApiTags};
+use crate::app::AppState;
+use crate::auth::policy::{self, Action};
+use crate::auth::tokens::{self, Scope};
+use crate::auth::users;
+use crate::error::Error;
+
+/// Sign-up.
+pub struct AccountsApi;
+
+/// A created account.
+#[derive(ApiResponse)]
+pub enum CreatedUser {
+    /// The account exists; sign in on the pages to use it.
+    #[oai(status = 201)]
+    Created(Json<User>),
+}
+
+#[OpenApi(prefix_path = "/accounts", tag = "ApiTags::Accounts")]
+impl AccountsApi {
+    /// Sign up as a social organization's staff member
+    ///
+    /// Creates an active `org_member` account without an organization; the
+    /// organization comes with an approved registration or an invitation.
+    #[oai(path = "/", method = "post", operation_id = "sign_up")]
+    async fn sign_up(
+        &self,
+        state: Data<&AppState>,
+        body: JsonBody<SignUpInput>,
+    ) -> ApiResult<CreatedUser> {
+        let input = body.0;
+        let user = users::sign_up(
+            &state.db,
+            &input.email,
+            &input.display_name,
+            &input.password,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(CreatedUser::Created(Json(user.into())))
+    }
+}
+
+/// The caller's own account.
+pub struct MeApi;
+
+/// A created token.
+#[derive(ApiResponse)]
+pub enum CreatedToken {
+    /// The token; its secret is in this answer only.
+    #[oai(status = 201)]
+    Created(Json<NewToken>),
+}
+
+#[OpenApi(prefix_path = "/me", tag = "ApiTags::Accounts")]
+impl MeApi {
+    /// Who am I
+    #[oai(path = "/", method = "get", operation_id = "get_me")]
+    async fn get_me(&self, state: Data<&AppState>, auth: TokenAuth) -> ApiResult<Json<User>> {
+        let actor = policy::check(Some(&auth.0), Action::ReadOwnAccount)?;
+        let user = entity::users::Entity::find_by_id(actor.user_id)
+            .one(state.db.conn())
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::Unauthenticated)?;
+        Ok(Json(user.into()))
+    }
+
+    /// List my API tokens
+    #[oai(path = "/tokens", method = "get", operation_id = "list_my_tokens")]
+    async fn list_tokens(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+    ) -> ApiResult<Json<TokenList>> {
+        let items = tokens::list(&state.db, &auth.0).await?;
+        Ok(Json(TokenList {
+            items: items.into_iter().map(Token::from).collect(),
+        }))
+    }
+
+    /// Create an API token
+    ///
+    /// The secret is returned once, in this answer; only its hash is kept.
+    #[oai(path = "/tokens", method = "post", operation_id = "create_my_token")]
+    async fn create_token(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        body: JsonBody<CreateTokenInput>,
+    ) -> ApiResult<CreatedToken> {
+        let scopes: Vec<Scope> = body
+            .scopes
+            .iter()
+            .map(|s| match s {
+                ScopeDto::Read => Scope::Read,
+                ScopeDto::Write => Scope::Write,
+            })
+            .collect();
+        let (token, secret) =
+            tokens::create(&state.db, &auth.0, &body.name, &scopes, state.clock.now()).await?;
+        Ok(CreatedToken::Created(Json(NewToken {
+            token: token.into(),
+            secret,
+        })))
+    }
+
+    /// Revoke one of my API tokens
+    #[oai(
+        path = "/tokens/:id/revoke",
+        method = "post",
+        operation_id = "revoke_my_token"
+    )]
+    async fn revoke_token(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Token>> {
+        let token = tokens::revoke(&state.db, &auth.0, id.0, state.clock.now()).await?;
+        Ok(Json(token.into()))
+    }
+}
+
+use sea_orm::EntityTrait as _;

@@ -1,0 +1,75 @@
+//! The REST API under `/api/v1` (poem-openapi): one struct per resource,
+//! thin handlers that parse, call the area module and map the result. Every
+//! error is `application/problem+json` (see [`problem`]).
+
+pub mod audit;
+pub mod auth;
+pub mod body;
+pub mod calendar;
+pub mod departments;
+pub mod dto;
+pub mod me;
+pub mod problem;
+pub mod users;
+
+use poem_openapi::{OpenApiService, Tags};
+
+/// Operation groups of the document.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Sign-up and one's own account and tokens.
+    Accounts,
+    /// User administration.
+    Users,
+    /// Government departments.
+    Departments,
+    /// Working-day calendar.
+    Calendar,
+    /// The audit chain.
+    Audit,
+}
+
+/// Result of every operation.
+pub type ApiResult<T> = Result<T, problem::ApiError>;
+
+/// The API with its OpenAPI document.
+#[must_use]
+pub fn service() -> OpenApiService<
+    (
+        me::AccountsApi,
+        me::MeApi,
+        users::UsersApi,
+        departments::DepartmentsApi,
+        calendar::CalendarApi,
+        audit::AuditApi,
+    ),
+    (),
+> {
+    OpenApiService::new(
+        (
+            me::AccountsApi,
+            me::MeApi,
+            users::UsersApi,
+            departments::DepartmentsApi,
+            calendar::CalendarApi,
+            audit::AuditApi,
+        ),
+        "cogov API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Social organization registry and government procurement portal. \
+         Errors are application/problem+json (RFC 9457). Lists take `limit` \
+         (1-100, default 20) and an opaque `cursor`, and answer `{items, next_cursor}`. \
+         Money is integer fen; times are RFC 3339 UTC.",
+    )
+    .server("/api/v1")
+}
+
+/// The OpenAPI document as `cogov openapi` prints it and `openapi/openapi.json` holds it.
+#[must_use]
+pub fn spec_json() -> String {
+    let mut s = service().spec();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,156 @@
+//! The application: shared state and the endpoint tree (API, docs, pages,
+//! static files) with its middleware (request id and tracing, security
+//! headers, cookies).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem::http::{HeaderValue, StatusCode};
+use poem::middleware::CookieJarManager;
+use poem::web::Json;
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get, handler,
+};
+use tracing::Instrument as _;
+
+use crate::api;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The clock every deadline reads.
+    pub clock: Arc<dyn Clock>,
+    /// Settings from the command line.
+    pub settings: Arc<Settings>,
+    /// The page templates.
+    pub templates: Arc<web::templates::Templates>,
+}
+
+impl AppState {
+    /// State over a migrated database.
+    ///
+    /// # Errors
+    /// When the templates do not compile (a bug of ours, caught by any test).
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> anyhow::Result<Self> {
+        let templates = web::templates::Templates::load(settings.dev_templates.as_deref())?;
+        Ok(Self {
+            db,
+            clock,
+            settings: Arc::new(settings),
+            templates: Arc::new(templates),
+        })
+    }
+}
+
+/// Content-Security-Policy of pages: nothing but our own stylesheet, no scripts.
+const CSP_PAGES: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                         base-uri 'none'; frame-ancestors 'none'";
+/// The API docs page ships its script and styles inline.
+const CSP_DOCS: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+                        img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Builds the whole endpoint tree.
+pub fn build_app(state: AppState) -> impl Endpoint {
+    let api_service = api::service();
+    let docs = api_service.swagger_ui();
+    let spec = api_service.spec_endpoint();
+    Route::new()
+        .nest("/api/v1/openapi.json", spec)
+        .nest(
+            "/api/v1",
+            api_service.into_endpoint().catch_all_error(api_error),
+        )
+        .nest("/api/docs", docs)
+        .nest("/api", api_fallback.catch_all_error(api_error))
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .nest("/", web::routes())
+        .with(CookieJarManager::new())
+        .data(state)
+        .around(|ep, req| async move { Ok(observe(ep, req).await) })
+}
+
+#[handler]
+fn api_fallback() -> poem::Result<()> {
+    Err(poem::Error::from_status(StatusCode::NOT_FOUND))
+}
+
+async fn api_error(err: poem::Error) -> Response {
+    api::problem::from_poem_error(err)
+}
+
+#[handler]
+fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "up" }))
+}
+
+#[handler]
+async fn readyz(state: poem::web::Data<&AppState>) -> Response {
+    if state.db.ping().await {
+        Json(serde_json::json!({ "status": "ready" })).into_response()
+    } else {
+        let mut resp =
+            Json(serde_json::json!({ "status": "database unreachable" })).into_response();
+        resp.set_status(StatusCode::SERVICE_UNAVAILABLE);
+        resp
+    }
+}
+
+/// Runs one request inside a tracing span with its request id, logs the
+/// outcome, and adds the request id and security headers to the response.
+async fn observe<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", %request_id, %method, %path);
+    let started = Instant::now();
+    let mut resp = match ep.call(req).instrument(span.clone()).await {
+        Ok(r) => r.into_response(),
+        Err(e) if path.starts_with("/api/") => api::problem::from_poem_error(e),
+        Err(e) => web::error_page(e),
+    };
+    let status = resp.status();
+    span.in_scope(|| {
+        let ms = started.elapsed().as_millis();
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), ms, "request");
+        }
+    });
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("x-request-id", v);
+    }
+    let csp = if path.starts_with("/api/docs") {
+        CSP_DOCS
+    } else {
+        CSP_PAGES
+    };
+    h.insert("content-security-policy", HeaderValue::from_static(csp));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "referrer-policy",
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    resp
+}

@@ -1,0 +1,482 @@
+//! User accounts: sign-up (org members), creation by an admin or the command
+//! line (any role), sign-in with throttling, role changes and deactivation.
+//!
+//! Membership rules: a purchaser belongs to an active department; an org
+//! member or org admin may belong to an organization (a newly signed-up
+//! member has none until their registration is approved or they are
+//! invited); other roles belong to neither.
+
+use chrono::{DateTime, Utc};
+use entity::{departments, organizations, users};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+use validator::ValidateEmail as _;
+
+use super::policy::{self, Action};
+use super::{Actor, Role, password, sessions, throttle};
+use crate::audit::{self, Change, Who};
+use crate::db::Db;
+use crate::error::{Error, FieldError, Result};
+use crate::pagination::PageRequest;
+
+/// Longest display name.
+pub const NAME_MAX: usize = 100;
+/// Longest e-mail address (RFC 5321).
+pub const EMAIL_MAX: usize = 254;
+
+/// Input for a new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// E-mail; compared ignoring case.
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Plain password, checked against the rules and then hashed.
+    pub password: String,
+    /// Role.
+    pub role: Role,
+    /// Department (purchasers).
+    pub department_id: Option<Uuid>,
+    /// Organization (org roles).
+    pub organization_id: Option<Uuid>,
+}
+
+/// What the audit chain and the API show of a user (never the password hash).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UserView {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Department.
+    pub department_id: Option<Uuid>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Active.
+    pub active: bool,
+}
+
+impl From<&users::Model> for UserView {
+    fn from(u: &users::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.clone(),
+            department_id: u.department_id,
+            organization_id: u.organization_id,
+            active: u.active,
+        }
+    }
+}
+
+/// Normalises an e-mail for storage and comparison.
+#[must_use]
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn check_identity(email: &str, display_name: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if email.chars().count() > EMAIL_MAX || !email.validate_email() {
+        errors.push(FieldError::new(
+            "email",
+            "invalid_email",
+            "enter a valid e-mail address",
+        ));
+    }
+    let name_len = display_name.trim().chars().count();
+    if name_len == 0 || name_len > NAME_MAX {
+        errors.push(FieldError::new(
+            "display_name",
+            "length",
+            format!("display name must be 1 to {NAME_MAX} characters"),
+        ));
+    }
+    errors
+}
+
+/// Checks the membership rules for `role` against the database.
+async fn check_membership<C: ConnectionTrait>(
+    conn: &C,
+    role: Role,
+    department_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+) -> Result<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    match (role, department_id) {
+        (Role::Purchaser, None) => errors.push(FieldError::new(
+            "department_id",
+            "required",
+            "a purchaser must belong to a department",
+        )),
+        (Role::Purchaser, Some(id)) => match departments::Entity::find_by_id(id).one(conn).await? {
+            Some(d) if d.active => {}
+            Some(_) => errors.push(FieldError::new(
+                "department_id",
+                "inactive",
+                "this department is inactive",
+            )),
+            None => errors.push(FieldError::new(
+                "department_id",
+                "not_found",
+                "no such department",
+            )),
+        },
+        (_, Some(_)) => errors.push(FieldError::new(
+            "department_id",
+            "not_allowed",
+            format!("the {role} role does not belong to a department"),
+        )),
+        (_, None) => {}
+    }
+    match (role.is_org_role(), organization_id) {
+        (true, Some(id)) => {
+            if organizations::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .is_none()
+            {
+                errors.push(FieldError::new(
+                    "organization_id",
+                    "not_found",
+                    "no such organization",
+                ));
+            }
+        }
+        (false, Some(_)) => errors.push(FieldError::new(
+            "organization_id",
+            "not_allowed",
+            format!("the {role} role does not belong to an organization"),
+        )),
+        (_, None) => {}
+    }
+    Ok(errors)
+}
+
+/// Self-service sign-up: creates an active org member without an organization.
+///
+/// # Errors
+/// `Invalid` naming each field that breaks a rule (e-mail taken included).
+pub async fn sign_up(
+    db: &Db,
+    email: &str,
+    display_name: &str,
+    pass: &str,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    let input = NewUser {
+        email: email.to_owned(),
+        display_name: display_name.to_owned(),
+        password: pass.to_owned(),
+        role: Role::OrgMember,
+        department_id: None,
+        organization_id: None,
+    };
+    insert(db, None, input, now, "user.sign_up").await
+}
+
+/// Creates an account with any role: by an admin (`actor`), or by the system
+/// (command line, demo) when `actor` is `None`.
+///
+/// # Errors
+/// `Forbidden` for non-admins; `Invalid` naming each field that breaks a rule.
+pub async fn create(
+    db: &Db,
+    actor: Option<&Actor>,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    if let Some(a) = actor {
+        policy::check(Some(a), Action::ManageUsers)?;
+    }
+    insert(db, actor, input, now, "user.create").await
+}
+
+async fn insert(
+    db: &Db,
+    actor: Option<&Actor>,
+    input: NewUser,
+    now: DateTime<Utc>,
+    action: &'static str,
+) -> Result<users::Model> {
+    let email = normalize_email(&input.email);
+    let mut errors = check_identity(&email, &input.display_name);
+    errors.extend(password::check_rules("password", &input.password, &email));
+    errors.extend(
+        check_membership(
+            db.conn(),
+            input.role,
+            input.department_id,
+            input.organization_id,
+        )
+        .await?,
+    );
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let password_hash = password::hash(input.password).await?;
+    let model = users::Model {
+        id: Uuid::now_v7(),
+        email,
+        display_name: input.display_name.trim().to_owned(),
+        password_hash,
+        role: input.role.as_str().to_owned(),
+        department_id: input.department_id,
+        organization_id: input.organization_id,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let tx = db.begin().await?;
+    users::Entity::insert(users::ActiveModel {
+        id: Set(model.id),
+        email: Set(model.email.clone()),
+        display_name: Set(model.display_name.clone()),
+        password_hash: Set(model.password_hash.clone()),
+        role: Set(model.role.clone()),
+        department_id: Set(model.department_id),
+        organization_id: Set(model.organization_id),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&*tx)
+    .await
+    .map_err(|e| {
+        Error::from(e).unique_as(
+            "email",
+            "email_taken",
+            "an account with this e-mail already exists",
+        )
+    })?;
+    let who = match actor {
+        Some(a) => a.who(),
+        None if action == "user.sign_up" => Who {
+            user_id: Some(model.id),
+            role: model.role.clone(),
+        },
+        None => Who::system(),
+    };
+    audit::append(
+        &*tx,
+        &who,
+        Change::new::<(), _>(
+            action,
+            "user",
+            model.id,
+            None,
+            Some(&UserView::from(&model)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Signs in with e-mail and password, throttled per account and per client.
+/// Returns the user and a new session.
+///
+/// # Errors
+/// `TooManyRequests` when throttled; `Unauthenticated` for a wrong e-mail or
+/// password or a deactivated account (the same answer for all three).
+pub async fn sign_in(
+    db: &Db,
+    email: &str,
+    pass: &str,
+    client_ip: &str,
+    now: DateTime<Utc>,
+    lifetime: sessions::Lifetime,
+) -> Result<(users::Model, sessions::NewSession)> {
+    let email = normalize_email(email);
+    throttle::check(db.conn(), &email, client_ip, now).await?;
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(email.clone()))
+        .one(db.conn())
+        .await?;
+    let phc = user.as_ref().map_or_else(
+        || password::DUMMY_HASH.to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let matches = password::verify(pass.to_owned(), phc).await;
+    let tx = db.begin().await?;
+    match user {
+        Some(user) if matches && user.active => {
+            throttle::clear_account(&*tx, &email).await?;
+            let session = sessions::create(&*tx, &user, now, lifetime).await?;
+            tx.commit().await?;
+            Ok((user, session))
+        }
+        _ => {
+            throttle::record_failure(&*tx, &email, client_ip, now).await?;
+            tx.commit().await?;
+            Err(Error::Unauthenticated)
+        }
+    }
+}
+
+/// Filters for listing users.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (true) or deactivated (false) accounts.
+    pub active: Option<bool>,
+    /// E-mail or name contains this.
+    pub q: Option<String>,
+}
+
+/// Lists users, oldest first.
+///
+/// # Errors
+/// `Forbidden` by policy; the database's error.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: &Filter,
+    page: &PageRequest,
+) -> Result<(Vec<users::Model>, Option<String>)> {
+    policy::check(Some(actor), Action::ReadUsers)?;
+    let mut q = users::Entity::find().order_by_asc(users::Column::Id);
+    if let Some(role) = filter.role {
+        q = q.filter(users::Column::Role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        q = q.filter(users::Column::Active.eq(active));
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        q = q.filter(
+            Condition::any()
+                .add(users::Column::Email.contains(text.to_lowercase()))
+                .add(users::Column::DisplayName.contains(text)),
+        );
+    }
+    if let Some(after) = page.after {
+        q = q.filter(users::Column::Id.gt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    Ok(page.finish(rows, |u| u.id))
+}
+
+/// One user, for those who may read users.
+///
+/// # Errors
+/// `Forbidden` by policy; `NotFound`.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<users::Model> {
+    policy::check(Some(actor), Action::ReadUsers)?;
+    users::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("user"))
+}
+
+/// Changes a user's role and membership; ends their sessions so the change
+/// applies at once.
+///
+/// # Errors
+/// `Forbidden` by policy; `NotFound`; `Conflict` on oneself; `Invalid` for
+/// membership rules.
+pub async fn change_role(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    role: Role,
+    department_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    policy::check(Some(actor), Action::ManageUsers)?;
+    policy::not_self(actor, id)?;
+    let errors = check_membership(db.conn(), role, department_id, organization_id).await?;
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    update(db, actor, id, now, "user.change_role", |u| {
+        u.role = role.as_str().to_owned();
+        u.department_id = department_id;
+        u.organization_id = organization_id;
+    })
+    .await
+}
+
+/// Deactivates (`active = false`) or reactivates a user; deactivation ends
+/// their sessions and stops their tokens.
+///
+/// # Errors
+/// `Forbidden` by policy; `NotFound`; `Conflict` on oneself or when nothing changes.
+pub async fn set_active(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    policy::check(Some(actor), Action::ManageUsers)?;
+    policy::not_self(actor, id)?;
+    let action = if active {
+        "user.activate"
+    } else {
+        "user.deactivate"
+    };
+    update(db, actor, id, now, action, |u| u.active = active).await
+}
+
+async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    now: DateTime<Utc>,
+    action: &'static str,
+    change: impl FnOnce(&mut users::Model),
+) -> Result<users::Model> {
+    let tx = db.begin().await?;
+    let before = users::Entity::find_by_id(id)
+        .one(&*tx)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let mut after = before.clone();
+    change(&mut after);
+    if UserView::from(&after) == UserView::from(&before) {
+        return Err(Error::Conflict {
+            code: "no_change",
+            message: "the account already is in this state".into(),
+        });
+    }
+    after.updated_at = now;
+    users::Entity::update(users::ActiveModel {
+        id: Set(id),
+        role: Set(after.role.clone()),
+        department_id: Set(after.department_id),
+        organization_id: Set(after.organization_id),
+        active: Set(after.active),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&*tx)
+    .await?;
+    sessions::end_all_for(&*tx, id).await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            action,
+            "user",
+            id,
+            Some(&UserView::from(&before)),
+            Some(&UserView::from(&after)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

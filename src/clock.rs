@@ -1,0 +1,75 @@
+//! Time: every deadline and expiry reads the clock from here, so tests can move it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+
+/// A source of the current time (UTC).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant, truncated to microseconds (what both databases keep).
+    fn now(&self) -> DateTime<Utc>;
+}
+
+fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    // Truncating to a microsecond cannot overflow for any instant chrono represents.
+    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// The server's real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        to_micros(Utc::now())
+    }
+}
+
+/// A clock that stands still until moved; for tests.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<Mutex<DateTime<Utc>>>,
+}
+
+impl ManualClock {
+    /// A clock showing `start`.
+    #[must_use]
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(to_micros(start))),
+        }
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+
+    /// Sets the clock to `to`.
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner) = to_micros(to);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let start = DateTime::parse_from_rfc3339("2026-02-13T09:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap();
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(Duration::hours(2));
+        assert_eq!(clock.now(), start + Duration::hours(2));
+    }
+}

@@ -1,0 +1,219 @@
+//! Command line and configuration: parsed once with clap; every option can
+//! also come from a `COGOV_*` environment variable (the database URL from
+//! `DATABASE_URL`). Secrets never reach the logs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cogov: social organization registry and government procurement portal.
+#[derive(Debug, Parser)]
+#[command(name = "cogov", version, about)]
+pub struct Cli {
+    /// Where to store the database (SQLite) and files.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory for the SQLite database and uploaded files.
+    #[arg(long, env = "COGOV_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://...`); when absent, SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// The URL to connect to: `DATABASE_URL` when it names PostgreSQL, else
+    /// `<data-dir>/cogov.db`.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                url.clone()
+            }
+            Some(url) if url.starts_with("sqlite:") => url.clone(),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("cogov.db").display()
+            ),
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the pages and the background jobs.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Work with the audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COGOV_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seed demo accounts (one per role) and a demo department, and print their logins.
+    #[arg(long, env = "COGOV_DEMO")]
+    pub demo: bool,
+    /// The public URL users reach the service at; cookies are `Secure` when it is https.
+    #[arg(long, env = "COGOV_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Serve TLS with this certificate chain (PEM); needs `--tls-key`.
+    #[arg(long, env = "COGOV_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for `--tls-cert`.
+    #[arg(long, env = "COGOV_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Re-read templates from this directory on every render (development).
+    #[arg(long, env = "COGOV_DEV_TEMPLATES")]
+    pub dev_templates: Option<PathBuf>,
+    /// Minutes of inactivity after which a browser session ends.
+    #[arg(long, env = "COGOV_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in at which a browser session ends regardless of use.
+    #[arg(long, env = "COGOV_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+    /// Time zone times are shown in.
+    #[arg(long, env = "COGOV_TIMEZONE", default_value = "Asia/Shanghai")]
+    pub timezone: chrono_tz::Tz,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from a prompt, or from stdin with `--password-stdin`.
+    Create(UserCreateArgs),
+}
+
+/// Options of `user create`.
+#[derive(Debug, Clone, Args)]
+pub struct UserCreateArgs {
+    /// E-mail address, used to sign in.
+    #[arg(long, env = "COGOV_USER_EMAIL")]
+    pub email: String,
+    /// Role of the account.
+    #[arg(long, env = "COGOV_USER_ROLE", value_enum)]
+    pub role: RoleArg,
+    /// Name shown to others (defaults to the part of the e-mail before `@`).
+    #[arg(long, env = "COGOV_USER_NAME")]
+    pub name: Option<String>,
+    /// Department id, for purchasers.
+    #[arg(long, env = "COGOV_USER_DEPARTMENT", conflicts_with = "organization")]
+    pub department: Option<uuid::Uuid>,
+    /// Organization id, for org members and org admins.
+    #[arg(long, env = "COGOV_USER_ORGANIZATION")]
+    pub organization: Option<uuid::Uuid>,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long, env = "COGOV_PASSWORD_STDIN")]
+    pub password_stdin: bool,
+}
+
+/// Roles as the command line spells them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RoleArg {
+    /// Staff of a social organization.
+    OrgMember,
+    /// Legal representative or delegate of an organization.
+    OrgAdmin,
+    /// Civil-affairs staff.
+    Registrar,
+    /// Department staff who buy services.
+    Purchaser,
+    /// Evaluator on project panels.
+    Expert,
+    /// Oversight, read-only.
+    Auditor,
+    /// System administrator.
+    Admin,
+}
+
+impl From<RoleArg> for crate::auth::Role {
+    fn from(r: RoleArg) -> Self {
+        use crate::auth::Role;
+        match r {
+            RoleArg::OrgMember => Role::OrgMember,
+            RoleArg::OrgAdmin => Role::OrgAdmin,
+            RoleArg::Registrar => Role::Registrar,
+            RoleArg::Purchaser => Role::Purchaser,
+            RoleArg::Expert => Role::Expert,
+            RoleArg::Auditor => Role::Auditor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the chain and name the first broken entry.
+    Verify,
+}
+
+/// Settings the running service needs, derived from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure`.
+    pub secure_cookies: bool,
+    /// Re-read templates from here on each render.
+    pub dev_templates: Option<PathBuf>,
+    /// Idle expiry of sessions.
+    pub session_idle: chrono::Duration,
+    /// Absolute expiry of sessions.
+    pub session_max: chrono::Duration,
+    /// Zone for showing times.
+    pub timezone: chrono_tz::Tz,
+    /// Data directory (files).
+    pub data_dir: PathBuf,
+}
+
+impl Settings {
+    /// Settings for `serve`.
+    #[must_use]
+    pub fn from_serve(args: &ServeArgs, storage: &StorageArgs) -> Self {
+        let https = args
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+        Self {
+            secure_cookies: https || args.tls_cert.is_some(),
+            dev_templates: args.dev_templates.clone(),
+            session_idle: chrono::Duration::minutes(args.session_idle_minutes.max(1)),
+            session_max: chrono::Duration::hours(args.session_max_hours.max(1)),
+            timezone: args.timezone,
+            data_dir: storage.data_dir.clone(),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            dev_templates: None,
+            session_idle: chrono::Duration::minutes(30),
+            session_max: chrono::Duration::hours(12),
+            timezone: chrono_tz::Asia::Shanghai,
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Database connection: SQLite in the data directory (WAL) by default,
+//! PostgreSQL when the URL names it; migrations applied on connect.
+//!
+//! Write transactions go through [`Db::begin`]. SQLite allows one writer at a
+//! time and a deferred transaction that reads before it writes can fail to
+//! upgrade its lock, so on SQLite writers queue on a process-wide mutex (SQLite
+//! is embedded, so one process is the whole story). PostgreSQL needs no such
+//! queue: row locks (the audit head, job leases) order what must be ordered.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The database handle shared by the whole service.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. Dereferences to the sea-orm transaction.
+#[derive(Debug)]
+pub struct Tx {
+    tx: DatabaseTransaction,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for Tx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+}
+
+impl Db {
+    /// Connects (creating a SQLite file when needed) without migrating.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or opened.
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false);
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            opts.max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                        .create_if_missing(true)
+                });
+        } else {
+            opts.max_connections(16)
+                .acquire_timeout(Duration::from_secs(10));
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Self {
+            writer: (conn.get_database_backend() == DbBackend::Sqlite)
+                .then(|| Arc::new(Mutex::new(()))),
+            conn,
+        })
+    }
+
+    /// Connects and applies pending migrations.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a migration fails.
+    pub async fn connect_and_migrate(url: &str) -> Result<Self, DbErr> {
+        let db = Self::connect(url).await?;
+        Migrator::up(&db.conn, None).await?;
+        Ok(db)
+    }
+
+    /// The connection, for reads.
+    #[must_use]
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a write transaction.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn begin(&self) -> Result<Tx, DbErr> {
+        let guard = match &self.writer {
+            Some(m) => Some(Arc::clone(m).lock_owned().await),
+            None => None,
+        };
+        Ok(Tx {
+            tx: self.conn.begin().await?,
+            _writer: guard,
+        })
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+}

@@ -1,0 +1,106 @@
+//! The domain error type. Area modules return it; `api::problem` and `web`
+//! map it to HTTP, each in one place.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// A problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`email`, `password`, `items[2].name`).
+    pub field: String,
+    /// Stable machine code, also the translation key on pages (`password_too_short`).
+    pub code: String,
+    /// English explanation for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What went wrong in a domain command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No identity: sign in or send a token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Identity known but the action is not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing does not exist, or the caller may not know it exists.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The thing is in the wrong state for the action, or would duplicate another.
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine code.
+        code: &'static str,
+        /// English explanation.
+        message: String,
+    },
+    /// Input that could not be understood (400).
+    #[error("invalid request")]
+    BadInput(Vec<FieldError>),
+    /// Input understood but breaking a rule (422).
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many attempts, retry in {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until a new attempt may succeed.
+        retry_after_secs: u64,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// A failure of ours that is not the caller's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result of a domain command.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A 422 with one field error.
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A 400 with one field error.
+    pub fn bad_input(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::BadInput(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A 403 with a reason.
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self::Forbidden(reason.into())
+    }
+
+    /// True when the database refused a row because a unique key already holds it.
+    #[must_use]
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
+    }
+
+    /// Turns a unique-key violation into a 422 on `field`; other errors pass through.
+    #[must_use]
+    pub fn unique_as(self, field: &str, code: &str, message: &str) -> Self {
+        if self.is_unique_violation() {
+            Self::invalid(field, code, message)
+        } else {
+            self
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! cogov: social organization registry and government procurement portal.
+//!
+//! One binary serves the REST API (`api`), the server-rendered pages (`web`)
+//! and background jobs. HTTP layers call the area modules, which hold every
+//! rule and run one transaction per command, audit entry included.
+
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod departments;
+pub mod divisions;
+pub mod error;
+pub mod pagination;
+pub mod web;
+
+pub use app::{AppState, build_app};
+pub use error::{Error, FieldError};

@@ -1,0 +1,179 @@
+//! `cogov`: parse the command line, set up logging, run the command.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use cogov::auth::users::{self, NewUser};
+use cogov::clock::{Clock, SystemClock};
+use cogov::config::{
+    AuditCommand, Cli, Command, ServeArgs, Settings, StorageArgs, UserCommand, UserCreateArgs,
+};
+use cogov::db::Db;
+use cogov::{AppState, Error, audit, build_app, demo};
+use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};
+use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(storage: &StorageArgs) -> anyhow::Result<Db> {
+    if storage
+        .database_url
+        .as_deref()
+        .is_none_or(|u| !u.starts_with("postgres"))
+    {
+        std::fs::create_dir_all(&storage.data_dir)
+            .with_context(|| format!("creating data directory {}", storage.data_dir.display()))?;
+    }
+    Db::connect_and_migrate(&storage.database_url())
+        .await
+        .context("opening and migrating the database")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.storage, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Migrate => {
+            open(&cli.storage).await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            print!("{}", cogov::api::spec_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&cli.storage, args).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&cli.storage).await?;
+            let report = audit::verify(db.conn()).await?;
+            match report.broken {
+                None => {
+                    println!("audit chain intact: {} entries verified", report.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+                    println!("{} entries before it verified", report.checked);
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let db = open(storage).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let settings = Settings::from_serve(&args, storage);
+    if args.demo {
+        let logins = demo::seed(&db, clock.now()).await?;
+        println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+        for l in &logins {
+            println!("  {:<11} {}", l.role.as_str(), l.email);
+        }
+    } else if entity::users::Entity::find().count(db.conn()).await? == 0 {
+        println!("No accounts yet. Create the first admin with:");
+        println!("  cogov user create --email you@example.cn --role admin");
+        println!("(or start with --demo to get one account for every role)");
+    }
+    let state = AppState::new(db, clock, settings)?;
+    let app = build_app(state);
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("cogov listening on {scheme}://{}", args.bind);
+    tracing::info!(bind = %args.bind, "listening");
+    let server = poem::Server::new(TcpListener::bind(args.bind));
+    match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let cert =
+                std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
+            let key = std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
+            let tls = RustlsConfig::new().fallback(RustlsCertificate::new().cert(cert).key(key));
+            poem::Server::new(TcpListener::bind(args.bind).rustls(tls))
+                .run_with_graceful_shutdown(app, shutdown(), None)
+                .await?;
+        }
+        _ => {
+            server
+                .run_with_graceful_shutdown(app, shutdown(), None)
+                .await?
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn create_user(storage: &StorageArgs, args: UserCreateArgs) -> anyhow::Result<ExitCode> {
+    let db = open(storage).await?;
+    let password = if args.password_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        read_password()?
+    };
+    let input = NewUser {
+        display_name: args
+            .name
+            .clone()
+            .unwrap_or_else(|| args.email.split('@').next().unwrap_or_default().to_owned()),
+        email: args.email,
+        password,
+        role: args.role.into(),
+        department_id: args.department,
+        organization_id: args.organization,
+    };
+    match users::create(&db, None, input, SystemClock.now()).await {
+        Ok(u) => {
+            println!("created {} ({}) with id {}", u.email, u.role, u.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::Invalid(errors)) => {
+            for e in errors {
+                eprintln!("{}: {}", e.field, e.message);
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,311 @@
+//! Sign-up, sign-in, sign-out and the account page with API tokens.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path, Query, Redirect};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    SESSION_COOKIE, ShownError, Viewer, cookie, fail, form_errors, lifetime, local_path, render,
+    render_status,
+};
+use crate::app::AppState;
+use crate::auth::tokens::{self, Scope};
+use crate::auth::{sessions, users};
+use crate::error::Error;
+
+#[derive(Debug, Default, Serialize)]
+struct SignupPage {
+    email: String,
+    display_name: String,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SignupForm {
+    csrf_token: String,
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+#[handler]
+pub(super) fn signup_form(state: Data<&AppState>, viewer: Viewer) -> Response {
+    render(
+        &state,
+        &viewer,
+        "pages/signup",
+        "signup-title",
+        SignupPage::default(),
+    )
+}
+
+#[handler]
+pub(super) async fn signup(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    if let Err(e) = viewer.check_csrf(&form.csrf_token) {
+        return fail(&state, &viewer, e);
+    }
+    match users::sign_up(
+        &state.db,
+        &form.email,
+        &form.display_name,
+        &form.password,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Redirect::see_other("/login?welcome=1").into_response(),
+        Err(e) => match form_errors(viewer.lang, &e) {
+            Some(errors) => render_status(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pages/signup",
+                "signup-title",
+                SignupPage {
+                    email: form.email,
+                    display_name: form.display_name,
+                    errors,
+                },
+            ),
+            None => fail(&state, &viewer, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct LoginPage {
+    email: String,
+    next: String,
+    welcome: bool,
+    error_key: Option<&'static str>,
+    retry_after: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LoginQuery {
+    next: Option<String>,
+    welcome: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LoginForm {
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+#[handler]
+pub(super) fn login_form(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let page = LoginPage {
+        next: local_path(q.next.as_deref()),
+        welcome: q.welcome.is_some(),
+        ..LoginPage::default()
+    };
+    render(&state, &viewer, "pages/login", "login-title", page)
+}
+
+#[handler]
+pub(super) async fn login(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    req: &Request,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if let Err(e) = viewer.check_csrf(&form.csrf_token) {
+        return fail(&state, &viewer, e);
+    }
+    let next = local_path(form.next.as_deref());
+    let result = users::sign_in(
+        &state.db,
+        &form.email,
+        &form.password,
+        &viewer.client_ip,
+        state.clock.now(),
+        lifetime(&state),
+    )
+    .await;
+    let (status, error_key, retry_after) = match result {
+        Ok((_, session)) => {
+            // A new session id at every sign-in; the old one, if any, ends.
+            if let Some(old) = req.cookie().get(SESSION_COOKIE) {
+                if let Err(e) = sessions::end(&state.db, old.value_str(), state.clock.now()).await {
+                    tracing::warn!(error = %e, "could not end the previous session");
+                }
+            }
+            let max = state.settings.session_max.to_std().ok();
+            req.cookie()
+                .add(cookie(&state, SESSION_COOKIE, &session.cookie_value, max));
+            return Redirect::see_other(next).into_response();
+        }
+        Err(Error::Unauthenticated) => (StatusCode::UNAUTHORIZED, "login-failed", None),
+        Err(Error::TooManyRequests { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "login-throttled",
+            Some(retry_after_secs.div_ceil(60)),
+        ),
+        Err(e) => return fail(&state, &viewer, e),
+    };
+    let page = LoginPage {
+        email: form.email,
+        next,
+        welcome: false,
+        error_key: Some(error_key),
+        retry_after,
+    };
+    render_status(&state, &viewer, status, "pages/login", "login-title", page)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CsrfForm {
+    csrf_token: String,
+}
+
+#[handler]
+pub(super) async fn logout(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    req: &Request,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = viewer.check_csrf(&form.csrf_token) {
+        return fail(&state, &viewer, e);
+    }
+    if let Some(c) = req.cookie().get(SESSION_COOKIE) {
+        if let Err(e) = sessions::end(&state.db, c.value_str(), state.clock.now()).await {
+            return fail(&state, &viewer, e);
+        }
+    }
+    req.cookie().remove(SESSION_COOKIE);
+    Redirect::see_other("/").into_response()
+}
+
+#[derive(Debug, Serialize)]
+struct TokenRow {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    scopes: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountPage {
+    role: String,
+    tokens: Vec<TokenRow>,
+    new_secret: Option<String>,
+    errors: Vec<ShownError>,
+}
+
+async fn account_page(
+    state: &AppState,
+    viewer: &Viewer,
+    new_secret: Option<String>,
+    errors: Vec<ShownError>,
+) -> Result<Response, Error> {
+    let actor = viewer.actor()?;
+    let tz = state.settings.timezone;
+    let show = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
+    let tokens = tokens::list(&state.db, actor)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            scopes: t.scopes,
+            created_at: show(t.created_at),
+            last_used_at: t.last_used_at.map(show),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = AccountPage {
+        role: actor.role.as_str().to_owned(),
+        tokens,
+        new_secret,
+        errors,
+    };
+    Ok(render_status(
+        state,
+        viewer,
+        status,
+        "pages/account",
+        "account-title",
+        page,
+    ))
+}
+
+#[handler]
+pub(super) async fn account(state: Data<&AppState>, viewer: Viewer) -> Response {
+    account_page(&state, &viewer, None, vec![])
+        .await
+        .unwrap_or_else(|e| fail(&state, &viewer, e))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TokenForm {
+    csrf_token: String,
+    name: String,
+    write: Option<String>,
+}
+
+#[handler]
+pub(super) async fn create_token(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        let actor = viewer.actor()?;
+        let scopes = if form.write.is_some() {
+            vec![Scope::Read, Scope::Write]
+        } else {
+            vec![Scope::Read]
+        };
+        match tokens::create(&state.db, actor, &form.name, &scopes, state.clock.now()).await {
+            Ok((_, secret)) => account_page(&state, &viewer, Some(secret), vec![]).await,
+            Err(e) => match form_errors(viewer.lang, &e) {
+                Some(errors) => account_page(&state, &viewer, None, errors).await,
+                None => Err(e),
+            },
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| fail(&state, &viewer, e))
+}
+
+#[handler]
+pub(super) async fn revoke_token(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        tokens::revoke(&state.db, viewer.actor()?, id, state.clock.now()).await?;
+        Ok::<_, Error>(Redirect::see_other("/account").into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| fail(&state, &viewer, e))
+}

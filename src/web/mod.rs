@@ -1,0 +1,487 @@
+//! Server-rendered pages: handlers here parse forms, ask the area modules and
+//! render `templates/` with typed view models. Every page goes through
+//! [`Viewer`] (who is looking, in which language, with which CSRF token) and
+//! every state-changing form is checked with [`Viewer::check_csrf`]. No page
+//! needs JavaScript.
+
+pub mod account;
+pub mod admin;
+pub mod i18n;
+pub mod templates;
+
+use poem::http::{StatusCode, header};
+use poem::web::cookie::{Cookie, SameSite};
+use poem::web::{Html, Redirect};
+use poem::{
+    Endpoint, EndpointExt, FromRequest, IntoResponse, Request, RequestBody, Response, Route, get,
+    handler,
+};
+use serde::Serialize;
+use subtle::ConstantTimeEq as _;
+
+use crate::app::AppState;
+use crate::auth::{Actor, Role, random_secret, sessions};
+use crate::error::{Error, FieldError};
+use i18n::Lang;
+use templates::Assets;
+
+/// Cookie holding the session secret.
+pub const SESSION_COOKIE: &str = "cogov_session";
+/// Cookie holding the CSRF token of visitors who are not signed in.
+pub const CSRF_COOKIE: &str = "cogov_csrf";
+/// Cookie remembering the chosen language.
+pub const LANG_COOKIE: &str = "cogov_lang";
+
+/// The page routes.
+pub fn routes() -> impl Endpoint {
+    Route::new()
+        .at("/", get(home))
+        .at("/lang/:tag", get(switch_language))
+        .at("/static/*path", get(static_file))
+        .at("/signup", get(account::signup_form).post(account::signup))
+        .at("/login", get(account::login_form).post(account::login))
+        .at("/logout", poem::post(account::logout))
+        .at("/account", get(account::account))
+        .at("/account/tokens", poem::post(account::create_token))
+        .at(
+            "/account/tokens/:id/revoke",
+            poem::post(account::revoke_token),
+        )
+        .at("/admin/users", get(admin::users).post(admin::create_user))
+        .at("/admin/users/new", get(admin::new_user))
+        .at("/admin/users/:id", get(admin::user))
+        .at("/admin/users/:id/role", poem::post(admin::change_role))
+        .at("/admin/users/:id/active", poem::post(admin::set_active))
+        .at(
+            "/admin/departments",
+            get(admin::departments).post(admin::create_department),
+        )
+        .at(
+            "/admin/departments/:id",
+            get(admin::department).post(admin::update_department),
+        )
+        .at(
+            "/admin/holidays",
+            get(admin::holidays).post(admin::set_holiday),
+        )
+        .at(
+            "/admin/holidays/:day/delete",
+            poem::post(admin::remove_holiday),
+        )
+        .around(|ep, req| async move {
+            let state = req.data::<AppState>().cloned();
+            let lang = language_of(&req);
+            match ep.call(req).await {
+                Ok(r) => Ok(r.into_response()),
+                Err(e) => Ok(match state {
+                    Some(state) => status_page(&state, lang, e.status()),
+                    None => error_page(e),
+                }),
+            }
+        })
+}
+
+/// Who is looking at a page: identity, language, CSRF token, current path.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The signed-in user, if any.
+    pub actor: Option<Actor>,
+    /// Token every form must echo.
+    pub csrf: String,
+    /// Page language.
+    pub lang: Lang,
+    /// Path and query of this request (for "back here" links).
+    pub path: String,
+    /// The client's address (for sign-in throttling).
+    pub client_ip: String,
+}
+
+fn language_of(req: &Request) -> Lang {
+    req.cookie()
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::from_tag(c.value_str()))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::ZhCn)
+}
+
+impl<'a> FromRequest<'a> for Viewer {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let state = req
+            .data::<AppState>()
+            .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+        let lang = language_of(req);
+        let jar = req.cookie();
+        let mut current = None;
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            current = sessions::resolve(
+                &state.db,
+                cookie.value_str(),
+                state.clock.now(),
+                lifetime(state),
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "session lookup failed");
+                poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+            })?;
+            if current.is_none() {
+                jar.remove(SESSION_COOKIE);
+            }
+        }
+        let (actor, csrf) = match current {
+            Some(c) => (Some(c.actor), c.csrf_token),
+            None => {
+                let token = jar
+                    .get(CSRF_COOKIE)
+                    .map(|c| c.value_str().to_owned())
+                    .filter(|t| t.len() >= 32);
+                let token = token.unwrap_or_else(|| {
+                    let t = random_secret(32);
+                    jar.add(cookie(state, CSRF_COOKIE, &t, None));
+                    t
+                });
+                (None, token)
+            }
+        };
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let client_ip = req
+            .remote_addr()
+            .as_socket_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        Ok(Self {
+            actor,
+            csrf,
+            lang,
+            path,
+            client_ip,
+        })
+    }
+}
+
+impl Viewer {
+    /// Refuses a form whose CSRF token is not this viewer's.
+    ///
+    /// # Errors
+    /// `Forbidden` when the tokens differ.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), Error> {
+        if bool::from(submitted.as_bytes().ct_eq(self.csrf.as_bytes())) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("csrf"))
+        }
+    }
+
+    /// The signed-in actor.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when nobody is signed in.
+    pub fn actor(&self) -> Result<&Actor, Error> {
+        self.actor.as_ref().ok_or(Error::Unauthenticated)
+    }
+}
+
+/// Session lifetime from the settings.
+#[must_use]
+pub fn lifetime(state: &AppState) -> sessions::Lifetime {
+    sessions::Lifetime {
+        idle: state.settings.session_idle,
+        max: state.settings.session_max,
+    }
+}
+
+/// A cookie with our attributes: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+#[must_use]
+pub fn cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<std::time::Duration>,
+) -> Cookie {
+    let mut c = Cookie::new_with_str(name, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(state.settings.secure_cookies);
+    if let Some(age) = max_age {
+        c.set_max_age(age);
+    }
+    c
+}
+
+/// What the layout shows of the signed-in user.
+#[derive(Debug, Clone, Serialize)]
+pub struct ViewerView {
+    /// Name.
+    pub display_name: String,
+    /// E-mail.
+    pub email: String,
+    /// Role name.
+    pub role: &'static str,
+    /// Admin menu.
+    pub is_admin: bool,
+}
+
+/// The view model of every page: layout data plus the page's own `page`.
+#[derive(Debug, Serialize)]
+pub struct PageCtx<'a, T: Serialize> {
+    /// Language tag.
+    pub lang: &'static str,
+    /// CSRF token for forms.
+    pub csrf: &'a str,
+    /// Signed-in user.
+    pub viewer: Option<ViewerView>,
+    /// Translation key of the page title.
+    pub title: &'a str,
+    /// Current path, URL-encoded, for the language selector.
+    pub here: String,
+    /// The page's data.
+    pub page: T,
+}
+
+/// Renders a page with the layout.
+pub fn render<T: Serialize>(
+    state: &AppState,
+    viewer: &Viewer,
+    template: &str,
+    title: &str,
+    page: T,
+) -> Response {
+    render_status(state, viewer, StatusCode::OK, template, title, page)
+}
+
+/// Renders a page with a status.
+pub fn render_status<T: Serialize>(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    page: T,
+) -> Response {
+    let ctx = PageCtx {
+        lang: viewer.lang.tag(),
+        csrf: &viewer.csrf,
+        viewer: viewer.actor.as_ref().map(|a| ViewerView {
+            display_name: a.display_name.clone(),
+            email: a.email.clone(),
+            role: a.role.as_str(),
+            is_admin: a.role == Role::Admin,
+        }),
+        title,
+        here: urlencoding::encode(&viewer.path).into_owned(),
+        page,
+    };
+    match state.templates.render(template, &ctx) {
+        Ok(html) => {
+            let mut resp = Html(html).into_response();
+            resp.set_status(status);
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                poem::http::HeaderValue::from_static("no-store"),
+            );
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, template, "render failed");
+            error_page(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))
+        }
+    }
+}
+
+/// Data of the error page.
+#[derive(Debug, Serialize)]
+struct ErrorPage {
+    status: u16,
+    message_key: &'static str,
+}
+
+fn status_page(state: &AppState, lang: Lang, status: StatusCode) -> Response {
+    let viewer = Viewer {
+        actor: None,
+        csrf: String::new(),
+        lang,
+        path: "/".into(),
+        client_ip: String::new(),
+    };
+    let message_key = match status {
+        StatusCode::NOT_FOUND => "error-not-found",
+        StatusCode::FORBIDDEN => "error-forbidden",
+        StatusCode::METHOD_NOT_ALLOWED => "error-method",
+        StatusCode::TOO_MANY_REQUESTS => "error-too-many",
+        s if s.is_client_error() => "error-bad-request",
+        _ => "error-internal",
+    };
+    render_status(
+        state,
+        &viewer,
+        status,
+        "pages/error",
+        "error-title",
+        ErrorPage {
+            status: status.as_u16(),
+            message_key,
+        },
+    )
+}
+
+/// Maps a domain error to a page: sign-in for 401, an error page otherwise.
+pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
+    let status = match err {
+        Error::Unauthenticated => {
+            let next = urlencoding::encode(&viewer.path).into_owned();
+            return Redirect::see_other(format!("/login?next={next}")).into_response();
+        }
+        Error::Forbidden(ref r) if r == "csrf" => {
+            return render_status(
+                state,
+                viewer,
+                StatusCode::FORBIDDEN,
+                "pages/error",
+                "error-title",
+                ErrorPage {
+                    status: 403,
+                    message_key: "error-csrf",
+                },
+            );
+        }
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::BadInput(_) => StatusCode::BAD_REQUEST,
+        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Db(_) | Error::Internal(_) => {
+            tracing::error!(error = %err, "page failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    status_page(state, viewer.lang, status)
+}
+
+/// A minimal page for errors that happen before any state is at hand.
+pub fn error_page(err: poem::Error) -> Response {
+    let status = err.status();
+    let text = status.canonical_reason().unwrap_or("Error");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{code} {text}</title><h1>{code} {text}</h1><p><a href=\"/\">cogov</a></p></html>",
+        code = status.as_u16()
+    );
+    let mut resp = Html(html).into_response();
+    resp.set_status(status);
+    resp
+}
+
+/// One form error as the page shows it, translated when the catalogue knows its code.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownError {
+    /// Field (translated label).
+    pub field: String,
+    /// Message.
+    pub message: String,
+}
+
+/// Translates field errors for a page.
+#[must_use]
+pub fn shown_errors(lang: Lang, errors: &[FieldError]) -> Vec<ShownError> {
+    errors
+        .iter()
+        .map(|e| ShownError {
+            field: lang
+                .try_t(&format!("field-{}", e.field))
+                .unwrap_or_else(|| e.field.clone()),
+            message: lang
+                .try_t(&format!("err-{}", e.code))
+                .unwrap_or_else(|| e.message.clone()),
+        })
+        .collect()
+}
+
+/// The errors a failed form shows, or `None` when the error is not about the input.
+#[must_use]
+pub fn form_errors(lang: Lang, err: &Error) -> Option<Vec<ShownError>> {
+    match err {
+        Error::Invalid(f) | Error::BadInput(f) => Some(shown_errors(lang, f)),
+        Error::Conflict { code, message } => Some(vec![ShownError {
+            field: String::new(),
+            message: lang
+                .try_t(&format!("err-{code}"))
+                .unwrap_or_else(|| message.clone()),
+        }]),
+        _ => None,
+    }
+}
+
+/// A safe place to go back to: a local path, never another site.
+#[must_use]
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Home {
+    signed_in: bool,
+}
+
+#[handler]
+fn home(state: poem::web::Data<&AppState>, viewer: Viewer) -> Response {
+    let signed_in = viewer.actor.is_some();
+    render(
+        &state,
+        &viewer,
+        "pages/home",
+        "home-title",
+        Home { signed_in },
+    )
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LangQuery {
+    next: Option<String>,
+}
+
+#[handler]
+fn switch_language(
+    state: poem::web::Data<&AppState>,
+    req: &Request,
+    poem::web::Path(tag): poem::web::Path<String>,
+    poem::web::Query(q): poem::web::Query<LangQuery>,
+) -> Response {
+    let Some(lang) = Lang::from_tag(&tag) else {
+        return status_page(&state, language_of(req), StatusCode::NOT_FOUND);
+    };
+    req.cookie().add(cookie(
+        &state,
+        LANG_COOKIE,
+        lang.tag(),
+        Some(std::time::Duration::from_secs(365 * 86400)),
+    ));
+    Redirect::see_other(local_path(q.next.as_deref())).into_response()
+}
+
+#[handler]
+fn static_file(poem::web::Path(path): poem::web::Path<String>) -> Response {
+    let Some(file) = Assets::get(&format!("static/{path}")) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mime = if path.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    Response::builder()
+        .content_type(mime)
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .body(file.data.into_owned())
+}
