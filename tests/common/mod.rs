@@ -1,0 +1,258 @@
+//! Test helpers: spawn the whole app in-process on a fresh migrated database
+//! (SQLite in a temporary directory, or a new PostgreSQL database when
+//! `COGOV_TEST_DATABASE_URL` names a server), with a clock the test moves.
+#![allow(dead_code, missing_docs)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cogov::auth::tokens::{self, Scope};
+use cogov::auth::users::{self, NewUser};
+use cogov::auth::{Actor, Role, Via};
+use cogov::clock::{Clock, ManualClock};
+use cogov::config::Settings;
+use cogov::db::Db;
+use cogov::{AppState, build_app};
+use poem::endpoint::BoxEndpoint;
+use poem::test::{TestClient, TestResponse};
+use poem::{EndpointExt, Response};
+use sea_orm::{ConnectionTrait, Database};
+
+pub const PASSWORD: &str = "correct horse 42";
+
+pub struct TestApp {
+    pub client: TestClient<BoxEndpoint<'static, Response>>,
+    pub state: AppState,
+    pub clock: ManualClock,
+    _dir: tempfile::TempDir,
+}
+
+/// Friday 13 February 2026, 09:00 Beijing time.
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-02-13T01:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match std::env::var("COGOV_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            let name = format!("cogov_t_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(server.clone()).await.expect("test PostgreSQL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (base, query) = match server.split_once('?') {
+                Some((b, q)) => (b.to_owned(), format!("?{q}")),
+                None => (server.clone(), String::new()),
+            };
+            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r).to_owned();
+            format!("{root}/{name}{query}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("cogov.db").display()),
+    }
+}
+
+pub async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&dir).await;
+    let db = Db::connect_and_migrate(&url).await.expect("migrated test database");
+    let clock = ManualClock::new(start_time());
+    let settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        ..Settings::default()
+    };
+    let state = AppState::new(db, Arc::new(clock.clone()), settings).unwrap();
+    let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
+    TestApp {
+        client,
+        state,
+        clock,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Creates an account through the area function (as the command line does).
+    pub async fn user(&self, email: &str, role: Role) -> entity::users::Model {
+        self.user_in(email, role, None, None).await
+    }
+
+    pub async fn user_in(
+        &self,
+        email: &str,
+        role: Role,
+        department_id: Option<uuid::Uuid>,
+        organization_id: Option<uuid::Uuid>,
+    ) -> entity::users::Model {
+        let input = NewUser {
+            email: email.into(),
+            display_name: email.split('@').next().unwrap().into(),
+            password: PASSWORD.into(),
+            role,
+            department_id,
+            organization_id,
+        };
+        users::create(self.db(), None, input, self.clock.now()).await.unwrap()
+    }
+
+    /// A personal token for `user`: write scope when `write`.
+    pub async fn token(&self, user: &entity::users::Model, write: bool) -> String {
+        let actor = Actor::from_user(user, Via::Session).unwrap();
+        let scopes = if write { vec![Scope::Read, Scope::Write] } else { vec![Scope::Read] };
+        tokens::create(self.db(), &actor, "test", &scopes, self.clock.now()).await.unwrap().1
+    }
+
+    /// A user of `role` and a write token for them.
+    pub async fn user_with_token(&self, email: &str, role: Role) -> (entity::users::Model, String) {
+        let u = self.user(email, role).await;
+        let t = self.token(&u, true).await;
+        (u, t)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        let mut r = self.client.get(path);
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.send().await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> TestResponse {
+        self.send_json(self.client.post(path), token, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> TestResponse {
+        self.send_json(self.client.put(path), token, body).await
+    }
+
+    async fn send_json(
+        &self,
+        mut r: poem::test::TestRequestBuilder<'_, BoxEndpoint<'static, Response>>,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> TestResponse {
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.body_json(&body).send().await
+    }
+
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            cookies: BTreeMap::new(),
+        }
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn json(resp: TestResponse) -> (u16, serde_json::Value) {
+    let status = resp.0.status().as_u16();
+    let ct = resp.0.content_type().unwrap_or_default().to_owned();
+    let text = resp.0.into_body().into_string().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({ct}): {text}"));
+    (status, value)
+}
+
+/// The field names of a problem's `errors`.
+pub fn problem_fields(body: &serde_json::Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// A browser: keeps cookies, follows nothing, reads CSRF tokens from forms.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: BTreeMap<String, String>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: poem::http::HeaderMap,
+}
+
+impl Page {
+    /// The value of the first `csrf_token` hidden field.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("page has a form with a CSRF token") + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+}
+
+impl Browser<'_> {
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn finish(&mut self, resp: TestResponse) -> Page {
+        let headers = resp.0.headers().clone();
+        for sc in headers.get_all("set-cookie") {
+            let sc = sc.to_str().unwrap();
+            let pair = sc.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            let removed = sc.contains("Max-Age=0") || v.is_empty();
+            if removed {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let status = resp.0.status().as_u16();
+        let location = headers.get("location").map(|l| l.to_str().unwrap().to_owned());
+        let body = resp.0.into_body().into_string().await.unwrap();
+        Page {
+            status,
+            location,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let resp = self.app.client.get(path).header("cookie", self.cookie_header()).send().await;
+        self.finish(resp).await
+    }
+
+    pub async fn get_with(&mut self, path: &str, header: (&str, &str)) -> Page {
+        let resp = self
+            .app
+            .client
+            .get(path)
+            .header("cookie", self.cookie_header())
+            .header(header.0, header.1)
+            .send()
+            .await;
+        self.finish(resp).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let resp = self
+            .app
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .form(&form)
+            .send()
+            .await;
+        self.finish(resp).await
+    }
+
+    /// Signs in through the login form; returns the response to the POST.
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        self.post("/login", &[("csrf_token", &csrf), ("email", email), ("password", password), ("next", "/account")])
+            .await
+    }
+}
