@@ -191,7 +191,13 @@ pub fn from_poem_error(err: poem::Error) -> Response {
         return bad_field(e.name, &e.reason);
     }
     if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        return bad_field(e.name, &e.reason);
+        // poem-openapi names path variables `param0`, `param1`... internally, so
+        // the best name we can give is the path itself.
+        let _ = e.name;
+        return bad_field(
+            "path",
+            &format!("a path parameter is not valid: {}", e.reason),
+        );
     }
     if let Some(e) = err.downcast_ref::<ContentTypeError>() {
         return Problem::new(

@@ -30,14 +30,18 @@ pub struct TestApp {
 
 /// Friday 13 February 2026, 09:00 Beijing time.
 pub fn start_time() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-02-13T01:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-02-13T01:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("COGOV_TEST_DATABASE_URL") {
         Ok(server) if server.starts_with("postgres") => {
             let name = format!("cogov_t_{}", uuid::Uuid::now_v7().simple());
-            let admin = Database::connect(server.clone()).await.expect("test PostgreSQL reachable");
+            let admin = Database::connect(server.clone())
+                .await
+                .expect("test PostgreSQL reachable");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -47,17 +51,25 @@ async fn fresh_database(dir: &tempfile::TempDir) -> String {
                 Some((b, q)) => (b.to_owned(), format!("?{q}")),
                 None => (server.clone(), String::new()),
             };
-            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r).to_owned();
+            let root = base
+                .rsplit_once('/')
+                .map_or(base.as_str(), |(r, _)| r)
+                .to_owned();
             format!("{root}/{name}{query}")
         }
-        _ => format!("sqlite://{}?mode=rwc", dir.path().join("cogov.db").display()),
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("cogov.db").display()
+        ),
     }
 }
 
 pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(&dir).await;
-    let db = Db::connect_and_migrate(&url).await.expect("migrated test database");
+    let db = Db::connect_and_migrate(&url)
+        .await
+        .expect("migrated test database");
     let clock = ManualClock::new(start_time());
     let settings = Settings {
         data_dir: dir.path().to_path_buf(),
@@ -98,14 +110,23 @@ impl TestApp {
             department_id,
             organization_id,
         };
-        users::create(self.db(), None, input, self.clock.now()).await.unwrap()
+        users::create(self.db(), None, input, self.clock.now())
+            .await
+            .unwrap()
     }
 
     /// A personal token for `user`: write scope when `write`.
     pub async fn token(&self, user: &entity::users::Model, write: bool) -> String {
         let actor = Actor::from_user(user, Via::Session).unwrap();
-        let scopes = if write { vec![Scope::Read, Scope::Write] } else { vec![Scope::Read] };
-        tokens::create(self.db(), &actor, "test", &scopes, self.clock.now()).await.unwrap().1
+        let scopes = if write {
+            vec![Scope::Read, Scope::Write]
+        } else {
+            vec![Scope::Read]
+        };
+        tokens::create(self.db(), &actor, "test", &scopes, self.clock.now())
+            .await
+            .unwrap()
+            .1
     }
 
     /// A user of `role` and a write token for them.
@@ -123,11 +144,21 @@ impl TestApp {
         r.send().await
     }
 
-    pub async fn post_json(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> TestResponse {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> TestResponse {
         self.send_json(self.client.post(path), token, body).await
     }
 
-    pub async fn put_json(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> TestResponse {
+    pub async fn put_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> TestResponse {
         self.send_json(self.client.put(path), token, body).await
     }
 
@@ -164,7 +195,11 @@ pub async fn json(resp: TestResponse) -> (u16, serde_json::Value) {
 pub fn problem_fields(body: &serde_json::Value) -> Vec<String> {
     body["errors"]
         .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -185,14 +220,22 @@ impl Page {
     /// The value of the first `csrf_token` hidden field.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
-        let start = self.body.find(marker).expect("page has a form with a CSRF token") + marker.len();
+        let start = self
+            .body
+            .find(marker)
+            .expect("page has a form with a CSRF token")
+            + marker.len();
         self.body[start..].split('"').next().unwrap().to_owned()
     }
 }
 
 impl Browser<'_> {
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn finish(&mut self, resp: TestResponse) -> Page {
@@ -209,7 +252,9 @@ impl Browser<'_> {
             }
         }
         let status = resp.0.status().as_u16();
-        let location = headers.get("location").map(|l| l.to_str().unwrap().to_owned());
+        let location = headers
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
         let body = resp.0.into_body().into_string().await.unwrap();
         Page {
             status,
@@ -220,7 +265,13 @@ impl Browser<'_> {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let resp = self.app.client.get(path).header("cookie", self.cookie_header()).send().await;
+        let resp = self
+            .app
+            .client
+            .get(path)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await;
         self.finish(resp).await
     }
 
@@ -252,7 +303,15 @@ impl Browser<'_> {
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         let csrf = form.csrf();
-        self.post("/login", &[("csrf_token", &csrf), ("email", email), ("password", password), ("next", "/account")])
-            .await
+        self.post(
+            "/login",
+            &[
+                ("csrf_token", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", "/account"),
+            ],
+        )
+        .await
     }
 }
