@@ -111,7 +111,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let unknown = b.login("nobody@example.cn", PASSWORD).await;
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
-    assert!(b.cookies.get("cogov_session").is_none());
+    assert!(!b.cookies.contains_key("cogov_session"));
 }
 
 #[tokio::test]
@@ -158,7 +158,7 @@ async fn forms_without_the_right_csrf_token_are_refused() {
         )
         .await;
     assert_eq!(forged.status, 403);
-    assert!(b.cookies.get("cogov_session").is_none());
+    assert!(!b.cookies.contains_key("cogov_session"));
 
     b.login("reg@example.cn", PASSWORD).await;
     let forged = b

@@ -12,7 +12,6 @@ use super::dto::{CalendarDay, CalendarYear, SetDayInput, WorkingDayAnswer};
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::calendar::{self, Calendar};
-use crate::error::Error;
 
 /// The calendar.
 pub struct CalendarApi;
@@ -103,7 +102,7 @@ impl CalendarApi {
         #[oai(validator(maximum(value = "3650")))]
         add: Query<u32>,
     ) -> ApiResult<Json<WorkingDayAnswer>> {
-        let cal = Calendar::load(state.db.conn()).await.map_err(Error::from)?;
+        let cal = Calendar::load(state.db.conn()).await?;
         Ok(Json(WorkingDayAnswer {
             from: from.0,
             add: add.0,

@@ -138,10 +138,10 @@ pub(super) async fn login(
     let (status, error_key, retry_after) = match result {
         Ok((_, session)) => {
             // A new session id at every sign-in; the old one, if any, ends.
-            if let Some(old) = req.cookie().get(SESSION_COOKIE) {
-                if let Err(e) = sessions::end(&state.db, old.value_str(), state.clock.now()).await {
-                    tracing::warn!(error = %e, "could not end the previous session");
-                }
+            if let Some(old) = req.cookie().get(SESSION_COOKIE)
+                && let Err(e) = sessions::end(&state.db, old.value_str(), state.clock.now()).await
+            {
+                tracing::warn!(error = %e, "could not end the previous session");
             }
             let max = state.settings.session_max.to_std().ok();
             req.cookie()
@@ -181,10 +181,10 @@ pub(super) async fn logout(
     if let Err(e) = viewer.check_csrf(&form.csrf_token) {
         return fail(&state, &viewer, e);
     }
-    if let Some(c) = req.cookie().get(SESSION_COOKIE) {
-        if let Err(e) = sessions::end(&state.db, c.value_str(), state.clock.now()).await {
-            return fail(&state, &viewer, e);
-        }
+    if let Some(c) = req.cookie().get(SESSION_COOKIE)
+        && let Err(e) = sessions::end(&state.db, c.value_str(), state.clock.now()).await
+    {
+        return fail(&state, &viewer, e);
     }
     req.cookie().remove(SESSION_COOKIE);
     Redirect::see_other("/").into_response()
