@@ -109,9 +109,9 @@ pub async fn resolve(
         .filter(|u| u.active)
         .and_then(|u| Actor::from_user(&u, Via::Session));
     let (Some(actor), false) = (actor, expired) else {
-        sessions::Entity::delete_by_id(id_hash)
-            .exec(db.conn())
-            .await?;
+        let tx = db.begin().await?;
+        sessions::Entity::delete_by_id(id_hash).exec(&*tx).await?;
+        tx.commit().await?;
         return Ok(None);
     };
     if now - session.last_seen_at >= TOUCH_EVERY {

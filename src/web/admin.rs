@@ -661,7 +661,7 @@ async fn holidays_page(
             .into_iter()
             .map(|d| DayRow {
                 day: d.day.to_string(),
-                weekday: d.day.format("%a").to_string(),
+                weekday: format!("weekday-{}", d.day.format("%a").to_string().to_lowercase()),
                 kind: d.kind,
                 name: d.name,
             })
