@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    SESSION_COOKIE, ShownError, Viewer, cookie, fail, form_errors, lifetime, local_path, render,
-    render_status,
+    CsrfForm, SESSION_COOKIE, ShownError, Viewer, cookie, fail, form_errors, lifetime, local_path,
+    render, render_status,
 };
 use crate::app::AppState;
 use crate::auth::tokens::{self, Scope};
@@ -164,11 +164,6 @@ pub(super) async fn login(
         retry_after,
     };
     render_status(&state, &viewer, status, "pages/login", "login-title", page)
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct CsrfForm {
-    csrf_token: String,
 }
 
 #[handler]

@@ -7,7 +7,7 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ShownError, Viewer, fail, form_errors, render, render_status};
+use super::{CsrfForm, ShownError, Viewer, fail, form_errors, render, render_status};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::auth::policy::{self, Action};
@@ -743,17 +743,12 @@ pub(super) async fn set_holiday(
     or_fail(&state, &viewer, r)
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct CsrfOnly {
-    csrf_token: String,
-}
-
 #[handler]
 pub(super) async fn remove_holiday(
     state: Data<&AppState>,
     viewer: Viewer,
     Path(day): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
     let r = async {
         viewer.check_csrf(&form.csrf_token)?;

@@ -189,6 +189,13 @@ impl Viewer {
     }
 }
 
+/// A form that carries nothing but its CSRF token (sign-out, revoke, remove).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    /// The viewer's CSRF token.
+    pub csrf_token: String,
+}
+
 /// Session lifetime from the settings.
 #[must_use]
 pub fn lifetime(state: &AppState) -> sessions::Lifetime {
