@@ -17,6 +17,7 @@ pub mod departments;
 pub mod divisions;
 pub mod error;
 pub mod pagination;
+pub mod registry;
 pub mod web;
 
 pub use app::{AppState, build_app};

@@ -1,0 +1,17 @@
+//! The registry of social organizations (DESIGN.md "Organizations and
+//! registration").
+//!
+//! What it owns: organizations (`active -> deregistered | revoked`), their
+//! registration, change and deregistration applications (`draft -> submitted
+//! -> (returned -> submitted)* -> approved | rejected`, or `withdrawn` before a
+//! decision), annual reports (`submitted -> accepted | returned`, with result
+//! `pass`, `basic_pass` or `fail`), credit records (`abnormal`, `dishonest`,
+//! open until lifted) and evaluation grades (1A-5A, valid 5 years).
+//!
+//! Who may do what: org members draft and edit their organization's
+//! applications; org admins submit them; registrars decide, keep credit
+//! records and grades; everyone reads the public fields of organizations.
+//!
+//! Built so far: [`uscc`], the Unified Social Credit Code as a domain type.
+
+pub mod uscc;
