@@ -41,6 +41,12 @@ pub enum UsccError {
         /// What the code has.
         found: char,
     },
+    /// The division code given to the generator is not 6 digits.
+    #[error("the division code must be 6 digits, not `{0}`")]
+    Division(String),
+    /// The generator's sequence has more than 6 digits.
+    #[error("the sequence {0} has more than 6 digits")]
+    Sequence(u32),
     /// Character 18 does not match the check over characters 1-17.
     #[error("the check character (character 18) fails: expected `{expected}`, found `{found}`")]
     CheckCharacter {
@@ -150,24 +156,14 @@ impl Uscc {
     /// `MJ` and a 6-digit sequence, and both check characters.
     ///
     /// # Errors
-    /// `Character` when the division code is not 6 digits, `Length` when the
+    /// `Division` when the division code is not 6 digits, `Sequence` when the
     /// sequence has more than 6 digits.
     pub fn generate(category: Category, division: &str, sequence: u32) -> Result<Self, UsccError> {
-        if let Some((i, c)) = division
-            .chars()
-            .enumerate()
-            .find(|(_, c)| !c.is_ascii_digit())
-        {
-            return Err(UsccError::Character {
-                position: i + 3,
-                found: c,
-            });
-        }
-        if division.len() != 6 {
-            return Err(UsccError::Length(division.len() + 12));
+        if division.len() != 6 || !division.chars().all(|c| c.is_ascii_digit()) {
+            return Err(UsccError::Division(division.to_owned()));
         }
         if sequence > 999_999 {
-            return Err(UsccError::Length(19));
+            return Err(UsccError::Sequence(sequence));
         }
         let mut chars: Vec<char> = format!("5{}{division}MJ{sequence:06}", category.char())
             .chars()
@@ -256,9 +252,18 @@ mod tests {
     fn generated_codes_carry_category_and_division() {
         let code = Uscc::generate(Category::Foundation, "110000", 42).unwrap();
         assert!(code.as_str().starts_with("53110000MJ000042"));
-        assert!(Uscc::generate(Category::SocialGroup, "11000", 1).is_err());
-        assert!(Uscc::generate(Category::SocialGroup, "11000A", 1).is_err());
-        assert!(Uscc::generate(Category::SocialGroup, "110000", 1_000_000).is_err());
+        assert_eq!(
+            Uscc::generate(Category::SocialGroup, "11000", 1),
+            Err(UsccError::Division("11000".into()))
+        );
+        assert_eq!(
+            Uscc::generate(Category::SocialGroup, "11000A", 1),
+            Err(UsccError::Division("11000A".into()))
+        );
+        assert_eq!(
+            Uscc::generate(Category::SocialGroup, "110000", 1_000_000),
+            Err(UsccError::Sequence(1_000_000))
+        );
     }
 
     fn category() -> impl Strategy<Value = Category> {
