@@ -16,6 +16,7 @@ pub mod demo;
 pub mod departments;
 pub mod divisions;
 pub mod error;
+pub mod money;
 pub mod pagination;
 pub mod registry;
 pub mod web;

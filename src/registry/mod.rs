@@ -12,6 +12,8 @@
 //! applications; org admins submit them; registrars decide, keep credit
 //! records and grades; everyone reads the public fields of organizations.
 //!
-//! Built so far: [`uscc`], the Unified Social Credit Code as a domain type.
+//! Built so far: [`uscc`], the Unified Social Credit Code as a domain type,
+//! and [`rules`], the registration rules as plain functions.
 
+pub mod rules;
 pub mod uscc;
