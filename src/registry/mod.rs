@@ -13,7 +13,9 @@
 //! records and grades; everyone reads the public fields of organizations.
 //!
 //! Built so far: [`uscc`], the Unified Social Credit Code as a domain type,
-//! and [`rules`], the registration rules as plain functions.
+//! [`rules`], the registration rules as plain functions, and
+//! [`applications`], the application state machine.
 
+pub mod applications;
 pub mod rules;
 pub mod uscc;
