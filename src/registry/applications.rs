@@ -49,6 +49,21 @@ pub enum Action {
     Withdraw,
 }
 
+impl Action {
+    /// How the action reads after "cannot be".
+    #[must_use]
+    pub fn participle(self) -> &'static str {
+        match self {
+            Action::Edit => "edited",
+            Action::Submit => "submitted",
+            Action::Return => "returned",
+            Action::Approve => "approved",
+            Action::Reject => "rejected",
+            Action::Withdraw => "withdrawn",
+        }
+    }
+}
+
 impl Status {
     /// Stored name.
     #[must_use]
@@ -97,10 +112,9 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
             return Err(Error::Conflict {
                 code: "wrong_state",
                 message: format!(
-                    "an application that is {from} cannot be {action:?}-ed",
-                    action = action
-                )
-                .to_lowercase(),
+                    "an application that is {from} cannot be {}",
+                    action.participle()
+                ),
             });
         }
     };
@@ -145,10 +159,12 @@ mod tests {
                 assert!(transition(from, action).is_err(), "{from} {action:?}");
             }
         }
-        assert!(matches!(
-            transition(Status::Submitted, Action::Edit),
-            Err(Error::Conflict { .. })
-        ));
+        match transition(Status::Submitted, Action::Edit) {
+            Err(Error::Conflict { message, .. }) => {
+                assert_eq!(message, "an application that is submitted cannot be edited");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(
             transition(Status::Draft, Action::Approve).is_err(),
             "registrars decide only submitted ones"
