@@ -199,10 +199,106 @@ impl FromStr for Uscc {
     }
 }
 
+/// The code an organization is recorded with: a standard one, or a legacy
+/// pilot-region code that fails the checks, accepted only by a registrar's
+/// explicit override with a reason (which the audit entry keeps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordedCode {
+    /// Passes both checks.
+    Standard(Uscc),
+    /// Fails a check; recorded on purpose.
+    Legacy {
+        /// The code as issued.
+        code: String,
+        /// Why the registrar accepted it.
+        reason: String,
+        /// The check it fails, for the record.
+        fails: UsccError,
+    },
+}
+
+impl RecordedCode {
+    /// A code a registrar types in. Without `override_reason` it must pass
+    /// both checks; with one, a code that fails only a check (not the length
+    /// or the character set) is recorded as legacy. A code that passes needs
+    /// no override and is recorded as standard.
+    ///
+    /// # Errors
+    /// The check that fails, when there is no override reason; `Length` or
+    /// `Character` even with one; `LegacyReason` when the reason is blank.
+    pub fn from_registrar(code: &str, override_reason: Option<&str>) -> Result<Self, LegacyError> {
+        match (Uscc::parse(code), override_reason) {
+            (Ok(u), _) => Ok(Self::Standard(u)),
+            (Err(e), None) => Err(LegacyError::Invalid(e)),
+            (Err(e @ (UsccError::Length(_) | UsccError::Character { .. })), Some(_)) => {
+                Err(LegacyError::Invalid(e))
+            }
+            (Err(_), Some(reason)) if reason.trim().is_empty() => Err(LegacyError::ReasonRequired),
+            (Err(fails), Some(reason)) => Ok(Self::Legacy {
+                code: code.trim().to_owned(),
+                reason: reason.trim().to_owned(),
+                fails,
+            }),
+        }
+    }
+
+    /// The code as recorded.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Standard(u) => u.as_str(),
+            Self::Legacy { code, .. } => code,
+        }
+    }
+}
+
+/// Why a registrar's code was not recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LegacyError {
+    /// The code is not acceptable (and an override cannot fix this).
+    #[error("{0}")]
+    Invalid(UsccError),
+    /// An override needs a reason.
+    #[error("recording a code that fails the standard needs a reason")]
+    ReasonRequired,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_legacy_code_needs_an_override_with_a_reason() {
+        let failing = "53100000500021676A";
+        assert!(matches!(
+            RecordedCode::from_registrar(failing, None),
+            Err(LegacyError::Invalid(UsccError::CheckCharacter { .. }))
+        ));
+        assert_eq!(
+            RecordedCode::from_registrar(failing, Some("  ")),
+            Err(LegacyError::ReasonRequired)
+        );
+        let recorded =
+            RecordedCode::from_registrar(failing, Some("2014 pilot code, certificate seen"))
+                .unwrap();
+        assert_eq!(recorded.as_str(), failing);
+        assert!(matches!(
+            recorded,
+            RecordedCode::Legacy {
+                fails: UsccError::CheckCharacter { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            RecordedCode::from_registrar("531000005000216", Some("reason")),
+            Err(LegacyError::Invalid(UsccError::Length(15)))
+        ));
+        assert!(matches!(
+            RecordedCode::from_registrar("53100000500021676K", Some("not needed")),
+            Ok(RecordedCode::Standard(_))
+        ));
+    }
 
     #[test]
     fn the_design_examples_are_valid() {
