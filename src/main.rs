@@ -104,21 +104,21 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
     };
     println!("cogov listening on {scheme}://{}", args.bind);
     tracing::info!(bind = %args.bind, "listening");
-    let server = poem::Server::new(TcpListener::bind(args.bind));
+    let listener = TcpListener::bind(args.bind);
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
             let cert =
                 std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
             let key = std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
             let tls = RustlsConfig::new().fallback(RustlsCertificate::new().cert(cert).key(key));
-            poem::Server::new(TcpListener::bind(args.bind).rustls(tls))
+            poem::Server::new(listener.rustls(tls))
                 .run_with_graceful_shutdown(app, shutdown(), None)
                 .await?;
         }
         _ => {
-            server
+            poem::Server::new(listener)
                 .run_with_graceful_shutdown(app, shutdown(), None)
-                .await?
+                .await?;
         }
     }
     Ok(())
@@ -130,8 +130,10 @@ async fn shutdown() {
     }
 }
 
-fn read_password() -> anyhow::Result<String> {
-    if std::io::stdin().is_terminal() {
+/// The new account's password: prompted for twice at a terminal, else (or
+/// with `--password-stdin`) the first line of stdin. Never from argv.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if !from_stdin && std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ")?;
         let again = rpassword::prompt_password("Again: ")?;
         anyhow::ensure!(first == again, "the passwords differ");
@@ -145,13 +147,7 @@ fn read_password() -> anyhow::Result<String> {
 
 async fn create_user(storage: &StorageArgs, args: UserCreateArgs) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
-    let password = if args.password_stdin || !std::io::stdin().is_terminal() {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    } else {
-        read_password()?
-    };
+    let password = read_password(args.password_stdin)?;
     let input = NewUser {
         display_name: args
             .name

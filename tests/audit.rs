@@ -4,6 +4,7 @@ mod common;
 
 use cogov::audit;
 use cogov::auth::Role;
+use cogov::clock::Clock as _;
 use common::{json, spawn};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -168,5 +169,3 @@ async fn concurrent_appends_from_many_tasks_do_not_fork_the_chain() {
     assert_eq!(report.broken, None);
     assert_eq!(report.checked, 16);
 }
-
-use cogov::clock::Clock as _;

@@ -11,10 +11,8 @@ use super::body::JsonBody;
 use super::dto::{CreateTokenInput, NewToken, ScopeDto, SignUpInput, Token, TokenList, User};
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
-use crate::auth::policy::{self, Action};
 use crate::auth::tokens::{self, Scope};
 use crate::auth::users;
-use crate::error::Error;
 
 /// Sign-up.
 pub struct AccountsApi;
@@ -68,13 +66,7 @@ impl MeApi {
     /// Who am I
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn get_me(&self, state: Data<&AppState>, auth: TokenAuth) -> ApiResult<Json<User>> {
-        let actor = policy::check(Some(&auth.0), Action::ReadOwnAccount)?;
-        let user = entity::users::Entity::find_by_id(actor.user_id)
-            .one(state.db.conn())
-            .await
-            .map_err(Error::from)?
-            .ok_or(Error::Unauthenticated)?;
-        Ok(Json(user.into()))
+        Ok(Json(users::current(&state.db, &auth.0).await?.into()))
     }
 
     /// List my API tokens
@@ -132,5 +124,3 @@ impl MeApi {
         Ok(Json(token.into()))
     }
 }
-
-use sea_orm::EntityTrait as _;

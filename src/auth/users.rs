@@ -379,6 +379,18 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<users::Model> {
         .ok_or(Error::NotFound("user"))
 }
 
+/// The actor's own account.
+///
+/// # Errors
+/// `Unauthenticated` when the account no longer exists.
+pub async fn current(db: &Db, actor: &Actor) -> Result<users::Model> {
+    policy::check(Some(actor), Action::ReadOwnAccount)?;
+    users::Entity::find_by_id(actor.user_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::Unauthenticated)
+}
+
 /// Changes a user's role and membership; ends their sessions so the change
 /// applies at once.
 ///

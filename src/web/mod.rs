@@ -29,6 +29,9 @@ use templates::Assets;
 pub const SESSION_COOKIE: &str = "cogov_session";
 /// Cookie holding the CSRF token of visitors who are not signed in.
 pub const CSRF_COOKIE: &str = "cogov_csrf";
+/// The reason of the `Forbidden` that [`Viewer::check_csrf`] returns; pages
+/// answer it with "reload the form" instead of "not allowed".
+pub const CSRF_REFUSAL: &str = "the form's CSRF token does not match this session";
 /// Cookie remembering the chosen language.
 pub const LANG_COOKIE: &str = "cogov_lang";
 
@@ -176,7 +179,7 @@ impl Viewer {
         if bool::from(submitted.as_bytes().ct_eq(self.csrf.as_bytes())) {
             Ok(())
         } else {
-            Err(Error::forbidden("csrf"))
+            Err(Error::forbidden(CSRF_REFUSAL))
         }
     }
 
@@ -347,7 +350,7 @@ pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
             let next = urlencoding::encode(&viewer.path).into_owned();
             return Redirect::see_other(format!("/login?next={next}")).into_response();
         }
-        Error::Forbidden(ref r) if r == "csrf" => {
+        Error::Forbidden(ref r) if r == CSRF_REFUSAL => {
             return render_status(
                 state,
                 viewer,
