@@ -58,6 +58,14 @@ impl Clock for ManualClock {
     }
 }
 
+/// The calendar date in China (Asia/Shanghai) at `at`: registration dates,
+/// report due dates and credit listings are legal dates there, whatever zone
+/// pages are shown in.
+#[must_use]
+pub fn china_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,12 +3,20 @@
 //! The rules that govern these rows live in the `cogov` crate's area modules;
 //! entities never go on the wire (the API converts them in `dto.rs`).
 
+pub mod annual_reports;
 pub mod api_tokens;
+pub mod applications;
 pub mod audit_entries;
 pub mod audit_head;
 pub mod calendar_days;
+pub mod credit_records;
 pub mod departments;
+pub mod files;
+pub mod grades;
+pub mod invitations;
+pub mod job_leases;
 pub mod login_attempts;
 pub mod organizations;
 pub mod sessions;
+pub mod uscc_sequences;
 pub mod users;

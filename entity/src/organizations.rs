@@ -1,8 +1,8 @@
-//! Social organizations. The registry extends this table.
+//! Social organizations: the registry's main table.
 
 use sea_orm::entity::prelude::*;
 
-/// A social organization that org members and org admins belong to.
+/// A registered social organization.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
@@ -17,6 +17,42 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// Unified Social Credit Code, unique.
+    pub uscc: Option<String>,
+    /// Set when a registrar recorded a legacy code that fails the standard.
+    pub uscc_legacy_reason: Option<String>,
+    /// `social_group`, `foundation` or `social_service_agency`.
+    pub org_type: String,
+    /// Foundations: may raise funds from the public.
+    pub public_offering: bool,
+    /// Authority level: `national`, `provincial`, `municipal`, `county`.
+    pub level: String,
+    /// Authority's 6-digit division code.
+    pub division_code: String,
+    /// Field of activity.
+    pub field: String,
+    /// 业务主管单位.
+    pub supervising_unit: Option<String>,
+    /// Registered address.
+    pub address: String,
+    /// Legal representative's name.
+    pub legal_representative: String,
+    /// Business scope.
+    pub business_scope: String,
+    /// Original fund (foundations) or activity funds (others), in fen.
+    pub funds_fen: i64,
+    /// Date of registration.
+    pub registered_on: Option<Date>,
+    /// Reason of deregistration or revocation.
+    pub status_reason: Option<String>,
+    /// `none`, `abnormal` or `dishonest`: the worst open credit record.
+    pub credit_status: String,
+    /// Current grade 1-5 (A), if any.
+    pub grade: Option<i16>,
+    /// When the current grade was awarded.
+    pub grade_awarded_on: Option<Date>,
+    /// Last day the current grade is valid.
+    pub grade_valid_until: Option<Date>,
 }
 
 /// Relations of an organization.

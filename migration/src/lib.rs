@@ -15,6 +15,15 @@ mod m20261123_000006_create_login_attempts;
 mod m20261123_000007_create_calendar_days;
 mod m20261123_000008_create_audit_entries;
 mod m20261123_000009_create_audit_head;
+mod m20261123_000010_extend_organizations;
+mod m20261123_000011_create_applications;
+mod m20261123_000012_create_files;
+mod m20261123_000013_create_invitations;
+mod m20261123_000014_create_annual_reports;
+mod m20261123_000015_create_credit_records;
+mod m20261123_000016_create_grades;
+mod m20261123_000017_create_job_leases;
+mod m20261123_000018_create_uscc_sequences;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -32,6 +41,15 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_calendar_days::Migration),
             Box::new(m20261123_000008_create_audit_entries::Migration),
             Box::new(m20261123_000009_create_audit_head::Migration),
+            Box::new(m20261123_000010_extend_organizations::Migration),
+            Box::new(m20261123_000011_create_applications::Migration),
+            Box::new(m20261123_000012_create_files::Migration),
+            Box::new(m20261123_000013_create_invitations::Migration),
+            Box::new(m20261123_000014_create_annual_reports::Migration),
+            Box::new(m20261123_000015_create_credit_records::Migration),
+            Box::new(m20261123_000016_create_grades::Migration),
+            Box::new(m20261123_000017_create_job_leases::Migration),
+            Box::new(m20261123_000018_create_uscc_sequences::Migration),
         ]
     }
 }

@@ -31,6 +31,17 @@ pub enum Action {
     ManageCalendar,
     /// Read the audit chain.
     ReadAudit,
+    /// Open and edit one's own applications (registration, change,
+    /// deregistration) and annual reports.
+    Apply,
+    /// Read every submitted application and annual report, and every
+    /// organization's private particulars.
+    ReadRegistry,
+    /// Decide applications, review annual reports, revoke registrations,
+    /// keep credit records and grades.
+    Register,
+    /// Invite and remove members of one's organization.
+    ManageMembers,
 }
 
 impl Action {
@@ -43,6 +54,9 @@ impl Action {
                 | Action::ManageUsers
                 | Action::ManageDepartments
                 | Action::ManageCalendar
+                | Action::Apply
+                | Action::Register
+                | Action::ManageMembers
         )
     }
 
@@ -53,6 +67,10 @@ impl Action {
             Action::ManageUsers | Action::ManageDepartments | Action::ManageCalendar => {
                 role == Role::Admin
             }
+            Action::Apply => role.is_org_role(),
+            Action::ReadRegistry => matches!(role, Role::Registrar | Role::Auditor),
+            Action::Register => role == Role::Registrar,
+            Action::ManageMembers => role == Role::OrgAdmin,
         }
     }
 }
@@ -86,6 +104,65 @@ pub fn own_token(actor: &Actor, owner: Uuid) -> Result<()> {
         Ok(())
     } else {
         Err(Error::NotFound("token"))
+    }
+}
+
+/// How far an actor may go with an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApplicationAccess {
+    /// Read it (registrars and auditors, once submitted).
+    Read,
+    /// Read and edit it (the applicant; members of the organization it is about).
+    Edit,
+    /// Also submit and withdraw it (the applicant of a registration; the org
+    /// admin for a change or deregistration).
+    Submit,
+}
+
+/// What `actor` may do with an application opened by `applicant` about
+/// `organization` (none for a registration not yet approved). Drafts are the
+/// applicant's own business: to registrars and auditors they do not exist.
+///
+/// # Errors
+/// `NotFound` when the actor may not know the application exists.
+pub fn application_access(
+    actor: &Actor,
+    applicant: Uuid,
+    organization: Option<Uuid>,
+    is_registration: bool,
+    is_draft: bool,
+) -> Result<ApplicationAccess> {
+    let own_org = organization.is_some() && actor.organization_id == organization;
+    if actor.role.is_org_role() && (actor.user_id == applicant || own_org) {
+        let submits = if is_registration {
+            actor.user_id == applicant
+        } else {
+            own_org && actor.role == Role::OrgAdmin
+        };
+        return Ok(if submits {
+            ApplicationAccess::Submit
+        } else {
+            ApplicationAccess::Edit
+        });
+    }
+    if !is_draft && matches!(actor.role, Role::Registrar | Role::Auditor) {
+        return Ok(ApplicationAccess::Read);
+    }
+    Err(Error::NotFound("application"))
+}
+
+/// Whether `actor` acts for `organization` (org members and admins of it),
+/// or may read any organization's private particulars (registrars, auditors).
+///
+/// # Errors
+/// `NotFound` for anyone else: private things of an organization do not
+/// exist to outsiders.
+pub fn organization_insider(actor: &Actor, organization: Uuid) -> Result<()> {
+    let member = actor.role.is_org_role() && actor.organization_id == Some(organization);
+    if member || matches!(actor.role, Role::Registrar | Role::Auditor) {
+        Ok(())
+    } else {
+        Err(Error::NotFound("organization record"))
     }
 }
 
@@ -165,6 +242,51 @@ mod tests {
             check(Some(&admin), Action::ManageOwnTokens),
             Err(Error::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn applications_are_seen_by_their_people_and_by_registrars_once_submitted() {
+        let applicant = actor(Role::OrgMember, Via::Session);
+        let stranger = actor(Role::OrgMember, Via::Session);
+        let registrar = actor(Role::Registrar, Via::Session);
+        let purchaser = actor(Role::Purchaser, Via::Session);
+        let a = applicant.user_id;
+        assert_eq!(
+            application_access(&applicant, a, None, true, true).unwrap(),
+            ApplicationAccess::Submit
+        );
+        assert!(matches!(
+            application_access(&stranger, a, None, true, false),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            application_access(&registrar, a, None, true, true),
+            Err(Error::NotFound(_))
+        ));
+        assert_eq!(
+            application_access(&registrar, a, None, true, false).unwrap(),
+            ApplicationAccess::Read
+        );
+        assert!(application_access(&purchaser, a, None, true, false).is_err());
+
+        let org = Uuid::now_v7();
+        let member = Actor {
+            organization_id: Some(org),
+            ..actor(Role::OrgMember, Via::Session)
+        };
+        let admin = Actor {
+            organization_id: Some(org),
+            ..actor(Role::OrgAdmin, Via::Session)
+        };
+        assert_eq!(
+            application_access(&member, a, Some(org), false, true).unwrap(),
+            ApplicationAccess::Edit,
+            "members draft changes; only the org admin submits them"
+        );
+        assert_eq!(
+            application_access(&admin, a, Some(org), false, true).unwrap(),
+            ApplicationAccess::Submit
+        );
     }
 
     #[test]

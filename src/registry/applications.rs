@@ -8,12 +8,30 @@
 //! Who may move it: the applicant's org members edit drafts and returned
 //! applications; the org admin (or, for a first registration, the applicant)
 //! submits and withdraws; a registrar returns, approves or rejects. Returns
-//! and rejections carry a reason. This module holds the transition rule; the
-//! service applies it inside a transaction with the audit entry.
+//! and rejections carry a reason. [`transition`] is the rule; the service
+//! functions below apply it inside one transaction with the audit entry and,
+//! on approval, the effect on the organization.
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use entity::applications;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::organizations as orgs;
+use super::particulars::{Changes, Content, Kind, Particulars, unknown_division};
+use super::rules::check_registration;
+use super::uscc::RecordedCode;
+use crate::audit::{self, Change};
+use crate::auth::Actor;
+use crate::auth::policy::{self, ApplicationAccess};
+use crate::db::Db;
+use crate::error::{Error, FieldError, Result};
+use crate::pagination::PageRequest;
 
 /// State of an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,6 +137,749 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
         }
     };
     Ok(to)
+}
+
+// ---------- the service: one transaction per command, with its audit entry ----------
+
+/// An application as the service hands it out.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// The row.
+    pub row: applications::Model,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its state.
+    pub status: Status,
+    /// Its content.
+    pub content: Content,
+}
+
+impl Application {
+    fn from_row(row: applications::Model) -> Result<Self> {
+        let bad = |what: &str| Error::Internal(format!("application {} has {what}", row.id));
+        let kind = Kind::parse(&row.kind).ok_or_else(|| bad("an unknown kind"))?;
+        let status = Status::parse(&row.status).ok_or_else(|| bad("an unknown status"))?;
+        let content = Content::from_json(kind, &row.content).map_err(|_| bad("bad content"))?;
+        Ok(Self {
+            row,
+            kind,
+            status,
+            content,
+        })
+    }
+
+    fn access(&self, actor: &Actor) -> Result<ApplicationAccess> {
+        policy::application_access(
+            actor,
+            self.row.applicant_id,
+            self.row.organization_id,
+            self.kind == Kind::Registration,
+            self.status == Status::Draft,
+        )
+    }
+}
+
+impl Status {
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Draft,
+            Self::Submitted,
+            Self::Returned,
+            Self::Approved,
+            Self::Rejected,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+fn app_snapshot(a: &applications::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id, "kind": a.kind, "status": a.status, "applicant_id": a.applicant_id,
+        "organization_id": a.organization_id, "name": a.name,
+        "content": serde_json::from_str::<serde_json::Value>(&a.content).ok(),
+        "decision_reason": a.decision_reason,
+    })
+}
+
+async fn load<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Application> {
+    let row = applications::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("application"))?;
+    Application::from_row(row)
+}
+
+/// One application, for those allowed to see it, with what they may do.
+///
+/// # Errors
+/// `NotFound` for anyone else.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<(Application, ApplicationAccess)> {
+    let app = load(db.conn(), id).await?;
+    let access = app.access(actor)?;
+    Ok((app, access))
+}
+
+/// Opens a draft. A registration is opened by an org user who belongs to no
+/// organization yet; a change or deregistration by a member of an active
+/// organization, about it.
+///
+/// # Errors
+/// `Forbidden` by role; `Conflict` for a registration by someone who already
+/// belongs to an organization (or a change by someone who does not);
+/// `Invalid` naming each field with a shape problem.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    mut content: Content,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let errors = content.normalize();
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let tx = db.begin().await?;
+    let (organization_id, name) = match &content {
+        Content::Registration(p) => {
+            if actor.organization_id.is_some() {
+                return Err(Error::Conflict {
+                    code: "already_member",
+                    message: "you already belong to an organization; register a new one from an account without one".into(),
+                });
+            }
+            (None, p.name.clone())
+        }
+        Content::Change(_) | Content::Deregistration(_) => {
+            let org_id = actor.organization_id.ok_or_else(|| Error::Conflict {
+                code: "no_organization",
+                message: "changes and deregistrations are made for your organization, and you belong to none".into(),
+            })?;
+            let org = orgs::get(&*tx, org_id).await?;
+            if org.status != orgs::ACTIVE {
+                return Err(Error::Conflict {
+                    code: "organization_not_active",
+                    message: format!("the organization is {}", org.status),
+                });
+            }
+            (Some(org_id), org.name)
+        }
+    };
+    let row = applications::Model {
+        id: Uuid::now_v7(),
+        kind: content.kind().as_str().into(),
+        status: Status::Draft.as_str().into(),
+        applicant_id: actor.user_id,
+        organization_id,
+        name,
+        content: content.to_json(),
+        decision_reason: None,
+        submitted_at: None,
+        decided_at: None,
+        decided_by: None,
+        created_at: now,
+        updated_at: now,
+    };
+    applications::ActiveModel::from(row.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "application.create",
+            "application",
+            row.id,
+            None,
+            Some(&app_snapshot(&row)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Application::from_row(row)
+}
+
+/// Replaces the content of a draft or returned application.
+///
+/// # Errors
+/// `NotFound`; `Forbidden` for readers; `Conflict` in another state or for a
+/// content of another kind; `Invalid` naming each field with a shape problem.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    mut content: Content,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let tx = db.begin().await?;
+    let app = load(&*tx, id).await?;
+    if app.access(actor)? < ApplicationAccess::Edit {
+        return Err(Error::forbidden(
+            "you may read this application, not edit it",
+        ));
+    }
+    transition(app.status, Action::Edit)?;
+    if content.kind() != app.kind {
+        return Err(Error::Conflict {
+            code: "kind_mismatch",
+            message: format!("this is a {} application", app.kind.as_str()),
+        });
+    }
+    let errors = content.normalize();
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let name = match &content {
+        Content::Registration(p) => p.name.clone(),
+        _ => app.row.name.clone(),
+    };
+    let after = applications::Model {
+        content: content.to_json(),
+        name,
+        updated_at: now,
+        ..app.row.clone()
+    };
+    applications::ActiveModel {
+        id: Set(id),
+        content: Set(after.content.clone()),
+        name: Set(after.name.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&*tx)
+    .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "application.edit",
+            "application",
+            id,
+            Some(&app_snapshot(&app.row)),
+            Some(&app_snapshot(&after)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Application::from_row(after)
+}
+
+/// Every rule the content breaks now (empty when it may be submitted or approved).
+async fn rule_violations<C: ConnectionTrait>(
+    conn: &C,
+    app: &Application,
+) -> Result<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    match &app.content {
+        Content::Registration(p) => {
+            let Some(facts) = p.facts() else {
+                return Ok(vec![unknown_division()]);
+            };
+            errors = check_registration(&facts);
+            if orgs::name_taken(conn, &p.name, &p.division_code, None).await? {
+                errors.push(name_taken_error());
+            }
+        }
+        Content::Change(c) => {
+            if *c == Changes::default() {
+                errors.push(FieldError::new(
+                    "changes",
+                    "no_changes",
+                    "a change application must change at least one particular",
+                ));
+            }
+            let org_id = app
+                .row
+                .organization_id
+                .ok_or(Error::NotFound("organization"))?;
+            let org = orgs::get(conn, org_id).await?;
+            if let Some(facts) = changed_facts(&org, c) {
+                let changed_fields = [
+                    c.name.as_ref().map(|_| "name"),
+                    c.funds_fen.map(|_| "original_fund_fen"),
+                    c.funds_fen.map(|_| "activity_funds_fen"),
+                ];
+                errors.extend(
+                    check_registration(&facts)
+                        .into_iter()
+                        .filter(|e| changed_fields.contains(&Some(e.field.as_str()))),
+                );
+            }
+            if let Some(name) = &c.name
+                && orgs::name_taken(conn, name, &org.division_code, Some(org.id)).await?
+            {
+                errors.push(name_taken_error());
+            }
+        }
+        Content::Deregistration(d) => {
+            if d.reason.is_empty() {
+                errors.push(FieldError::new(
+                    "reason",
+                    "reason_required",
+                    "a deregistration application needs a reason",
+                ));
+            }
+        }
+    }
+    Ok(errors)
+}
+
+fn name_taken_error() -> FieldError {
+    FieldError::new(
+        "name",
+        "name_taken",
+        "an active organization of the same registration authority already has this name",
+    )
+}
+
+/// The facts of an organization with the changes applied.
+fn changed_facts(
+    org: &entity::organizations::Model,
+    c: &Changes,
+) -> Option<super::rules::RegistrationFacts> {
+    let p = Particulars {
+        name: c.name.clone().unwrap_or_else(|| org.name.clone()),
+        org_type: org.org_type.clone(),
+        public_offering: org.public_offering,
+        division_code: org.division_code.clone(),
+        field: org.field.clone(),
+        supervising_unit: org.supervising_unit.clone(),
+        address: String::new(),
+        legal_representative: String::new(),
+        business_scope: String::new(),
+        funds_fen: c.funds_fen.unwrap_or(org.funds_fen),
+        individual_members: 0,
+        unit_members: 0,
+    };
+    p.facts()
+}
+
+async fn set_status<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    app: &Application,
+    to: Status,
+    reason: Option<&str>,
+    verb: &'static str,
+    now: DateTime<Utc>,
+) -> Result<applications::Model> {
+    let deciding = matches!(to, Status::Returned | Status::Approved | Status::Rejected);
+    let after = applications::Model {
+        status: to.as_str().into(),
+        decision_reason: if deciding {
+            reason.map(str::to_owned)
+        } else {
+            app.row.decision_reason.clone()
+        },
+        submitted_at: if to == Status::Submitted {
+            Some(now)
+        } else {
+            app.row.submitted_at
+        },
+        decided_at: if matches!(to, Status::Approved | Status::Rejected) {
+            Some(now)
+        } else {
+            app.row.decided_at
+        },
+        decided_by: if deciding {
+            Some(actor.user_id)
+        } else {
+            app.row.decided_by
+        },
+        updated_at: now,
+        ..app.row.clone()
+    };
+    applications::ActiveModel {
+        id: Set(after.id),
+        status: Set(after.status.clone()),
+        organization_id: Set(after.organization_id),
+        decision_reason: Set(after.decision_reason.clone()),
+        submitted_at: Set(after.submitted_at),
+        decided_at: Set(after.decided_at),
+        decided_by: Set(after.decided_by),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(tx)
+    .await?;
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new(
+            verb,
+            "application",
+            after.id,
+            Some(&app_snapshot(&app.row)),
+            Some(&app_snapshot(&after)),
+        ),
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Hands a draft or returned application to the registrar, after checking
+/// every rule.
+///
+/// # Errors
+/// `NotFound`; `Forbidden` unless the actor may submit it; `Conflict` in
+/// another state; `Invalid` naming each broken rule.
+pub async fn submit(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let tx = db.begin().await?;
+    let app = load(&*tx, id).await?;
+    if app.access(actor)? < ApplicationAccess::Submit {
+        return Err(Error::forbidden(
+            "only the org admin submits applications for the organization",
+        ));
+    }
+    let to = transition(app.status, Action::Submit)?;
+    let errors = rule_violations(&*tx, &app).await?;
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let row = set_status(&*tx, actor, &app, to, None, "application.submit", now).await?;
+    tx.commit().await?;
+    Application::from_row(row)
+}
+
+/// The applicant takes the application back before a decision.
+///
+/// # Errors
+/// As [`submit`], without the rules.
+pub async fn withdraw(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let tx = db.begin().await?;
+    let app = load(&*tx, id).await?;
+    if app.access(actor)? < ApplicationAccess::Submit {
+        return Err(Error::forbidden(
+            "only the org admin withdraws applications for the organization",
+        ));
+    }
+    let to = transition(app.status, Action::Withdraw)?;
+    let row = set_status(&*tx, actor, &app, to, None, "application.withdraw", now).await?;
+    tx.commit().await?;
+    Application::from_row(row)
+}
+
+fn required_reason(reason: &str) -> Result<&str> {
+    let r = reason.trim();
+    if r.is_empty() || r.chars().count() > 2000 {
+        return Err(Error::invalid(
+            "reason",
+            "reason_required",
+            "give the applicant a reason of 1 to 2000 characters",
+        ));
+    }
+    Ok(r)
+}
+
+async fn decide_without_effect(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Register)?;
+    let reason = required_reason(reason)?;
+    let tx = db.begin().await?;
+    let app = load(&*tx, id).await?;
+    app.access(actor)?;
+    let to = transition(app.status, action)?;
+    let verb = if action == Action::Return {
+        "application.return"
+    } else {
+        "application.reject"
+    };
+    let row = set_status(&*tx, actor, &app, to, Some(reason), verb, now).await?;
+    tx.commit().await?;
+    Application::from_row(row)
+}
+
+/// A registrar sends a submitted application back with reasons.
+///
+/// # Errors
+/// `Forbidden` unless a registrar; `NotFound`; `Conflict` unless submitted;
+/// `Invalid` without a reason.
+pub async fn send_back(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    decide_without_effect(db, actor, id, Action::Return, reason, now).await
+}
+
+/// A registrar refuses a submitted application with a reason.
+///
+/// # Errors
+/// As [`send_back`].
+pub async fn reject(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    decide_without_effect(db, actor, id, Action::Reject, reason, now).await
+}
+
+/// How a registrar approves: with a generated code (the default) or with one
+/// typed in, which may be a legacy code only with an override reason.
+#[derive(Debug, Clone, Default)]
+pub struct Approval {
+    /// A code to record instead of a generated one.
+    pub uscc: Option<String>,
+    /// Why a code that fails the standard is recorded anyway.
+    pub legacy_override_reason: Option<String>,
+}
+
+/// A registrar grants a submitted application, with its effect in the same
+/// transaction: a registration creates the organization with its code and
+/// makes the applicant its org admin; a change updates the organization; a
+/// deregistration strikes it off.
+///
+/// # Errors
+/// `Forbidden` unless a registrar; `NotFound`; `Conflict` unless submitted
+/// (a decided application cannot be decided again); `Invalid` when a rule is
+/// now broken or the code typed in fails a check (the message says which).
+pub async fn approve(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> Result<Application> {
+    policy::check(Some(actor), policy::Action::Register)?;
+    let tx = db.begin().await?;
+    let mut app = load(&*tx, id).await?;
+    app.access(actor)?;
+    let to = transition(app.status, Action::Approve)?;
+    let errors = rule_violations(&*tx, &app).await?;
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let today = crate::clock::china_date(now);
+    let mut legacy_reason = None;
+    match &app.content {
+        Content::Registration(p) => {
+            let facts = p
+                .facts()
+                .ok_or_else(|| Error::Invalid(vec![unknown_division()]))?;
+            let code = match approval
+                .uscc
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                Some(typed) => {
+                    let recorded = RecordedCode::from_registrar(
+                        typed,
+                        approval.legacy_override_reason.as_deref(),
+                    )
+                    .map_err(|e| Error::invalid("uscc", "invalid_uscc", e.to_string()))?;
+                    if let RecordedCode::Legacy { reason, .. } = &recorded {
+                        legacy_reason = Some(reason.clone());
+                    }
+                    recorded.as_str().to_owned()
+                }
+                None => orgs::next_uscc(&*tx, facts.org_type.category(), &p.division_code)
+                    .await?
+                    .as_str()
+                    .to_owned(),
+            };
+            let org = orgs::insert(
+                &*tx,
+                orgs::NewOrganization {
+                    name: p.name.clone(),
+                    org_type: facts.org_type,
+                    division_code: p.division_code.clone(),
+                    field: facts.field,
+                    supervising_unit: p.supervising_unit.clone(),
+                    address: p.address.clone(),
+                    legal_representative: p.legal_representative.clone(),
+                    business_scope: p.business_scope.clone(),
+                    funds_fen: p.funds_fen,
+                    registered_on: today,
+                    uscc: code,
+                    uscc_legacy_reason: legacy_reason.clone(),
+                },
+                now,
+            )
+            .await?;
+            audit::append(
+                &*tx,
+                &actor.who(),
+                Change::new::<(), _>(
+                    "organization.register",
+                    "organization",
+                    org.id,
+                    None,
+                    Some(&orgs::snapshot(&org)),
+                ),
+                now,
+            )
+            .await?;
+            super::members::make_founder(&*tx, actor, app.row.applicant_id, org.id, now).await?;
+            app.row.organization_id = Some(org.id);
+        }
+        Content::Change(c) => {
+            let org_id = app
+                .row
+                .organization_id
+                .ok_or(Error::NotFound("organization"))?;
+            let before = orgs::get(&*tx, org_id).await?;
+            let after = entity::organizations::Model {
+                name: c.name.clone().unwrap_or_else(|| before.name.clone()),
+                address: c.address.clone().unwrap_or_else(|| before.address.clone()),
+                legal_representative: c
+                    .legal_representative
+                    .clone()
+                    .unwrap_or_else(|| before.legal_representative.clone()),
+                business_scope: c
+                    .business_scope
+                    .clone()
+                    .unwrap_or_else(|| before.business_scope.clone()),
+                funds_fen: c.funds_fen.unwrap_or(before.funds_fen),
+                updated_at: now,
+                ..before.clone()
+            };
+            entity::organizations::ActiveModel::from(after.clone())
+                .reset_all()
+                .update(&*tx)
+                .await?;
+            audit::append(
+                &*tx,
+                &actor.who(),
+                Change::new(
+                    "organization.change",
+                    "organization",
+                    org_id,
+                    Some(&orgs::snapshot(&before)),
+                    Some(&orgs::snapshot(&after)),
+                ),
+                now,
+            )
+            .await?;
+        }
+        Content::Deregistration(d) => {
+            let org_id = app
+                .row
+                .organization_id
+                .ok_or(Error::NotFound("organization"))?;
+            let before = orgs::get(&*tx, org_id).await?;
+            if before.status != orgs::ACTIVE {
+                return Err(Error::Conflict {
+                    code: "organization_not_active",
+                    message: format!("the organization is already {}", before.status),
+                });
+            }
+            let after = entity::organizations::Model {
+                status: orgs::DEREGISTERED.into(),
+                status_reason: Some(d.reason.clone()),
+                updated_at: now,
+                ..before.clone()
+            };
+            entity::organizations::ActiveModel::from(after.clone())
+                .reset_all()
+                .update(&*tx)
+                .await?;
+            audit::append(
+                &*tx,
+                &actor.who(),
+                Change::new(
+                    "organization.deregister",
+                    "organization",
+                    org_id,
+                    Some(&orgs::snapshot(&before)),
+                    Some(&orgs::snapshot(&after)),
+                ),
+                now,
+            )
+            .await?;
+        }
+    }
+    let row = set_status(&*tx, actor, &app, to, None, "application.approve", now).await?;
+    tx.commit().await?;
+    Application::from_row(row)
+}
+
+/// Filters of the application lists.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this state.
+    pub status: Option<Status>,
+    /// Only this kind.
+    pub kind: Option<Kind>,
+}
+
+/// Applications the actor may see: org users their own and their
+/// organization's; registrars and auditors every submitted one (the queue).
+///
+/// # Errors
+/// `Forbidden` for other roles.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<(Vec<Application>, Option<String>)> {
+    use applications::Column as C;
+    let mut q = applications::Entity::find().order_by_asc(C::Id);
+    if actor.role.is_org_role() {
+        let mut mine = Condition::any().add(C::ApplicantId.eq(actor.user_id));
+        if let Some(org) = actor.organization_id {
+            mine = mine.add(C::OrganizationId.eq(org));
+        }
+        q = q.filter(mine);
+    } else {
+        policy::check(Some(actor), policy::Action::ReadRegistry)?;
+        q = q.filter(C::Status.ne(Status::Draft.as_str()));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(C::Status.eq(s.as_str()));
+    }
+    if let Some(k) = filter.kind {
+        q = q.filter(C::Kind.eq(k.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(C::Id.gt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    let (rows, next) = page.finish(rows, |a| a.id);
+    let apps = rows
+        .into_iter()
+        .map(Application::from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((apps, next))
+}
+
+/// Submitted applications waiting for a registrar, by kind.
+///
+/// # Errors
+/// `Forbidden` unless the actor reads the registry.
+pub async fn queue_counts(db: &Db, actor: &Actor) -> Result<Vec<(Kind, u64)>> {
+    policy::check(Some(actor), policy::Action::ReadRegistry)?;
+    let mut out = Vec::new();
+    for kind in [Kind::Registration, Kind::Change, Kind::Deregistration] {
+        let n = applications::Entity::find()
+            .filter(applications::Column::Status.eq(Status::Submitted.as_str()))
+            .filter(applications::Column::Kind.eq(kind.as_str()))
+            .count(db.conn())
+            .await?;
+        out.push((kind, n));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

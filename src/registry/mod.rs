@@ -17,5 +17,10 @@
 //! [`applications`], the application state machine.
 
 pub mod applications;
+pub mod credit;
+pub mod import;
+pub mod members;
+pub mod organizations;
+pub mod particulars;
 pub mod rules;
 pub mod uscc;

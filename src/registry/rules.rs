@@ -6,6 +6,7 @@
 use crate::divisions::{self, Level};
 use crate::error::FieldError;
 use crate::money::Fen;
+use crate::registry::uscc::Category;
 
 /// Kind of organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,131 @@ impl Field {
     #[must_use]
     pub fn registers_directly(self) -> bool {
         !matches!(self, Field::Other)
+    }
+}
+
+impl OrgType {
+    /// Stored and wire names of the three kinds.
+    pub const KINDS: [&'static str; 3] = ["social_group", "foundation", "social_service_agency"];
+
+    /// From the stored kind and the public-offering flag (which only
+    /// foundations keep).
+    #[must_use]
+    pub fn from_parts(kind: &str, public_offering: bool) -> Option<Self> {
+        match kind {
+            "social_group" => Some(Self::SocialGroup),
+            "foundation" => Some(Self::Foundation { public_offering }),
+            "social_service_agency" => Some(Self::SocialServiceAgency),
+            _ => None,
+        }
+    }
+
+    /// Stored name of the kind.
+    #[must_use]
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::SocialGroup => "social_group",
+            Self::Foundation { .. } => "foundation",
+            Self::SocialServiceAgency => "social_service_agency",
+        }
+    }
+
+    /// Public offering (false for anything but a public-offering foundation).
+    #[must_use]
+    pub fn public_offering(self) -> bool {
+        matches!(
+            self,
+            Self::Foundation {
+                public_offering: true
+            }
+        )
+    }
+
+    /// USCC character 2.
+    #[must_use]
+    pub fn category(self) -> Category {
+        match self {
+            Self::SocialGroup => Category::SocialGroup,
+            Self::Foundation { .. } => Category::Foundation,
+            Self::SocialServiceAgency => Category::SocialServiceAgency,
+        }
+    }
+}
+
+impl AuthorityLevel {
+    /// Stored and wire names.
+    pub const NAMES: [&'static str; 4] = ["national", "provincial", "municipal", "county"];
+
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "national" => Some(Self::National),
+            "provincial" => Some(Self::Provincial),
+            "municipal" => Some(Self::Municipal),
+            "county" => Some(Self::County),
+            _ => None,
+        }
+    }
+
+    /// Stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::National => "national",
+            Self::Provincial => "provincial",
+            Self::Municipal => "municipal",
+            Self::County => "county",
+        }
+    }
+
+    /// The level whose authorities sit in divisions of this kind.
+    #[must_use]
+    pub fn of_division(code: &str) -> Option<Self> {
+        if code == "100000" {
+            return Some(Self::National);
+        }
+        divisions::lookup(code).map(|d| match d.level {
+            Level::Province => Self::Provincial,
+            Level::City => Self::Municipal,
+            Level::County => Self::County,
+        })
+    }
+}
+
+impl Field {
+    /// Stored and wire names.
+    pub const NAMES: [&'static str; 5] = [
+        "industry_association",
+        "science_and_technology",
+        "public_welfare",
+        "community_service",
+        "other",
+    ];
+
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "industry_association" => Some(Self::IndustryAssociation),
+            "science_and_technology" => Some(Self::ScienceAndTechnology),
+            "public_welfare" => Some(Self::PublicWelfare),
+            "community_service" => Some(Self::CommunityService),
+            "other" => Some(Self::Other),
+            _ => None,
+        }
+    }
+
+    /// Stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IndustryAssociation => "industry_association",
+            Self::ScienceAndTechnology => "science_and_technology",
+            Self::PublicWelfare => "public_welfare",
+            Self::CommunityService => "community_service",
+            Self::Other => "other",
+        }
     }
 }
 

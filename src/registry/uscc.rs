@@ -71,7 +71,9 @@ pub enum Category {
 }
 
 impl Category {
-    fn char(self) -> char {
+    /// The character that stands for the category.
+    #[must_use]
+    pub fn char(self) -> char {
         match self {
             Category::SocialGroup => '1',
             Category::SocialServiceAgency => '2',

@@ -1,14 +1,16 @@
-//! `serve --demo`: one account for every role, a demo department and
-//! organization, and the 2026 holiday calendar, created through the area
+//! `serve --demo`: one account for every role, a demo department, the demo
+//! registry (see [`registry`]), and the 2026 holiday calendar, created through the area
 //! functions (so each has its audit entry). Safe to run on every start: what
 //! exists is kept.
 
+mod registry;
+
 use chrono::{DateTime, Utc};
-use entity::{departments, organizations, users};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::{departments, users};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::audit::{self, Change, Who};
+use crate::audit::Who;
 use crate::auth::Role;
 use crate::auth::users::NewUser;
 use crate::db::Db;
@@ -32,7 +34,7 @@ pub struct DemoLogin {
 /// The database's error.
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoLogin>> {
     let department = ensure_department(db, now).await?;
-    let organization = ensure_organization(db, now).await?;
+    let organization = registry::seed(db, now).await?;
     if entity::calendar_days::Entity::find()
         .count(db.conn())
         .await?
@@ -91,42 +93,4 @@ async fn ensure_department(db: &Db, now: DateTime<Utc>) -> Result<Uuid> {
         active: true,
     };
     Ok(crate::departments::create(db, None, input, now).await?.id)
-}
-
-async fn ensure_organization(db: &Db, now: DateTime<Utc>) -> Result<Uuid> {
-    const NAME: &str = "阳光养老服务中心 (演示)";
-    if let Some(o) = organizations::Entity::find()
-        .filter(organizations::Column::Name.eq(NAME))
-        .one(db.conn())
-        .await?
-    {
-        return Ok(o.id);
-    }
-    let id = Uuid::now_v7();
-    let tx = db.begin().await?;
-    organizations::Entity::insert(organizations::ActiveModel {
-        id: Set(id),
-        name: Set(NAME.into()),
-        status: Set("active".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&*tx)
-    .await?;
-    let after = serde_json::json!({ "id": id, "name": NAME, "status": "active" });
-    audit::append(
-        &*tx,
-        &Who::system(),
-        Change::new::<(), _>(
-            "organization.seed_demo",
-            "organization",
-            id,
-            None,
-            Some(&after),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
 }

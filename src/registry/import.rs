@@ -1,0 +1,481 @@
+//! Bulk import and export of the registry as CSV.
+//!
+//! One format both ways (the export adds read-only columns the import
+//! ignores): `uscc,name,org_type,public_offering,division_code,field,
+//! supervising_unit,address,legal_representative,business_scope,funds_yuan,
+//! registered_on,status,grade,grade_awarded_on`. Every row is checked as a
+//! whole (the code's two checks included) and imported in its own
+//! transaction, so a rejected row leaves nothing behind; a code already in
+//! the registry is skipped, which makes a re-run harmless.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::organizations;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::credit;
+use super::organizations::{self as orgs, ACTIVE, STATUSES};
+use super::rules::{AuthorityLevel, Field, OrgType};
+use super::uscc::Uscc;
+use crate::audit::{self, Change, Who};
+use crate::db::Db;
+use crate::error::{Error, FieldError, Result};
+use crate::money::Fen;
+
+/// Columns of the import format, in order.
+pub const COLUMNS: [&str; 15] = [
+    "uscc",
+    "name",
+    "org_type",
+    "public_offering",
+    "division_code",
+    "field",
+    "supervising_unit",
+    "address",
+    "legal_representative",
+    "business_scope",
+    "funds_yuan",
+    "registered_on",
+    "status",
+    "grade",
+    "grade_awarded_on",
+];
+
+/// One organization to import, checked.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The organization.
+    pub new: orgs::NewOrganization,
+    /// `active`, `deregistered` or `revoked`.
+    pub status: String,
+    /// Grade 1-5 and its award date.
+    pub grade: Option<(i16, NaiveDate)>,
+}
+
+/// Reads one CSV row (headers give the column positions).
+///
+/// # Errors
+/// Every problem of the row, each naming its column.
+pub fn parse_row(
+    headers: &csv::StringRecord,
+    row: &csv::StringRecord,
+) -> Result<Record, Vec<FieldError>> {
+    let get = |name: &str| -> &str {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .and_then(|i| row.get(i))
+            .map_or("", str::trim)
+    };
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, code: &str, message: String| {
+        errors.push(FieldError::new(field, code, message));
+    };
+    let uscc = match Uscc::parse(get("uscc")) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            bad("uscc", "invalid_uscc", e.to_string());
+            None
+        }
+    };
+    let name = get("name").to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        bad(
+            "name",
+            "length",
+            "name must have 1 to 200 characters".into(),
+        );
+    }
+    let public_offering = match get("public_offering") {
+        "" | "false" | "0" | "no" => false,
+        "true" | "1" | "yes" => true,
+        other => {
+            bad(
+                "public_offering",
+                "invalid_boolean",
+                format!("`{other}` is not true or false"),
+            );
+            false
+        }
+    };
+    let org_type = OrgType::from_parts(get("org_type"), public_offering);
+    if org_type.is_none() {
+        bad(
+            "org_type",
+            "unknown_org_type",
+            "type must be social_group, foundation or social_service_agency".into(),
+        );
+    }
+    let division_code = get("division_code").to_owned();
+    if AuthorityLevel::of_division(&division_code).is_none() {
+        bad(
+            "division_code",
+            "unknown_division",
+            format!("`{division_code}` is not a division code of the reference list"),
+        );
+    }
+    if let (Some(u), Some(t)) = (&uscc, org_type)
+        && u.as_str().chars().nth(1) != Some(t.category().char())
+    {
+        bad(
+            "uscc",
+            "uscc_category",
+            format!("character 2 of the code does not say {}", t.kind()),
+        );
+    }
+    let field = Field::parse(get("field"));
+    if field.is_none() {
+        bad(
+            "field",
+            "unknown_field",
+            format!("field must be one of {}", Field::NAMES.join(", ")),
+        );
+    }
+    let funds_fen = match Fen::from_yuan_str(get("funds_yuan")) {
+        Ok(f) if f.0 >= 0 => f.0,
+        Ok(_) => {
+            bad(
+                "funds_yuan",
+                "negative_amount",
+                "funds cannot be negative".into(),
+            );
+            0
+        }
+        Err(e) => {
+            bad("funds_yuan", "invalid_amount", e.to_string());
+            0
+        }
+    };
+    let date = |col: &str, bad: &mut dyn FnMut(&str, &str, String)| -> Option<NaiveDate> {
+        let v = get(col);
+        match v.parse::<NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                bad(
+                    col,
+                    "invalid_date",
+                    format!("`{v}` is not a date (YYYY-MM-DD)"),
+                );
+                None
+            }
+        }
+    };
+    let registered_on = date("registered_on", &mut bad);
+    let status = match get("status") {
+        "" => ACTIVE.to_owned(),
+        s if STATUSES.contains(&s) => s.to_owned(),
+        s => {
+            bad(
+                "status",
+                "unknown_status",
+                format!("`{s}` is not active, deregistered or revoked"),
+            );
+            ACTIVE.to_owned()
+        }
+    };
+    let grade = match get("grade") {
+        "" => None,
+        g => match g.trim_end_matches('A').parse::<i16>() {
+            Ok(n) if (1..=5).contains(&n) => date("grade_awarded_on", &mut bad).map(|d| (n, d)),
+            _ => {
+                bad(
+                    "grade",
+                    "unknown_grade",
+                    format!("`{g}` is not a grade 1A-5A"),
+                );
+                None
+            }
+        },
+    };
+    if let (Some(reg), Some((_, awarded))) = (registered_on, grade)
+        && !credit::may_be_graded(reg, awarded)
+    {
+        bad(
+            "grade_awarded_on",
+            "grade_too_early",
+            "only organizations registered for 2 full years can be graded".into(),
+        );
+    }
+    let supervising_unit = Some(get("supervising_unit").to_owned()).filter(|s| !s.is_empty());
+    let (address, legal_representative, business_scope) = (
+        get("address").to_owned(),
+        get("legal_representative").to_owned(),
+        get("business_scope").to_owned(),
+    );
+    match (uscc, org_type, field, registered_on) {
+        (Some(uscc), Some(org_type), Some(field), Some(registered_on)) if errors.is_empty() => {
+            Ok(Record {
+                new: orgs::NewOrganization {
+                    name,
+                    org_type,
+                    division_code,
+                    field,
+                    supervising_unit,
+                    address,
+                    legal_representative,
+                    business_scope,
+                    funds_fen,
+                    registered_on,
+                    uscc: uscc.as_str().to_owned(),
+                    uscc_legacy_reason: None,
+                },
+                status,
+                grade,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Added to the registry.
+    Created,
+    /// Its code was already there; nothing changed.
+    AlreadyPresent,
+}
+
+/// Imports one checked record in its own transaction (by the system, with
+/// its audit entry). Idempotent: a code already registered is skipped.
+///
+/// # Errors
+/// The database's error.
+pub async fn import_one(db: &Db, record: Record, now: DateTime<Utc>) -> Result<Outcome> {
+    let exists = organizations::Entity::find()
+        .filter(organizations::Column::Uscc.eq(record.new.uscc.clone()))
+        .one(db.conn())
+        .await?
+        .is_some();
+    if exists {
+        return Ok(Outcome::AlreadyPresent);
+    }
+    let tx = db.begin().await?;
+    let mut org = match orgs::insert(&*tx, record.new, now).await {
+        Ok(o) => o,
+        Err(e) if matches!(e, Error::Invalid(_)) => return Ok(Outcome::AlreadyPresent),
+        Err(e) => return Err(e),
+    };
+    if record.status != ACTIVE || record.grade.is_some() {
+        let mut am = organizations::ActiveModel {
+            id: Set(org.id),
+            status: Set(record.status.clone()),
+            ..Default::default()
+        };
+        org.status = record.status;
+        if let Some((g, on)) = record.grade {
+            org.grade = Some(g);
+            org.grade_awarded_on = Some(on);
+            org.grade_valid_until = Some(credit::grade_valid_until(on));
+            am.grade = Set(org.grade);
+            am.grade_awarded_on = Set(org.grade_awarded_on);
+            am.grade_valid_until = Set(org.grade_valid_until);
+            entity::grades::ActiveModel::from(entity::grades::Model {
+                id: uuid::Uuid::now_v7(),
+                organization_id: org.id,
+                grade: g,
+                awarded_on: on,
+                valid_until: credit::grade_valid_until(on),
+                created_by: None,
+                created_at: now,
+            })
+            .reset_all()
+            .insert(&*tx)
+            .await?;
+        }
+        am.update(&*tx).await?;
+    }
+    audit::append(
+        &*tx,
+        &Who::system(),
+        Change::new::<(), _>(
+            "organization.import",
+            "organization",
+            org.id,
+            None,
+            Some(&orgs::snapshot(&org)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Created)
+}
+
+/// A rejected row: its line in the file and its problems.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    /// What is wrong.
+    pub errors: Vec<FieldError>,
+}
+
+/// Totals of an import.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Rows added.
+    pub created: u64,
+    /// Rows whose code was already registered.
+    pub already_present: u64,
+    /// Rows refused.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Imports a whole CSV file; `progress` is told after each row.
+///
+/// # Errors
+/// `BadInput` when the file is not CSV or lacks a required column; the
+/// database's error (rows imported so far stay).
+pub async fn import_csv<R: std::io::Read>(
+    db: &Db,
+    input: R,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(u64),
+) -> Result<Report> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::bad_input("file", "invalid_csv", e.to_string()))?
+        .clone();
+    let missing: Vec<_> = COLUMNS
+        .iter()
+        .filter(|c| {
+            ![
+                "supervising_unit",
+                "grade",
+                "grade_awarded_on",
+                "public_offering",
+                "status",
+            ]
+            .contains(c)
+        })
+        .filter(|c| !headers.iter().any(|h| h.trim() == **c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::bad_input(
+            "file",
+            "missing_columns",
+            format!("the header lacks {missing:?}"),
+        ));
+    }
+    let mut report = Report::default();
+    for (i, row) in reader.records().enumerate() {
+        let line = row
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i as u64 + 2, |p| p.line());
+        let parsed = row
+            .map_err(|e| vec![FieldError::new("row", "invalid_csv", e.to_string())])
+            .and_then(|r| parse_row(&headers, &r));
+        match parsed {
+            Ok(record) => match import_one(db, record, now).await? {
+                Outcome::Created => report.created += 1,
+                Outcome::AlreadyPresent => report.already_present += 1,
+            },
+            Err(errors) => report.rejected.push(Rejected { line, errors }),
+        }
+        progress(i as u64 + 1);
+    }
+    Ok(report)
+}
+
+/// The public registry as CSV (import columns plus `credit_status` and
+/// `grade_valid_until`), every organization in registration order.
+///
+/// # Errors
+/// The database's error.
+pub async fn export_csv(db: &Db, search: &orgs::Search, today: NaiveDate) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.extend(["credit_status", "grade_valid_until"]);
+    w.write_record(&header)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
+    loop {
+        let (rows, next) = orgs::search(db, search, &page, today).await?;
+        for o in &rows {
+            let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            w.write_record([
+                o.uscc.clone().unwrap_or_default(),
+                o.name.clone(),
+                o.org_type.clone(),
+                o.public_offering.to_string(),
+                o.division_code.clone(),
+                o.field.clone(),
+                o.supervising_unit.clone().unwrap_or_default(),
+                o.address.clone(),
+                o.legal_representative.clone(),
+                o.business_scope.clone(),
+                Fen(o.funds_fen).to_string(),
+                date(o.registered_on),
+                o.status.clone(),
+                o.grade.map(|g| format!("{g}A")).unwrap_or_default(),
+                date(o.grade_awarded_on),
+                o.credit_status.clone(),
+                date(o.grade_valid_until),
+            ])
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        match next {
+            Some(cursor) => {
+                page = crate::pagination::PageRequest::parse(
+                    Some(crate::pagination::MAX_LIMIT),
+                    Some(&cursor),
+                )?;
+            }
+            None => break,
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Record, Vec<FieldError>> {
+        let headers = csv::StringRecord::from(COLUMNS.to_vec());
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let row = r.records().next().unwrap().unwrap();
+        parse_row(&headers, &row)
+    }
+
+    #[test]
+    fn a_good_row_is_read_whole() {
+        let r = parse("52420000MJH23339XT,湖北省阳光社会工作服务中心,social_service_agency,,420000,community_service,,武汉市,李华,社会工作服务,30000.00,2019-05-10,active,4A,2022-06-01").unwrap();
+        assert_eq!(r.new.funds_fen, 3_000_000);
+        assert_eq!(r.grade, Some((4, "2022-06-01".parse().unwrap())));
+    }
+
+    #[test]
+    fn every_problem_of_a_row_names_its_column() {
+        let errs =
+            parse("52420000MJH23339XA,,club,maybe,999999,sports,,,,,12.345,2019-13-01,gone,6A,")
+                .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "uscc",
+                "name",
+                "public_offering",
+                "org_type",
+                "division_code",
+                "field",
+                "funds_yuan",
+                "registered_on",
+                "status",
+                "grade"
+            ]
+        );
+        assert!(
+            errs[0].message.contains("character 18"),
+            "{}",
+            errs[0].message
+        );
+    }
+}

@@ -1,0 +1,433 @@
+//! Registered organizations: creation on approval (or import), the public
+//! search and profile, and revocation by a registrar.
+//!
+//! States: `active -> deregistered` (an approved deregistration application)
+//! and `active -> revoked` (a registrar, with a reason; the organization also
+//! goes on the dishonest list). Public fields are everything on the
+//! organization row except nothing: members and documents live elsewhere
+//! and are never public.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{organizations, uscc_sequences};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::credit;
+use super::rules::{AuthorityLevel, Field, OrgType};
+use super::uscc::{Category, Uscc};
+use crate::audit::{self, Change};
+use crate::auth::Actor;
+use crate::auth::policy::{self, Action};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::pagination::PageRequest;
+
+/// `active`.
+pub const ACTIVE: &str = "active";
+/// `deregistered`.
+pub const DEREGISTERED: &str = "deregistered";
+/// `revoked`.
+pub const REVOKED: &str = "revoked";
+/// Every status.
+pub const STATUSES: [&str; 3] = [ACTIVE, DEREGISTERED, REVOKED];
+
+/// A new organization's particulars, checked by the caller.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub org_type: OrgType,
+    /// Authority division code.
+    pub division_code: String,
+    /// Field of activity.
+    pub field: Field,
+    /// 业务主管单位.
+    pub supervising_unit: Option<String>,
+    /// Address.
+    pub address: String,
+    /// Legal representative.
+    pub legal_representative: String,
+    /// Business scope.
+    pub business_scope: String,
+    /// Funds, fen.
+    pub funds_fen: i64,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+    /// Its code.
+    pub uscc: String,
+    /// Set for a legacy code recorded by override.
+    pub uscc_legacy_reason: Option<String>,
+}
+
+/// The audit snapshot of an organization.
+#[must_use]
+pub fn snapshot(o: &organizations::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": o.id, "name": o.name, "status": o.status, "uscc": o.uscc,
+        "uscc_legacy_reason": o.uscc_legacy_reason, "org_type": o.org_type,
+        "public_offering": o.public_offering, "level": o.level,
+        "division_code": o.division_code, "field": o.field,
+        "supervising_unit": o.supervising_unit, "address": o.address,
+        "legal_representative": o.legal_representative,
+        "business_scope": o.business_scope, "funds_fen": o.funds_fen,
+        "registered_on": o.registered_on, "status_reason": o.status_reason,
+        "credit_status": o.credit_status, "grade": o.grade,
+        "grade_awarded_on": o.grade_awarded_on, "grade_valid_until": o.grade_valid_until,
+    })
+}
+
+/// Inserts an organization inside the caller's transaction (no audit entry:
+/// the caller writes the one that says why it exists).
+///
+/// # Errors
+/// `Invalid` on `uscc` when another organization holds the code.
+pub async fn insert<C: ConnectionTrait>(
+    tx: &C,
+    new: NewOrganization,
+    now: DateTime<Utc>,
+) -> Result<organizations::Model> {
+    let level = AuthorityLevel::of_division(&new.division_code).unwrap_or(AuthorityLevel::National);
+    let model = organizations::Model {
+        id: Uuid::now_v7(),
+        name: new.name,
+        status: ACTIVE.into(),
+        created_at: now,
+        updated_at: now,
+        uscc: Some(new.uscc),
+        uscc_legacy_reason: new.uscc_legacy_reason,
+        org_type: new.org_type.kind().into(),
+        public_offering: new.org_type.public_offering(),
+        level: level.as_str().into(),
+        division_code: new.division_code,
+        field: new.field.as_str().into(),
+        supervising_unit: new.supervising_unit,
+        address: new.address,
+        legal_representative: new.legal_representative,
+        business_scope: new.business_scope,
+        funds_fen: new.funds_fen,
+        registered_on: Some(new.registered_on),
+        status_reason: None,
+        credit_status: credit::NONE.into(),
+        grade: None,
+        grade_awarded_on: None,
+        grade_valid_until: None,
+    };
+    organizations::ActiveModel::from(model.clone())
+        .reset_all()
+        .insert(tx)
+        .await
+        .map_err(|e| {
+            Error::from(e).unique_as(
+                "uscc",
+                "uscc_taken",
+                "another organization is registered with this code",
+            )
+        })?;
+    Ok(model)
+}
+
+/// A fresh code for a new organization of `category` registered in
+/// `division`: the next free sequence of that prefix.
+///
+/// # Errors
+/// The database's error; `Internal` when a prefix runs out of sequences.
+pub async fn next_uscc<C: ConnectionTrait>(
+    tx: &C,
+    category: Category,
+    division: &str,
+) -> Result<Uscc> {
+    let prefix = Uscc::generate(category, division, 0)
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .as_str()[..8]
+        .to_owned();
+    let row = uscc_sequences::Entity::find_by_id(prefix.clone())
+        .lock_exclusive()
+        .one(tx)
+        .await?;
+    let mut next = row.as_ref().map_or(1, |r| r.next);
+    loop {
+        let seq = u32::try_from(next).map_err(|_| Error::Internal("bad sequence".into()))?;
+        let code =
+            Uscc::generate(category, division, seq).map_err(|e| Error::Internal(e.to_string()))?;
+        next += 1;
+        let taken = organizations::Entity::find()
+            .filter(organizations::Column::Uscc.eq(code.as_str()))
+            .one(tx)
+            .await?
+            .is_some();
+        if !taken {
+            let am = uscc_sequences::ActiveModel {
+                prefix: Set(prefix.clone()),
+                next: Set(next),
+            };
+            if row.is_some() {
+                am.update(tx).await?;
+            } else {
+                am.insert(tx).await?;
+            }
+            return Ok(code);
+        }
+    }
+}
+
+/// True when an active organization of the same authority (level and
+/// division) already has `name`; `except` leaves one organization out.
+///
+/// # Errors
+/// The database's error.
+pub async fn name_taken<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    division_code: &str,
+    except: Option<Uuid>,
+) -> Result<bool> {
+    let mut q = organizations::Entity::find()
+        .filter(organizations::Column::Name.eq(name.trim()))
+        .filter(organizations::Column::DivisionCode.eq(division_code))
+        .filter(organizations::Column::Status.eq(ACTIVE));
+    if let Some(id) = except {
+        q = q.filter(organizations::Column::Id.ne(id));
+    }
+    Ok(q.one(conn).await?.is_some())
+}
+
+/// One organization, public fields. Public.
+///
+/// # Errors
+/// `NotFound`.
+pub async fn get<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<organizations::Model> {
+    organizations::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("organization"))
+}
+
+/// Filters of the public search. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Part of the name (any characters, Chinese included).
+    pub q: Option<String>,
+    /// Exact code.
+    pub uscc: Option<String>,
+    /// Kind.
+    pub org_type: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// A division code: organizations registered in it or below it.
+    pub region: Option<String>,
+    /// Grade 1-5, valid today.
+    pub grade: Option<i16>,
+    /// `none`, `abnormal` or `dishonest`.
+    pub credit_status: Option<String>,
+}
+
+/// The part of a division code its subdivisions share (`420000` -> `42`,
+/// `420100` -> `4201`); the national code stands for itself.
+#[must_use]
+pub fn region_prefix(code: &str) -> &str {
+    if code == "100000" {
+        return code;
+    }
+    let mut p = code;
+    while p.len() > 2 && p.ends_with("00") {
+        p = &p[..p.len() - 2];
+    }
+    p
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The public registry: organizations matching `search`, in registration
+/// order. Public.
+///
+/// # Errors
+/// `BadInput` naming a filter with an unknown value; the database's error.
+pub async fn search(
+    db: &Db,
+    search: &Search,
+    page: &PageRequest,
+    today: NaiveDate,
+) -> Result<(Vec<organizations::Model>, Option<String>)> {
+    use organizations::Column as C;
+    let mut q = organizations::Entity::find().order_by_asc(C::Id);
+    if let Some(text) = search.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        q = q.filter(
+            Expr::expr(Func::lower(Expr::col(C::Name))).like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    if let Some(code) = search
+        .uscc
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        q = q.filter(C::Uscc.eq(code.to_uppercase()));
+    }
+    if let Some(t) = search.org_type.as_deref().filter(|t| !t.is_empty()) {
+        if !OrgType::KINDS.contains(&t) {
+            return Err(Error::bad_input(
+                "org_type",
+                "unknown_org_type",
+                "type must be social_group, foundation or social_service_agency",
+            ));
+        }
+        q = q.filter(C::OrgType.eq(t));
+    }
+    if let Some(s) = search.status.as_deref().filter(|t| !t.is_empty()) {
+        if !STATUSES.contains(&s) {
+            return Err(Error::bad_input(
+                "status",
+                "unknown_status",
+                "status must be active, deregistered or revoked",
+            ));
+        }
+        q = q.filter(C::Status.eq(s));
+    }
+    if let Some(r) = search
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if AuthorityLevel::of_division(r).is_none() {
+            return Err(Error::bad_input(
+                "region",
+                "unknown_division",
+                "region must be a division code from the reference list",
+            ));
+        }
+        q = q.filter(C::DivisionCode.starts_with(region_prefix(r)));
+    }
+    if let Some(g) = search.grade {
+        if !(1..=5).contains(&g) {
+            return Err(Error::bad_input(
+                "grade",
+                "unknown_grade",
+                "grade must be 1 to 5",
+            ));
+        }
+        q = q
+            .filter(C::Grade.eq(g))
+            .filter(C::GradeValidUntil.gte(today));
+    }
+    if let Some(c) = search.credit_status.as_deref().filter(|t| !t.is_empty()) {
+        if !credit::STATUSES.contains(&c) {
+            return Err(Error::bad_input(
+                "credit_status",
+                "unknown_credit_status",
+                "credit status must be none, abnormal or dishonest",
+            ));
+        }
+        q = q.filter(C::CreditStatus.eq(c));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(C::Id.gt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    Ok(page.finish(rows, |o| o.id))
+}
+
+/// Revokes an active organization's registration (registrar, with a reason);
+/// the organization goes on the dishonest list the same day.
+///
+/// # Errors
+/// `Forbidden`; `NotFound`; `Conflict` unless active; `Invalid` without a reason.
+pub async fn revoke(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<organizations::Model> {
+    policy::check(Some(actor), Action::Register)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "reason_required",
+            "a revocation needs a reason",
+        ));
+    }
+    let tx = db.begin().await?;
+    let before = get(&*tx, id).await?;
+    if before.status != ACTIVE {
+        return Err(Error::Conflict {
+            code: "wrong_state",
+            message: format!(
+                "an organization that is {} cannot be revoked",
+                before.status
+            ),
+        });
+    }
+    let after = organizations::Model {
+        status: REVOKED.into(),
+        status_reason: Some(reason.to_owned()),
+        updated_at: now,
+        ..before.clone()
+    };
+    organizations::ActiveModel {
+        id: Set(id),
+        status: Set(after.status.clone()),
+        status_reason: Set(after.status_reason.clone()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&*tx)
+    .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "organization.revoke",
+            "organization",
+            id,
+            Some(&snapshot(&before)),
+            Some(&snapshot(&after)),
+        ),
+        now,
+    )
+    .await?;
+    credit::list_in_tx(
+        &*tx,
+        &actor.who(),
+        credit::Listing {
+            organization_id: id,
+            kind: credit::Kind::Dishonest,
+            ground: format!("registration revoked: {reason}"),
+            ground_key: Some("registration_revoked".into()),
+            started_on: crate::clock::china_date(now),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db.conn(), id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_cover_their_subdivisions() {
+        assert_eq!(region_prefix("420000"), "42");
+        assert_eq!(region_prefix("420100"), "4201");
+        assert_eq!(region_prefix("420102"), "420102");
+        assert_eq!(region_prefix("100000"), "100000");
+    }
+
+    #[test]
+    fn like_wildcards_in_a_query_are_literal() {
+        assert_eq!(escape_like("50%_x\\"), "50\\%\\_x\\\\");
+    }
+}
