@@ -63,6 +63,49 @@ pub enum Command {
     /// Work with the audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bulk import.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Bulk export.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Run a background job once now (jobs also run on a timer in `serve`).
+    #[command(subcommand)]
+    Job(JobCommand),
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import organizations from a CSV file (the columns of `export
+    /// organizations`); rejected rows are reported by line, and a re-run skips
+    /// codes already registered. Exit status 3 when any row was rejected.
+    Organizations {
+        /// The CSV file (UTF-8, with a header line).
+        file: PathBuf,
+    },
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the public registry as CSV to stdout.
+    Organizations,
+}
+
+/// `job` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// List organizations with overdue annual reports as abnormal, and those
+    /// abnormal for 2 years as dishonest (once per day).
+    Credit {
+        /// Day (MM-DD of the next year) foundations' annual reports are due.
+        #[arg(long, env = "COGOV_REPORT_DUE_FOUNDATIONS", default_value = "03-31", value_parser = parse_month_day)]
+        report_due_foundations: (u32, u32),
+        /// Day (MM-DD of the next year) other organizations' annual reports are due.
+        #[arg(long, env = "COGOV_REPORT_DUE_OTHERS", default_value = "05-31", value_parser = parse_month_day)]
+        report_due_others: (u32, u32),
+    },
 }
 
 /// Options of `serve`.
@@ -95,6 +138,27 @@ pub struct ServeArgs {
     /// Time zone times are shown in.
     #[arg(long, env = "COGOV_TIMEZONE", default_value = "Asia/Shanghai")]
     pub timezone: chrono_tz::Tz,
+    /// Largest accepted upload, in megabytes.
+    #[arg(long, env = "COGOV_MAX_UPLOAD_MB", default_value_t = 20)]
+    pub max_upload_mb: u64,
+    /// Day (MM-DD of the next year) foundations' annual reports are due.
+    #[arg(long, env = "COGOV_REPORT_DUE_FOUNDATIONS", default_value = "03-31", value_parser = parse_month_day)]
+    pub report_due_foundations: (u32, u32),
+    /// Day (MM-DD of the next year) other organizations' annual reports are due.
+    #[arg(long, env = "COGOV_REPORT_DUE_OTHERS", default_value = "05-31", value_parser = parse_month_day)]
+    pub report_due_others: (u32, u32),
+}
+
+/// Reads `MM-DD` (a day that exists in every year, so not `02-29`).
+///
+/// # Errors
+/// A message naming the expected form.
+pub fn parse_month_day(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{s}` is not a day as MM-DD");
+    let (m, d) = s.split_once('-').ok_or_else(bad)?;
+    let (m, d): (u32, u32) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    chrono::NaiveDate::from_ymd_opt(2025, m, d).ok_or_else(bad)?;
+    Ok((m, d))
 }
 
 /// `user` subcommands.
@@ -184,6 +248,10 @@ pub struct Settings {
     pub timezone: chrono_tz::Tz,
     /// Data directory (files).
     pub data_dir: PathBuf,
+    /// Largest accepted upload in bytes.
+    pub max_upload_bytes: u64,
+    /// When annual reports are due.
+    pub report_due: crate::registry::annual_reports::DueDates,
 }
 
 impl Settings {
@@ -201,6 +269,11 @@ impl Settings {
             session_max: chrono::Duration::hours(args.session_max_hours.max(1)),
             timezone: args.timezone,
             data_dir: storage.data_dir.clone(),
+            max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+            report_due: crate::registry::annual_reports::DueDates {
+                foundations: args.report_due_foundations,
+                others: args.report_due_others,
+            },
         }
     }
 }
@@ -214,6 +287,8 @@ impl Default for Settings {
             session_max: chrono::Duration::hours(12),
             timezone: chrono_tz::Asia::Shanghai,
             data_dir: PathBuf::from("data"),
+            max_upload_bytes: 20 * 1024 * 1024,
+            report_due: crate::registry::annual_reports::DueDates::default(),
         }
     }
 }

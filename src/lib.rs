@@ -16,6 +16,8 @@ pub mod demo;
 pub mod departments;
 pub mod divisions;
 pub mod error;
+pub mod files;
+pub mod jobs;
 pub mod money;
 pub mod pagination;
 pub mod registry;

@@ -9,9 +9,11 @@ use clap::Parser as _;
 use cogov::auth::users::{self, NewUser};
 use cogov::clock::{Clock, SystemClock};
 use cogov::config::{
-    AuditCommand, Cli, Command, ServeArgs, Settings, StorageArgs, UserCommand, UserCreateArgs,
+    AuditCommand, Cli, Command, ExportCommand, ImportCommand, JobCommand, ServeArgs, Settings,
+    StorageArgs, UserCommand, UserCreateArgs,
 };
 use cogov::db::Db;
+use cogov::registry::annual_reports::DueDates;
 use cogov::{AppState, Error, audit, build_app, demo};
 use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
@@ -62,6 +64,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Create(args)) => create_user(&cli.storage, args).await,
+        Command::Import(ImportCommand::Organizations { file }) => {
+            import_organizations(&cli.storage, &file).await
+        }
+        Command::Export(ExportCommand::Organizations) => {
+            let db = open(&cli.storage).await?;
+            let today = cogov::clock::china_date(SystemClock.now());
+            let csv = cogov::registry::import::export_csv(&db, &Default::default(), today).await?;
+            print!("{csv}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Job(JobCommand::Credit {
+            report_due_foundations,
+            report_due_others,
+        }) => {
+            let db = open(&cli.storage).await?;
+            let due = DueDates {
+                foundations: report_due_foundations,
+                others: report_due_others,
+            };
+            let run =
+                cogov::registry::jobs::run_credit_job(&db, &job_holder(), SystemClock.now(), due)
+                    .await?;
+            if run.ran {
+                println!(
+                    "listed {} as abnormal and {} as dishonest",
+                    run.abnormal, run.dishonest
+                );
+            } else {
+                println!("nothing to do: already run today, or running elsewhere");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cli.storage).await?;
             let report = audit::verify(db.conn()).await?;
@@ -95,6 +129,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
         println!("  cogov user create --email you@example.cn --role admin");
         println!("(or start with --demo to get one account for every role)");
     }
+    spawn_jobs(db.clone(), clock.clone(), settings.report_due);
     let state = AppState::new(db, clock, settings)?;
     let app = build_app(state);
     let scheme = if args.tls_cert.is_some() {
@@ -122,6 +157,82 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A name for this process as a lease holder.
+fn job_holder() -> String {
+    format!("pid{}-{}", std::process::id(), uuid::Uuid::now_v7())
+}
+
+/// Runs the background jobs every ten minutes (each decides whether it has
+/// work, and takes its lease first).
+fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates) {
+    let holder = job_holder();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match cogov::registry::jobs::run_credit_job(&db, &holder, clock.now(), due).await {
+                Ok(run) if run.ran => tracing::info!(
+                    abnormal = run.abnormal,
+                    dishonest = run.dishonest,
+                    "credit job done"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "credit job failed"),
+            }
+        }
+    });
+}
+
+async fn import_organizations(
+    storage: &StorageArgs,
+    file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let db = open(storage).await?;
+    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = text
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1) as u64;
+    let bar = indicatif::ProgressBar::new(rows.max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report =
+        cogov::registry::import::import_csv(&db, text.as_slice(), SystemClock.now(), |n| {
+            bar.set_position(n);
+        })
+        .await;
+    bar.finish_and_clear();
+    let report = match report {
+        Ok(r) => r,
+        Err(Error::BadInput(errors)) => {
+            for e in errors {
+                eprintln!("{}: {}", file.display(), e.message);
+            }
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for r in &report.rejected {
+        for e in &r.errors {
+            println!("line {}: {}: {}", r.line, e.field, e.message);
+        }
+    }
+    println!(
+        "{} imported, {} already registered, {} rejected",
+        report.created,
+        report.already_present,
+        report.rejected.len()
+    );
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }
 
 async fn shutdown() {

@@ -2,14 +2,19 @@
 //! thin handlers that parse, call the area module and map the result. Every
 //! error is `application/problem+json` (see [`problem`]).
 
+pub mod annual_reports;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod calendar;
 pub mod departments;
 pub mod dto;
+pub mod files;
 pub mod me;
+pub mod organizations;
 pub mod problem;
+pub mod registry_dto;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -27,6 +32,12 @@ pub enum ApiTags {
     Calendar,
     /// The audit chain.
     Audit,
+    /// Registration, change and deregistration applications.
+    Applications,
+    /// The registry: organizations, members, annual reports, credit records, grades.
+    Organizations,
+    /// Uploads and downloads.
+    Files,
 }
 
 /// Result of every operation.
@@ -42,6 +53,12 @@ pub fn service() -> OpenApiService<
         departments::DepartmentsApi,
         calendar::CalendarApi,
         audit::AuditApi,
+        applications::ApplicationsApi,
+        organizations::OrganizationsApi,
+        organizations::CreditRecordsApi,
+        organizations::InvitationsApi,
+        annual_reports::AnnualReportsApi,
+        files::FilesApi,
     ),
     (),
 > {
@@ -53,6 +70,12 @@ pub fn service() -> OpenApiService<
             departments::DepartmentsApi,
             calendar::CalendarApi,
             audit::AuditApi,
+            applications::ApplicationsApi,
+            organizations::OrganizationsApi,
+            organizations::CreditRecordsApi,
+            organizations::InvitationsApi,
+            annual_reports::AnnualReportsApi,
+            files::FilesApi,
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

@@ -882,6 +882,66 @@ pub async fn queue_counts(db: &Db, actor: &Actor) -> Result<Vec<(Kind, u64)>> {
     Ok(out)
 }
 
+/// Attaches one of the actor's uploads to a draft or returned application.
+///
+/// # Errors
+/// `NotFound`; `Forbidden` for readers; `Conflict` once submitted or
+/// decided; `Invalid` for an unknown label or a file that is not the actor's
+/// unattached upload.
+pub async fn attach_document(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    file_id: Uuid,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<entity::files::Model> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let label = crate::files::APPLICATION_LABELS
+        .iter()
+        .find(|l| **l == label)
+        .ok_or_else(|| {
+            Error::invalid(
+                "label",
+                "unknown_label",
+                format!(
+                    "label must be one of {}",
+                    crate::files::APPLICATION_LABELS.join(", ")
+                ),
+            )
+        })?;
+    let tx = db.begin().await?;
+    let app = load(&*tx, id).await?;
+    if app.access(actor)? < ApplicationAccess::Edit {
+        return Err(Error::forbidden(
+            "you may read this application, not edit it",
+        ));
+    }
+    transition(app.status, Action::Edit)?;
+    let file = crate::files::attach(
+        &*tx,
+        actor,
+        file_id,
+        crate::files::APPLICATION,
+        id,
+        label,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// The documents of an application the actor may see.
+///
+/// # Errors
+/// `NotFound` for those who may not see the application.
+pub async fn documents(db: &Db, actor: &Actor, id: Uuid) -> Result<Vec<entity::files::Model>> {
+    let app = load(db.conn(), id).await?;
+    app.access(actor)?;
+    crate::files::attached_to(db.conn(), crate::files::APPLICATION, id).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

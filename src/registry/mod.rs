@@ -16,9 +16,11 @@
 //! [`rules`], the registration rules as plain functions, and
 //! [`applications`], the application state machine.
 
+pub mod annual_reports;
 pub mod applications;
 pub mod credit;
 pub mod import;
+pub mod jobs;
 pub mod members;
 pub mod organizations;
 pub mod particulars;

@@ -1,0 +1,133 @@
+//! `/files`: uploads (checked by content and size) and downloads (only for
+//! those allowed to see what the file belongs to).
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
+use uuid::Uuid;
+
+use super::auth::TokenAuth;
+use super::{ApiResult, ApiTags};
+use crate::app::AppState;
+use crate::files;
+
+/// Files.
+pub struct FilesApi;
+
+/// A stored file's description.
+#[derive(Debug, Clone, Object)]
+pub struct FileMeta {
+    /// Id.
+    pub id: Uuid,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Type found in the content.
+    pub content_type: String,
+    /// Name as uploaded.
+    pub file_name: String,
+    /// What the file is to its owner (`charter`, `statement`, ...).
+    pub label: Option<String>,
+    /// Upload time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::files::Model> for FileMeta {
+    fn from(f: entity::files::Model) -> Self {
+        Self {
+            id: f.id,
+            sha256: f.sha256,
+            size_bytes: f.size_bytes,
+            content_type: f.content_type,
+            file_name: f.file_name,
+            label: f.label,
+            created_at: f.created_at,
+        }
+    }
+}
+
+/// An upload.
+#[derive(Debug, Multipart)]
+pub struct UploadForm {
+    /// The file: PDF, image or office document, up to the size limit (20 MB by default).
+    pub file: Upload,
+}
+
+/// A stored upload.
+#[derive(ApiResponse)]
+pub enum Uploaded {
+    /// Stored; attach it by id.
+    #[oai(status = 201)]
+    Created(Json<FileMeta>),
+}
+
+/// A file's content.
+#[derive(ApiResponse)]
+pub enum Download {
+    /// The content.
+    #[oai(status = 200)]
+    Ok(
+        Binary<Vec<u8>>,
+        /// `attachment; filename*=UTF-8''...`
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
+}
+
+/// `attachment` with the name encoded for any characters (RFC 6266).
+#[must_use]
+pub fn disposition(file_name: &str) -> String {
+    format!(
+        "attachment; filename*=UTF-8''{}",
+        urlencoding::encode(file_name)
+    )
+}
+
+#[OpenApi(prefix_path = "/files", tag = "ApiTags::Files")]
+impl FilesApi {
+    /// Upload a file
+    ///
+    /// The file belongs to you alone until you attach it to an application
+    /// (`POST /applications/{id}/documents`) or an annual report.
+    #[oai(path = "/", method = "post", operation_id = "upload_file")]
+    async fn upload_file(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        form: UploadForm,
+    ) -> ApiResult<Uploaded> {
+        crate::auth::policy::check(Some(&auth.0), crate::auth::policy::Action::Apply)?;
+        let name = form.file.file_name().unwrap_or("file").to_owned();
+        let bytes = form.file.into_vec().await.map_err(|e| {
+            crate::error::Error::bad_input("file", "unreadable_upload", e.to_string())
+        })?;
+        let f = files::upload(
+            &state.db,
+            &state.settings.data_dir,
+            state.settings.max_upload_bytes,
+            &auth.0,
+            &name,
+            &bytes,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Uploaded::Created(Json(f.into())))
+    }
+
+    /// Download a file
+    #[oai(path = "/:id", method = "get", operation_id = "download_file")]
+    async fn download_file(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Download> {
+        let (meta, bytes) =
+            files::download(&state.db, &state.settings.data_dir, &auth.0, id.0).await?;
+        Ok(Download::Ok(Binary(bytes), disposition(&meta.file_name)))
+    }
+}

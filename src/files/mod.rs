@@ -1,0 +1,301 @@
+//! Uploaded files: content stored once per SHA-256 under `<data-dir>/files/`
+//! (`ab/abcdef...`), metadata in the `files` table.
+//!
+//! A file is uploaded first (it then belongs to nobody and only its uploader
+//! may read it), then attached to what it documents: an application
+//! (`charter`, `proof_of_funds`, `legal_representative_id`, `office_proof`,
+//! `other`) or an annual report (`statement`). From then on, whoever may see
+//! the owner may download the file, and nobody else. Size (default 20 MB) and
+//! type (PDF, images, office documents) are checked on the content, never on
+//! the name.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use entity::files;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::audit::{self, Change};
+use crate::auth::Actor;
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// Types accepted, as found in the content.
+pub const ALLOWED_TYPES: [&str; 14] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+];
+
+/// Owner kind of application documents.
+pub const APPLICATION: &str = "application";
+/// Owner kind of annual report statements.
+pub const ANNUAL_REPORT: &str = "annual_report";
+/// What a document may be to an application.
+pub const APPLICATION_LABELS: [&str; 5] = [
+    "charter",
+    "proof_of_funds",
+    "legal_representative_id",
+    "office_proof",
+    "other",
+];
+
+/// The type of `bytes` when it is one we accept.
+#[must_use]
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let found = infer::get(bytes)?.mime_type();
+    ALLOWED_TYPES.iter().copied().find(|t| *t == found)
+}
+
+/// Where content with this hash lives.
+#[must_use]
+pub fn blob_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("files").join(&sha256[..2]).join(sha256)
+}
+
+fn snapshot(f: &files::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": f.id, "sha256": f.sha256, "size_bytes": f.size_bytes,
+        "content_type": f.content_type, "file_name": f.file_name,
+        "owner_kind": f.owner_kind, "owner_id": f.owner_id, "label": f.label,
+    })
+}
+
+/// Stores an upload (any signed-in user).
+///
+/// # Errors
+/// `Invalid` on `file` when empty, larger than `max_bytes`, or of a type not
+/// accepted (the message names the type found); `Internal` when the disk fails.
+pub async fn upload(
+    db: &Db,
+    data_dir: &Path,
+    max_bytes: u64,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<files::Model> {
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", "empty_file", "the file is empty"));
+    }
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::invalid(
+            "file",
+            "file_too_large",
+            format!(
+                "the file has {} bytes; at most {max_bytes} are accepted",
+                bytes.len()
+            ),
+        ));
+    }
+    let Some(content_type) = sniff(bytes) else {
+        let found = infer::get(bytes).map_or("unknown", |t| t.mime_type());
+        return Err(Error::invalid(
+            "file",
+            "file_type_not_allowed",
+            format!(
+                "the content is {found}; accepted are PDF, images and office documents, whatever the file is called"
+            ),
+        ));
+    };
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let path = blob_path(data_dir, &sha256);
+    if !path.exists() {
+        let dir = path
+            .parent()
+            .ok_or_else(|| Error::Internal("file path has no parent".into()))?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        let tmp = dir.join(format!(".{sha256}.{}", Uuid::now_v7()));
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .map_err(|e| Error::Internal(format!("cannot write {}: {e}", tmp.display())))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| Error::Internal(format!("cannot store {}: {e}", path.display())))?;
+    }
+    let name: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    let model = files::Model {
+        id: Uuid::now_v7(),
+        sha256,
+        size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        content_type: content_type.into(),
+        file_name: if name.is_empty() { "file".into() } else { name },
+        uploaded_by: actor.user_id,
+        owner_kind: None,
+        owner_id: None,
+        label: None,
+        created_at: now,
+    };
+    let tx = db.begin().await?;
+    files::ActiveModel::from(model.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "file.upload",
+            "file",
+            model.id,
+            None,
+            Some(&snapshot(&model)),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Attaches the actor's unattached upload to an owner, inside the caller's
+/// transaction (the caller has checked the actor may edit the owner).
+///
+/// # Errors
+/// `Invalid` on `file_id` when the file is not the actor's own unattached upload.
+pub async fn attach<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    file_id: Uuid,
+    owner_kind: &'static str,
+    owner_id: Uuid,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<files::Model> {
+    let before = files::Entity::find_by_id(file_id)
+        .one(tx)
+        .await?
+        .filter(|f| f.uploaded_by == actor.user_id && f.owner_id.is_none())
+        .ok_or_else(|| {
+            Error::invalid(
+                "file_id",
+                "file_not_attachable",
+                "give the id of a file you uploaded and have not attached yet",
+            )
+        })?;
+    let after = files::Model {
+        owner_kind: Some(owner_kind.into()),
+        owner_id: Some(owner_id),
+        label: Some(label.into()),
+        ..before.clone()
+    };
+    files::ActiveModel {
+        id: Set(file_id),
+        owner_kind: Set(after.owner_kind.clone()),
+        owner_id: Set(after.owner_id),
+        label: Set(after.label.clone()),
+        ..Default::default()
+    }
+    .update(tx)
+    .await?;
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new(
+            "file.attach",
+            "file",
+            file_id,
+            Some(&snapshot(&before)),
+            Some(&snapshot(&after)),
+        ),
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Files attached to an owner, oldest first (the caller has checked access).
+///
+/// # Errors
+/// The database's error.
+pub async fn attached_to<C: ConnectionTrait>(
+    conn: &C,
+    owner_kind: &str,
+    owner_id: Uuid,
+) -> Result<Vec<files::Model>> {
+    Ok(files::Entity::find()
+        .filter(files::Column::OwnerKind.eq(owner_kind))
+        .filter(files::Column::OwnerId.eq(owner_id))
+        .order_by_asc(files::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// A file's metadata and content, for those allowed to see its owner.
+///
+/// # Errors
+/// `NotFound` for everyone else (and for a file whose content is missing).
+pub async fn download(
+    db: &Db,
+    data_dir: &Path,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(files::Model, Vec<u8>)> {
+    let file = files::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("file"))?;
+    match (file.owner_kind.as_deref(), file.owner_id) {
+        (Some(APPLICATION), Some(owner)) => {
+            crate::registry::applications::get(db, actor, owner)
+                .await
+                .map_err(|_| Error::NotFound("file"))?;
+        }
+        (Some(ANNUAL_REPORT), Some(owner)) => {
+            crate::registry::annual_reports::get(db, actor, owner)
+                .await
+                .map_err(|_| Error::NotFound("file"))?;
+        }
+        _ if file.uploaded_by == actor.user_id => {}
+        _ => return Err(Error::NotFound("file")),
+    }
+    let bytes = tokio::fs::read(blob_path(data_dir, &file.sha256))
+        .await
+        .map_err(|e| {
+            tracing::error!(file = %file.id, error = %e, "stored file content missing");
+            Error::NotFound("file")
+        })?;
+    Ok((file, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_is_read_from_the_content_not_the_name() {
+        assert_eq!(
+            sniff(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+            Some("application/pdf")
+        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None, "a Windows program");
+        assert_eq!(sniff(b"just some text"), None);
+        assert_eq!(sniff(b"<html><script>"), None);
+    }
+}

@@ -1,0 +1,92 @@
+//! Background jobs: each runs in the server on a timer, takes a lease in the
+//! database first (so only one instance of several runs it at a time), and is
+//! idempotent (running it again changes nothing more).
+//!
+//! A lease is a row of `job_leases`: taken by an atomic `UPDATE ... WHERE
+//! expires_at < now OR holder = me`, which both databases serialise on the
+//! row; it lapses by itself if its holder dies.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::job_leases;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use crate::db::Db;
+use crate::error::Result;
+
+/// Takes the lease on `name` for `ttl` unless another holder has it.
+///
+/// # Errors
+/// The database's error.
+pub async fn acquire(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<bool> {
+    let tx = db.begin().await?;
+    job_leases::Entity::insert(job_leases::ActiveModel {
+        name: Set(name.to_owned()),
+        holder: Set(String::new()),
+        expires_at: Set(DateTime::<Utc>::UNIX_EPOCH),
+        last_run_on: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(job_leases::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&*tx)
+    .await?;
+    let taken = job_leases::Entity::update_many()
+        .col_expr(job_leases::Column::Holder, Expr::value(holder))
+        .col_expr(job_leases::Column::ExpiresAt, Expr::value(now + ttl))
+        .filter(job_leases::Column::Name.eq(name))
+        .filter(
+            Condition::any()
+                .add(job_leases::Column::ExpiresAt.lt(now))
+                .add(job_leases::Column::Holder.eq(holder)),
+        )
+        .exec(&*tx)
+        .await?
+        .rows_affected
+        == 1;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Gives the lease back, noting the day the job last completed.
+///
+/// # Errors
+/// The database's error.
+pub async fn release(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    completed_on: Option<NaiveDate>,
+) -> Result<()> {
+    let mut update = job_leases::Entity::update_many()
+        .col_expr(job_leases::Column::ExpiresAt, Expr::value(now))
+        .filter(job_leases::Column::Name.eq(name))
+        .filter(job_leases::Column::Holder.eq(holder));
+    if let Some(day) = completed_on {
+        update = update.col_expr(job_leases::Column::LastRunOn, Expr::value(day));
+    }
+    let tx = db.begin().await?;
+    update.exec(&*tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The day a daily job last completed.
+///
+/// # Errors
+/// The database's error.
+pub async fn last_run_on(db: &Db, name: &str) -> Result<Option<NaiveDate>> {
+    Ok(job_leases::Entity::find_by_id(name.to_owned())
+        .one(db.conn())
+        .await?
+        .and_then(|l| l.last_run_on))
+}
