@@ -43,25 +43,25 @@ pub enum ApiTags {
 /// Result of every operation.
 pub type ApiResult<T> = Result<T, problem::ApiError>;
 
+/// Every operation group of the API.
+pub type Apis = (
+    me::AccountsApi,
+    me::MeApi,
+    users::UsersApi,
+    departments::DepartmentsApi,
+    calendar::CalendarApi,
+    audit::AuditApi,
+    applications::ApplicationsApi,
+    organizations::OrganizationsApi,
+    organizations::CreditRecordsApi,
+    organizations::InvitationsApi,
+    annual_reports::AnnualReportsApi,
+    files::FilesApi,
+);
+
 /// The API with its OpenAPI document.
 #[must_use]
-pub fn service() -> OpenApiService<
-    (
-        me::AccountsApi,
-        me::MeApi,
-        users::UsersApi,
-        departments::DepartmentsApi,
-        calendar::CalendarApi,
-        audit::AuditApi,
-        applications::ApplicationsApi,
-        organizations::OrganizationsApi,
-        organizations::CreditRecordsApi,
-        organizations::InvitationsApi,
-        annual_reports::AnnualReportsApi,
-        files::FilesApi,
-    ),
-    (),
-> {
+pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             me::AccountsApi,

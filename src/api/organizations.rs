@@ -16,6 +16,7 @@ use super::registry_dto::{
 };
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
+use crate::auth::policy::Action;
 use crate::clock::china_date;
 use crate::error::Error;
 use crate::pagination::PageRequest;
@@ -225,8 +226,8 @@ impl OrganizationsApi {
         id: Path<Uuid>,
         body: JsonBody<InviteInput>,
     ) -> ApiResult<Created<Invitation>> {
+        crate::auth::policy::check(Some(&auth.0), Action::ManageMembers)?;
         if auth.0.organization_id != Some(id.0) {
-            crate::auth::policy::organization_insider(&auth.0, id.0)?;
             return Err(Error::forbidden("only the organization's org admin invites").into());
         }
         let i = members::invite(&state.db, &auth.0, &body.email, state.clock.now()).await?;
@@ -246,8 +247,11 @@ impl OrganizationsApi {
         id: Path<Uuid>,
         user_id: Path<Uuid>,
     ) -> ApiResult<Done> {
+        crate::auth::policy::check(Some(&auth.0), Action::ManageMembers)?;
         if auth.0.organization_id != Some(id.0) {
-            return Err(Error::NotFound("member").into());
+            return Err(
+                Error::forbidden("only the organization's org admin removes members").into(),
+            );
         }
         members::remove(&state.db, &auth.0, user_id.0, state.clock.now()).await?;
         Ok(Done::NoContent)

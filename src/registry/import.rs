@@ -252,7 +252,7 @@ pub async fn import_one(db: &Db, record: Record, now: DateTime<Utc>) -> Result<O
     let tx = db.begin().await?;
     let mut org = match orgs::insert(&*tx, record.new, now).await {
         Ok(o) => o,
-        Err(e) if matches!(e, Error::Invalid(_)) => return Ok(Outcome::AlreadyPresent),
+        Err(Error::Invalid(_)) => return Ok(Outcome::AlreadyPresent),
         Err(e) => return Err(e),
     };
     if record.status != ACTIVE || record.grade.is_some() {

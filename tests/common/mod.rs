@@ -65,16 +65,22 @@ async fn fresh_database(dir: &tempfile::TempDir) -> String {
 }
 
 pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Like [`spawn`], with settings changed by `tune`.
+pub async fn spawn_with(tune: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(&dir).await;
     let db = Db::connect_and_migrate(&url)
         .await
         .expect("migrated test database");
     let clock = ManualClock::new(start_time());
-    let settings = Settings {
+    let mut settings = Settings {
         data_dir: dir.path().to_path_buf(),
         ..Settings::default()
     };
+    tune(&mut settings);
     let state = AppState::new(db, Arc::new(clock.clone()), settings).unwrap();
     let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
     TestApp {
@@ -189,6 +195,18 @@ pub async fn json(resp: TestResponse) -> (u16, serde_json::Value) {
     let text = resp.0.into_body().into_string().await.unwrap();
     let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({ct}): {text}"));
     (status, value)
+}
+
+/// The codes of a problem's `errors`.
+pub fn problem_codes(body: &serde_json::Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The field names of a problem's `errors`.
