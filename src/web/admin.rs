@@ -7,7 +7,9 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{CsrfForm, ShownError, Viewer, fail, form_errors, render, render_status};
+use super::{
+    CsrfForm, ShownError, Viewer, form_errors, form_or_fail, or_fail, render, render_status,
+};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::auth::policy::{self, Action};
@@ -16,32 +18,6 @@ use crate::calendar::{self, DayKind};
 use crate::departments::{self as depts, DepartmentInput};
 use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
-
-fn or_fail(state: &AppState, viewer: &Viewer, r: Result<Response>) -> Response {
-    r.unwrap_or_else(|e| fail(state, viewer, e))
-}
-
-/// Renders a form page again with its errors (422), or fails for other errors.
-fn form_or_fail<T: Serialize>(
-    state: &AppState,
-    viewer: &Viewer,
-    err: Error,
-    template: &str,
-    title: &str,
-    page: impl FnOnce(Vec<ShownError>) -> Result<T>,
-) -> Result<Response> {
-    match form_errors(viewer.lang, &err) {
-        Some(errors) => Ok(render_status(
-            state,
-            viewer,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            template,
-            title,
-            page(errors)?,
-        )),
-        None => Err(err),
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct Option_ {

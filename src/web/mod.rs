@@ -7,6 +7,8 @@
 pub mod account;
 pub mod admin;
 pub mod i18n;
+pub mod portal;
+pub mod registry;
 pub mod templates;
 
 use poem::http::{StatusCode, header};
@@ -71,6 +73,70 @@ pub fn routes() -> impl Endpoint {
             "/admin/holidays/:day/delete",
             poem::post(admin::remove_holiday),
         )
+        .at("/registry", get(registry::search))
+        .at("/registry/:id", get(registry::profile))
+        .at("/registry/:id/revoke", poem::post(registry::revoke))
+        .at(
+            "/registry/:id/credit-records",
+            poem::post(registry::add_credit_record),
+        )
+        .at(
+            "/registry/:id/credit-records/:record/lift",
+            poem::post(registry::lift_credit_record),
+        )
+        .at("/registry/:id/grades", poem::post(registry::award_grade))
+        .at("/my", get(portal::my))
+        .at("/my/organization", get(portal::my_organization))
+        .at("/my/organization/invitations", poem::post(portal::invite))
+        .at(
+            "/my/organization/members/:user/remove",
+            poem::post(portal::remove_member),
+        )
+        .at(
+            "/invitations/:id/:verb",
+            poem::post(portal::answer_invitation),
+        )
+        .at(
+            "/my/annual-reports",
+            get(portal::my_reports).post(portal::submit_report),
+        )
+        .at("/annual-reports/:id", get(portal::report))
+        .at(
+            "/annual-reports/:id/:verb",
+            poem::post(portal::review_report),
+        )
+        .at("/applications/new", get(portal::new_application))
+        .at("/applications", poem::post(portal::create_application))
+        .at(
+            "/applications/:id",
+            get(portal::application).post(portal::update_application),
+        )
+        .at(
+            "/applications/:id/submit",
+            poem::post(portal::submit_application),
+        )
+        .at(
+            "/applications/:id/withdraw",
+            poem::post(portal::withdraw_application),
+        )
+        .at(
+            "/applications/:id/documents",
+            poem::post(portal::attach_document),
+        )
+        .at(
+            "/applications/:id/approve",
+            poem::post(portal::approve_application),
+        )
+        .at(
+            "/applications/:id/return",
+            poem::post(portal::return_application),
+        )
+        .at(
+            "/applications/:id/reject",
+            poem::post(portal::reject_application),
+        )
+        .at("/files/:id", get(portal::download))
+        .at("/registrar", get(portal::registrar))
         .around(|ep, req| async move {
             let state = req.data::<AppState>().cloned();
             let lang = language_of(&req);
@@ -427,6 +493,78 @@ pub fn form_errors(lang: Lang, err: &Error) -> Option<Vec<ShownError>> {
                 .unwrap_or_else(|| message.clone()),
         }]),
         _ => None,
+    }
+}
+
+/// The response, or the page for its error.
+pub fn or_fail(state: &AppState, viewer: &Viewer, r: crate::error::Result<Response>) -> Response {
+    r.unwrap_or_else(|e| fail(state, viewer, e))
+}
+
+/// Renders a form page again with its errors (422), or fails for other errors.
+pub fn form_or_fail<T: Serialize>(
+    state: &AppState,
+    viewer: &Viewer,
+    err: Error,
+    template: &str,
+    title: &str,
+    page: impl FnOnce(Vec<ShownError>) -> crate::error::Result<T>,
+) -> crate::error::Result<Response> {
+    match form_errors(viewer.lang, &err) {
+        Some(errors) => Ok(render_status(
+            state,
+            viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            template,
+            title,
+            page(errors)?,
+        )),
+        None => Err(err),
+    }
+}
+
+/// Runs a form's action after checking its CSRF token: on success redirects
+/// (303) to `to`; when the action refuses the input, shows the page again
+/// with the errors (`again`); otherwise the error page.
+pub async fn act(
+    state: &AppState,
+    viewer: &Viewer,
+    csrf_token: &str,
+    action: impl Future<Output = crate::error::Result<()>>,
+    to: String,
+    again: impl AsyncFnOnce(Vec<ShownError>) -> crate::error::Result<Response>,
+) -> Response {
+    let r = async {
+        viewer.check_csrf(csrf_token)?;
+        match action.await {
+            Ok(()) => Ok(Redirect::see_other(to).into_response()),
+            Err(e) => match form_errors(viewer.lang, &e) {
+                Some(errors) => {
+                    let status = match e {
+                        Error::Conflict { .. } => StatusCode::CONFLICT,
+                        Error::BadInput(_) => StatusCode::BAD_REQUEST,
+                        _ => StatusCode::UNPROCESSABLE_ENTITY,
+                    };
+                    again(errors).await.map(|mut page| {
+                        page.set_status(status);
+                        page
+                    })
+                }
+                None => Err(e),
+            },
+        }
+    }
+    .await;
+    or_fail(state, viewer, r)
+}
+
+/// 422 when a page shows form errors, 200 otherwise.
+#[must_use]
+pub fn status_for(errors: &[ShownError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 

@@ -273,7 +273,8 @@ impl Browser<'_> {
         let location = headers
             .get("location")
             .map(|l| l.to_str().unwrap().to_owned());
-        let body = resp.0.into_body().into_string().await.unwrap();
+        let bytes = resp.0.into_body().into_bytes().await.unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Page {
             status,
             location,
@@ -312,6 +313,44 @@ impl Browser<'_> {
             .post(path)
             .header("cookie", self.cookie_header())
             .form(&form)
+            .send()
+            .await;
+        self.finish(resp).await
+    }
+
+    /// Posts a multipart form with text fields and one file.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Page {
+        let boundary = "cogov-page-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (field, name, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .app
+            .client
+            .post(path)
+            .header("cookie", self.cookie_header())
+            .content_type(format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
             .send()
             .await;
         self.finish(resp).await

@@ -1,0 +1,526 @@
+//! Public registry pages: the search and an organization's profile. On the
+//! profile a registrar also finds the forms to list and lift credit records,
+//! award grades and revoke the registration.
+
+use chrono::NaiveDate;
+use poem::web::{Data, Form, Path, Query};
+use poem::{Response, handler};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{ShownError, Viewer, act, form_errors, or_fail, render_status, status_for};
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::clock::china_date;
+use crate::divisions;
+use crate::error::{Error, Result};
+use crate::money::Fen;
+use crate::pagination::PageRequest;
+use crate::registry::annual_reports;
+use crate::registry::credit::{self, Kind};
+use crate::registry::organizations::{self as orgs, STATUSES, Search};
+use crate::registry::rules::OrgType;
+
+/// A division code with its name (`420100 武汉市`).
+#[must_use]
+pub fn division_label(code: &str) -> String {
+    if code == "100000" {
+        return format!("{code} 全国");
+    }
+    divisions::lookup(code).map_or_else(|| code.to_owned(), |d| format!("{code} {}", d.name))
+}
+
+/// Money for a page: yuan with two decimals.
+#[must_use]
+pub fn yuan(fen: i64) -> String {
+    Fen(fen).to_string()
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+// ---------- search ----------
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub(super) struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    uscc: String,
+    #[serde(default)]
+    org_type: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    credit_status: String,
+    #[serde(default, skip_serializing)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct OrgRow {
+    id: Uuid,
+    name: String,
+    uscc: String,
+    org_type: String,
+    division: String,
+    status: String,
+    credit_status: String,
+    grade: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SearchPage {
+    filters: SearchQuery,
+    org_types: [&'static str; 3],
+    statuses: [&'static str; 3],
+    credit_statuses: [&'static str; 3],
+    grades: [&'static str; 5],
+    rows: Vec<OrgRow>,
+    next: Option<String>,
+    export: String,
+    errors: Vec<ShownError>,
+}
+
+fn current_grade(o: &entity::organizations::Model, today: NaiveDate) -> String {
+    match (o.grade, o.grade_valid_until) {
+        (Some(g), Some(until)) if until >= today => format!("{g}A"),
+        _ => String::new(),
+    }
+}
+
+#[handler]
+pub(super) async fn search(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(filters): Query<SearchQuery>,
+) -> Response {
+    let r = async {
+        let today = china_date(state.clock.now());
+        let grade =
+            match filters.grade.trim() {
+                "" => None,
+                g => Some(g.parse::<i16>().map_err(|_| {
+                    Error::bad_input("grade", "unknown_grade", "grade must be 1 to 5")
+                })?),
+            };
+        let search = Search {
+            q: Some(filters.q.clone()),
+            uscc: Some(filters.uscc.clone()),
+            org_type: Some(filters.org_type.clone()),
+            status: Some(filters.status.clone()),
+            region: Some(filters.region.clone()),
+            grade,
+            credit_status: Some(filters.credit_status.clone()),
+        };
+        let page = PageRequest::parse(Some(50), filters.cursor.as_deref())?;
+        orgs::search(&state.db, &search, &page, today)
+            .await
+            .map(|(rows, next)| (rows, next, today))
+    }
+    .await;
+    let query = serde_urlencoded_like(&filters);
+    let (rows, next, errors) = match r {
+        Ok((rows, next, today)) => (
+            rows.iter()
+                .map(|o| OrgRow {
+                    id: o.id,
+                    name: o.name.clone(),
+                    uscc: o.uscc.clone().unwrap_or_default(),
+                    org_type: o.org_type.clone(),
+                    division: division_label(&o.division_code),
+                    status: o.status.clone(),
+                    credit_status: o.credit_status.clone(),
+                    grade: current_grade(o, today),
+                })
+                .collect(),
+            next.map(|c| format!("/registry?{query}&cursor={c}")),
+            vec![],
+        ),
+        Err(e) => match form_errors(viewer.lang, &e) {
+            Some(errors) => (vec![], None, errors),
+            None => return super::fail(&state, &viewer, e),
+        },
+    };
+    let status = if errors.is_empty() {
+        poem::http::StatusCode::OK
+    } else {
+        poem::http::StatusCode::BAD_REQUEST
+    };
+    let page = SearchPage {
+        filters,
+        org_types: OrgType::KINDS,
+        statuses: STATUSES,
+        credit_statuses: credit::STATUSES,
+        grades: ["1", "2", "3", "4", "5"],
+        rows,
+        next,
+        export: format!("/api/v1/organizations/export.csv?{query}"),
+        errors,
+    };
+    render_status(
+        &state,
+        &viewer,
+        status,
+        "pages/registry/search",
+        "registry-title",
+        page,
+    )
+}
+
+/// The filters as a query string (empty ones left out).
+fn serde_urlencoded_like(f: &SearchQuery) -> String {
+    [
+        ("q", &f.q),
+        ("uscc", &f.uscc),
+        ("org_type", &f.org_type),
+        ("status", &f.status),
+        ("region", &f.region),
+        ("grade", &f.grade),
+        ("credit_status", &f.credit_status),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k}={}", urlencoding::encode(v.trim())))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+// ---------- profile ----------
+
+#[derive(Debug, Serialize)]
+struct OrgView {
+    id: Uuid,
+    name: String,
+    uscc: String,
+    uscc_legacy: bool,
+    org_type: String,
+    public_offering: bool,
+    level: String,
+    division: String,
+    field: String,
+    supervising_unit: String,
+    address: String,
+    legal_representative: String,
+    business_scope: String,
+    funds: String,
+    registered_on: String,
+    status: String,
+    status_reason: String,
+    active: bool,
+    credit_status: String,
+    grade: String,
+    grade_valid_until: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CreditRow {
+    id: Uuid,
+    kind: String,
+    ground: String,
+    started_on: String,
+    lifted_on: String,
+    lift_reason: String,
+    open: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct GradeRow {
+    grade: String,
+    awarded_on: String,
+    valid_until: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ReportRow {
+    year: i32,
+    result: String,
+    income: String,
+    expenditure: String,
+    net_assets: String,
+    staff_count: i32,
+    volunteer_count: i32,
+    activities: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ProfilePage {
+    org: OrgView,
+    credit_records: Vec<CreditRow>,
+    grades: Vec<GradeRow>,
+    reports: Vec<ReportRow>,
+    is_registrar: bool,
+    is_insider: bool,
+    today: String,
+    errors: Vec<ShownError>,
+}
+
+async fn profile_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<ShownError>,
+) -> Result<Response> {
+    let today = china_date(state.clock.now());
+    let o = orgs::get(state.db.conn(), id).await?;
+    let records = credit::records_of(state.db.conn(), id).await?;
+    let grades = credit::grades_of(state.db.conn(), id).await?;
+    let reports = annual_reports::public_of(&state.db, id).await?;
+    let is_registrar = viewer
+        .actor
+        .as_ref()
+        .is_some_and(|a| a.role == Role::Registrar);
+    let is_insider = viewer
+        .actor
+        .as_ref()
+        .is_some_and(|a| crate::auth::policy::organization_insider(a, id).is_ok());
+    let page = ProfilePage {
+        org: OrgView {
+            id: o.id,
+            grade: current_grade(&o, today),
+            grade_valid_until: if current_grade(&o, today).is_empty() {
+                String::new()
+            } else {
+                date(o.grade_valid_until)
+            },
+            name: o.name,
+            uscc: o.uscc.unwrap_or_default(),
+            uscc_legacy: o.uscc_legacy_reason.is_some(),
+            org_type: o.org_type,
+            public_offering: o.public_offering,
+            level: o.level,
+            division: division_label(&o.division_code),
+            field: o.field,
+            supervising_unit: o.supervising_unit.unwrap_or_default(),
+            address: o.address,
+            legal_representative: o.legal_representative,
+            business_scope: o.business_scope,
+            funds: yuan(o.funds_fen),
+            registered_on: date(o.registered_on),
+            active: o.status == orgs::ACTIVE,
+            status: o.status,
+            status_reason: o.status_reason.unwrap_or_default(),
+            credit_status: o.credit_status,
+        },
+        credit_records: records
+            .into_iter()
+            .map(|r| CreditRow {
+                id: r.id,
+                open: r.lifted_on.is_none(),
+                kind: r.kind,
+                ground: r.ground,
+                started_on: r.started_on.to_string(),
+                lifted_on: date(r.lifted_on),
+                lift_reason: r.lift_reason.unwrap_or_default(),
+            })
+            .collect(),
+        grades: grades
+            .into_iter()
+            .map(|g| GradeRow {
+                grade: format!("{}A", g.grade),
+                awarded_on: g.awarded_on.to_string(),
+                valid_until: g.valid_until.to_string(),
+            })
+            .collect(),
+        reports: reports
+            .into_iter()
+            .map(|r| ReportRow {
+                year: r.year,
+                result: r.result.unwrap_or_default(),
+                income: yuan(r.income_fen),
+                expenditure: yuan(r.expenditure_fen),
+                net_assets: yuan(r.net_assets_fen),
+                staff_count: r.staff_count,
+                volunteer_count: r.volunteer_count,
+                activities: r.activities,
+            })
+            .collect(),
+        is_registrar,
+        is_insider,
+        today: today.to_string(),
+        errors,
+    };
+    Ok(render_status(
+        state,
+        viewer,
+        status_for(&page.errors),
+        "pages/registry/profile",
+        "profile-title",
+        page,
+    ))
+}
+
+#[handler]
+pub(super) async fn profile(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let r = profile_page(&state, &viewer, id, vec![]).await;
+    or_fail(&state, &viewer, r)
+}
+
+fn parse_date(field: &str, value: &str) -> Result<NaiveDate> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid(field, "invalid_date", "enter a date as YYYY-MM-DD"))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ReasonForm {
+    csrf_token: String,
+    reason: String,
+}
+
+#[handler]
+pub(super) async fn revoke(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
+    let action = async {
+        orgs::revoke(
+            &state.db,
+            viewer.actor()?,
+            id,
+            &form.reason,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        format!("/registry/{id}"),
+        async |e| profile_page(&state, &viewer, id, e).await,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CreditForm {
+    csrf_token: String,
+    kind: String,
+    ground: String,
+    started_on: String,
+}
+
+#[handler]
+pub(super) async fn add_credit_record(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CreditForm>,
+) -> Response {
+    let action = async {
+        let actor = viewer.actor()?;
+        let kind = Kind::parse(&form.kind)
+            .ok_or_else(|| Error::invalid("kind", "unknown_kind", "choose a list"))?;
+        let started_on = parse_date("started_on", &form.started_on)?;
+        credit::add(
+            &state.db,
+            actor,
+            id,
+            kind,
+            &form.ground,
+            started_on,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        format!("/registry/{id}"),
+        async |e| profile_page(&state, &viewer, id, e).await,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LiftForm {
+    csrf_token: String,
+    reason: String,
+    lifted_on: String,
+}
+
+#[handler]
+pub(super) async fn lift_credit_record(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path((id, record)): Path<(Uuid, Uuid)>,
+    Form(form): Form<LiftForm>,
+) -> Response {
+    let action = async {
+        let actor = viewer.actor()?;
+        let lifted_on = parse_date("lifted_on", &form.lifted_on)?;
+        credit::lift(
+            &state.db,
+            actor,
+            record,
+            &form.reason,
+            lifted_on,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        format!("/registry/{id}"),
+        async |e| profile_page(&state, &viewer, id, e).await,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct GradeForm {
+    csrf_token: String,
+    grade: String,
+    awarded_on: String,
+}
+
+#[handler]
+pub(super) async fn award_grade(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<GradeForm>,
+) -> Response {
+    let action = async {
+        let actor = viewer.actor()?;
+        let grade = form
+            .grade
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid("grade", "unknown_grade", "grade must be 1 to 5"))?;
+        let awarded_on = parse_date("awarded_on", &form.awarded_on)?;
+        credit::award_grade(&state.db, actor, id, grade, awarded_on, state.clock.now()).await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        format!("/registry/{id}"),
+        async |e| profile_page(&state, &viewer, id, e).await,
+    )
+    .await
+}
