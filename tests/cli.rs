@@ -93,3 +93,60 @@ fn openapi_prints_the_committed_document() {
     assert_eq!(code, 0);
     assert_eq!(out, cogov::api::spec_json());
 }
+
+#[test]
+fn import_reports_rejected_lines_and_a_rerun_changes_nothing_then_export_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = cogov::registry::uscc::Uscc::generate(
+        cogov::registry::uscc::Category::Foundation,
+        "420000",
+        3,
+    )
+    .unwrap();
+    let csv = format!(
+        "uscc,name,org_type,public_offering,division_code,field,supervising_unit,address,legal_representative,business_scope,funds_yuan,registered_on,status,grade,grade_awarded_on\n\
+         {good},湖北省春晖慈善基金会,foundation,true,420000,public_welfare,,武汉市,王伟,慈善,4000000.00,2015-06-01,active,,\n\
+         51420000MJH200395X,坏代码协会,social_group,,420000,other,,,,,30000,2015-06-01,,,\n"
+    );
+    let file = dir.path().join("orgs.csv");
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, out, err) = cogov(dir.path(), &["import", "organizations", path], None);
+    assert_eq!(code, 3, "rows were rejected: {out}{err}");
+    assert!(out.contains("line 3: uscc:"), "{out}");
+    assert!(
+        out.contains("1 imported, 0 already registered, 1 rejected"),
+        "{out}"
+    );
+    let (code, out, _) = cogov(dir.path(), &["import", "organizations", path], None);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("0 imported, 1 already registered, 1 rejected"),
+        "{out}"
+    );
+
+    let (code, exported, err) = cogov(dir.path(), &["export", "organizations"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(exported.contains(&format!("{good},湖北省春晖慈善基金会,foundation,true")));
+
+    let (code, _, err) = cogov(
+        dir.path(),
+        &["import", "organizations", "/nonexistent.csv"],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent.csv"), "{err}");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "name,city\nx,y\n").unwrap();
+    let (code, _, err) = cogov(
+        dir.path(),
+        &["import", "organizations", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the header lacks"), "{err}");
+
+    let (code, out, _) = cogov(dir.path(), &["job", "credit"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("listed"), "{out}");
+}

@@ -11,9 +11,10 @@ use crate::audit::Who;
 use crate::db::Db;
 use crate::divisions::{self, Level};
 use crate::error::Result;
-use crate::registry::annual_reports::{self, ReportInput};
+use crate::registry::annual_reports::{self, DueDates, ReportInput};
 use crate::registry::credit::{self, Kind, Listing};
 use crate::registry::import::{self, Record};
+use crate::registry::jobs::overdue_ground;
 use crate::registry::organizations::{ACTIVE, DEREGISTERED, NewOrganization, REVOKED};
 use crate::registry::rules::{Field, OrgType};
 use crate::registry::uscc::Uscc;
@@ -276,16 +277,33 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<uuid::Uuid> {
         let Some(org) = by_code.get(code) else {
             continue;
         };
+        let due = DueDates::default();
+        let year = due.latest_overdue_year(&org.org_type, today);
+        let due_on = due.due(&org.org_type, year);
+        let started = |days: u64| today - chrono::Days::new(days);
+        // Overdue-report listings use the daily job's key, so the job never lists them again.
         let listing = match i % 23 {
             3 | 11 | 19 => Some((
                 Kind::Abnormal,
-                format!("未按规定报送{}年度工作报告", today.year() - 1),
+                overdue_ground(year, due_on),
+                format!("annual_report_overdue:{year}"),
+                due_on + chrono::Days::new(1),
             )),
-            8 => Some((Kind::Abnormal, "通过登记的住所无法联系".to_owned())),
-            16 => Some((Kind::Dishonest, "被列入活动异常名录满2年".to_owned())),
+            8 => Some((
+                Kind::Abnormal,
+                "通过登记的住所无法联系".to_owned(),
+                format!("demo:{i}"),
+                started(40),
+            )),
+            16 => Some((
+                Kind::Dishonest,
+                "被处5万元以上罚款".to_owned(),
+                format!("demo:{i}"),
+                started(90),
+            )),
             _ => None,
         };
-        let Some((kind, ground)) = listing else {
+        let Some((kind, ground, key, started_on)) = listing else {
             continue;
         };
         let tx = db.begin().await?;
@@ -296,8 +314,8 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<uuid::Uuid> {
                 organization_id: org.id,
                 kind,
                 ground,
-                ground_key: Some(format!("demo:{i}")),
-                started_on: today - chrono::Days::new(30 + i as u64),
+                ground_key: Some(key),
+                started_on,
             },
             now,
         )

@@ -16,6 +16,13 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::jobs;
 
+/// The ground of a listing for a missing annual report (credit records are
+/// public records of a Chinese authority, so their grounds are in Chinese).
+#[must_use]
+pub fn overdue_ground(year: i32, due_on: chrono::NaiveDate) -> String {
+    format!("未按时报送{year}年度工作报告（截止日期{due_on}）")
+}
+
 /// Lease name of the job.
 pub const JOB: &str = "registry.credit_daily";
 
@@ -85,7 +92,7 @@ async fn list_everyone(db: &Db, now: DateTime<Utc>, due: DueDates) -> Result<Cre
             let listing = Listing {
                 organization_id: org.id,
                 kind: Kind::Abnormal,
-                ground: format!("no annual report on {year} by {due_on}"),
+                ground: overdue_ground(year, due_on),
                 ground_key: Some(format!("annual_report_overdue:{year}")),
                 started_on: due_on + Days::new(1),
             };
@@ -112,10 +119,7 @@ async fn list_everyone(db: &Db, now: DateTime<Utc>, due: DueDates) -> Result<Cre
         let listing = Listing {
             organization_id: record.organization_id,
             kind: Kind::Dishonest,
-            ground: format!(
-                "on the abnormal list for 2 years since {}",
-                record.started_on
-            ),
+            ground: format!("被列入活动异常名录满2年（自{}起）", record.started_on),
             ground_key: Some(format!("abnormal_two_years:{}", record.id)),
             started_on: started,
         };

@@ -403,7 +403,7 @@ pub async fn revoke(
         credit::Listing {
             organization_id: id,
             kind: credit::Kind::Dishonest,
-            ground: format!("registration revoked: {reason}"),
+            ground: format!("被撤销登记：{reason}"),
             ground_key: Some("registration_revoked".into()),
             started_on: crate::clock::china_date(now),
         },
