@@ -57,6 +57,11 @@ const CSP_DOCS: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; s
 
 /// Builds the whole endpoint tree.
 pub fn build_app(state: AppState) -> impl Endpoint {
+    // Refuse bodies larger than the largest upload (plus room for the form's
+    // other fields) before reading them.
+    let body_limit = usize::try_from(state.settings.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
     let api_service = api::service();
     let docs = api_service.swagger_ui();
     let spec = api_service.spec_endpoint();
@@ -71,6 +76,17 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .nest("/", web::routes())
+        .around(move |ep, req| async move {
+            let declared = req
+                .headers()
+                .get(poem::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| n > body_limit) {
+                return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
+            }
+            ep.call(req).await.map(IntoResponse::into_response)
+        })
         .with(CookieJarManager::new())
         .data(state)
         .around(|ep, req| async move { Ok(observe(ep, req).await) })

@@ -77,6 +77,7 @@ async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (u16, V
         .post("/api/v1/files")
         .header("authorization", format!("Bearer {token}"))
         .content_type(format!("multipart/form-data; boundary={boundary}"))
+        .header("content-length", body.len())
         .body(body)
         .send()
         .await;
@@ -599,6 +600,8 @@ async fn documents_are_checked_by_content_and_shown_only_to_those_who_see_the_ap
         (s, problem_codes(&p)),
         (422, vec!["file_too_large".to_owned()])
     );
+    let (s, p) = upload(&app, &token, "huge.pdf", &vec![b'a'; 1024 * 1024 + 4096]).await;
+    assert_eq!(s, 413, "refused before it is read: {p}");
     let (s, f) = upload(&app, &token, "章程.pdf", PDF).await;
     assert_eq!(s, 201, "{f}");
     assert_eq!(f["content_type"], "application/pdf");
