@@ -754,20 +754,12 @@ pub async fn approve(
                 updated_at: now,
                 ..before.clone()
             };
-            entity::organizations::ActiveModel::from(after.clone())
-                .reset_all()
-                .update(&*tx)
-                .await?;
-            audit::append(
+            orgs::save(
                 &*tx,
                 &actor.who(),
-                Change::new(
-                    "organization.change",
-                    "organization",
-                    org_id,
-                    Some(&orgs::snapshot(&before)),
-                    Some(&orgs::snapshot(&after)),
-                ),
+                &before,
+                &after,
+                "organization.change",
                 now,
             )
             .await?;
@@ -790,20 +782,12 @@ pub async fn approve(
                 updated_at: now,
                 ..before.clone()
             };
-            entity::organizations::ActiveModel::from(after.clone())
-                .reset_all()
-                .update(&*tx)
-                .await?;
-            audit::append(
+            orgs::save(
                 &*tx,
                 &actor.who(),
-                Change::new(
-                    "organization.deregister",
-                    "organization",
-                    org_id,
-                    Some(&orgs::snapshot(&before)),
-                    Some(&orgs::snapshot(&after)),
-                ),
+                &before,
+                &after,
+                "organization.deregister",
                 now,
             )
             .await?;

@@ -131,6 +131,39 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(model)
 }
 
+/// Writes an organization's new state and its audit entry (`verb`), inside
+/// the caller's transaction.
+///
+/// # Errors
+/// The database's error.
+pub async fn save<C: ConnectionTrait>(
+    tx: &C,
+    who: &crate::audit::Who,
+    before: &organizations::Model,
+    after: &organizations::Model,
+    verb: &'static str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    organizations::ActiveModel::from(after.clone())
+        .reset_all()
+        .update(tx)
+        .await?;
+    audit::append(
+        tx,
+        who,
+        Change::new(
+            verb,
+            "organization",
+            after.id,
+            Some(&snapshot(before)),
+            Some(&snapshot(after)),
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// A fresh code for a new organization of `category` registered in
 /// `division`: the next free sequence of that prefix.
 ///
@@ -375,25 +408,12 @@ pub async fn revoke(
         updated_at: now,
         ..before.clone()
     };
-    organizations::ActiveModel {
-        id: Set(id),
-        status: Set(after.status.clone()),
-        status_reason: Set(after.status_reason.clone()),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(&*tx)
-    .await?;
-    audit::append(
+    save(
         &*tx,
         &actor.who(),
-        Change::new(
-            "organization.revoke",
-            "organization",
-            id,
-            Some(&snapshot(&before)),
-            Some(&snapshot(&after)),
-        ),
+        &before,
+        &after,
+        "organization.revoke",
         now,
     )
     .await?;
