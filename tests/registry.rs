@@ -111,6 +111,8 @@ async fn a_new_user_applies_is_returned_fixes_resubmits_and_is_approved_into_the
         "field": "other",
         "funds_fen": 1_000_000,
         "individual_members": 20,
+        "address": "武汉市江汉区",
+        "legal_representative": "李华",
     });
     let (s, a) = post(&app, "/api/v1/applications", &token, draft.clone()).await;
     assert_eq!(s, 201, "{a}");
@@ -129,6 +131,7 @@ async fn a_new_user_applies_is_returned_fixes_resubmits_and_is_approved_into_the
     assert_eq!(
         codes,
         [
+            "required",
             "reserved_national_word",
             "social_group_activity_funds",
             "social_group_members",
@@ -148,6 +151,7 @@ async fn a_new_user_applies_is_returned_fixes_resubmits_and_is_approved_into_the
     draft["individual_members"] = json!(60);
     draft["funds_fen"] = json!(3_000_000);
     draft["supervising_unit"] = json!("武汉市民政局");
+    draft["business_scope"] = json!("养老服务行业自律、培训与交流");
     let (s, a) = json(
         app.put_json(
             &format!("/api/v1/applications/{id}"),

@@ -386,7 +386,7 @@ impl Organization {
     #[must_use]
     pub fn from_model(o: entity::organizations::Model, today: NaiveDate) -> Self {
         let grade_valid = o.grade_valid_until.is_some_and(|d| d >= today);
-        let name = divisions::lookup(&o.division_code).map(|d| d.name.to_owned());
+        let division_name = divisions::display_name(&o.division_code);
         Self {
             id: o.id,
             name: o.name,
@@ -395,11 +395,7 @@ impl Organization {
             org_type: o.org_type,
             public_offering: o.public_offering,
             level: o.level,
-            division_name: if o.division_code == "100000" {
-                Some("全国".into())
-            } else {
-                name
-            },
+            division_name,
             division_code: o.division_code,
             field: o.field,
             supervising_unit: o.supervising_unit,

@@ -89,12 +89,8 @@ const GIVEN: [&str; 12] = [
 ];
 const STREETS: [&str; 6] = ["人民路", "解放大道", "中山路", "建设街", "和平里", "友谊路"];
 
-fn name_of(code: &str) -> &'static str {
-    match code {
-        "110100" => "北京市",
-        "310100" => "上海市",
-        _ => divisions::lookup(code).map_or("", |d| d.name),
-    }
+fn name_of(code: &str) -> String {
+    divisions::display_name(code).unwrap_or_default()
 }
 
 fn counties_of(city: &str) -> Vec<&'static str> {
@@ -193,11 +189,7 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
                     counties[i % counties.len()]
                 };
                 let (topic, field) = AGENCY_TOPICS[i % AGENCY_TOPICS.len()];
-                let place = if division == city {
-                    name_of(city).to_owned()
-                } else {
-                    format!("{}{}", name_of(city), name_of(division))
-                };
+                let place = name_of(division);
                 let name = format!("{place}{word}{topic}");
                 push(
                     &mut out,

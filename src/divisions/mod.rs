@@ -70,6 +70,25 @@ pub fn all() -> &'static [Division] {
     &ALL
 }
 
+/// How a person names the division: `湖北省`, `武汉市`, `武汉市江岸区`,
+/// `北京市` for Beijing's city level (listed as 市辖区), `北京市东城区`;
+/// `全国` for the national code `100000`.
+#[must_use]
+pub fn display_name(code: &str) -> Option<String> {
+    if code == "100000" {
+        return Some("全国".into());
+    }
+    let d = lookup(code)?;
+    let placeholder =
+        |name: &str| matches!(name, "市辖区" | "县") || name.ends_with("直辖县级行政区划");
+    Some(match d.level {
+        Level::Province => d.name.to_owned(),
+        Level::City if placeholder(d.name) => display_name(d.parent_code?)?,
+        Level::City => d.name.to_owned(),
+        Level::County => format!("{}{}", display_name(d.parent_code?)?, d.name),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +99,16 @@ mod tests {
         assert_eq!(lookup("110000").map(|d| d.name), Some("北京市"));
         assert_eq!(lookup("420000").map(|d| d.level), Some(Level::Province));
         assert!(lookup("999999").is_none());
+    }
+
+    #[test]
+    fn divisions_read_as_people_name_them() {
+        assert_eq!(display_name("420000").as_deref(), Some("湖北省"));
+        assert_eq!(display_name("420100").as_deref(), Some("武汉市"));
+        assert_eq!(display_name("420102").as_deref(), Some("武汉市江岸区"));
+        assert_eq!(display_name("110100").as_deref(), Some("北京市"));
+        assert_eq!(display_name("110101").as_deref(), Some("北京市东城区"));
+        assert_eq!(display_name("100000").as_deref(), Some("全国"));
+        assert_eq!(display_name("999999"), None);
     }
 }

@@ -383,6 +383,19 @@ async fn rule_violations<C: ConnectionTrait>(
                 return Ok(vec![unknown_division()]);
             };
             errors = check_registration(&facts);
+            for (field, value) in [
+                ("address", &p.address),
+                ("legal_representative", &p.legal_representative),
+                ("business_scope", &p.business_scope),
+            ] {
+                if value.is_empty() {
+                    errors.push(FieldError::new(
+                        field,
+                        "required",
+                        format!("{field} is required to register"),
+                    ));
+                }
+            }
             if orgs::name_taken(conn, &p.name, &p.division_code, None).await? {
                 errors.push(name_taken_error());
             }

@@ -24,10 +24,7 @@ use crate::registry::rules::OrgType;
 /// A division code with its name (`420100 武汉市`).
 #[must_use]
 pub fn division_label(code: &str) -> String {
-    if code == "100000" {
-        return format!("{code} 全国");
-    }
-    divisions::lookup(code).map_or_else(|| code.to_owned(), |d| format!("{code} {}", d.name))
+    divisions::display_name(code).map_or_else(|| code.to_owned(), |n| format!("{code} {n}"))
 }
 
 /// Money for a page: yuan with two decimals.
