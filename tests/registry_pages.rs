@@ -549,3 +549,45 @@ async fn registry_pages_read_well_in_both_languages() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_change_application_shows_each_new_value_beside_the_registered_one() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let mut admin = app.browser();
+    admin
+        .login("org-admin@demo.cogov.cn", cogov::demo::DEMO_PASSWORD)
+        .await;
+    let csrf = admin.get("/applications/new?kind=change").await.csrf();
+    let created = admin
+        .post(
+            "/applications",
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "change"),
+                ("address", "北京市东城区和平里9号"),
+            ],
+        )
+        .await;
+    let id = location_id(&created, "/applications/");
+    assert_eq!(
+        admin
+            .post(
+                &format!("/applications/{id}/submit"),
+                &[("csrf_token", &csrf)]
+            )
+            .await
+            .status,
+        303
+    );
+    let mut reg = app.browser();
+    reg.login("registrar@demo.cogov.cn", cogov::demo::DEMO_PASSWORD)
+        .await;
+    let page = reg.get(&format!("/applications/{id}")).await;
+    assert!(page.body.contains("北京市东城区和平里9号"));
+    assert!(
+        page.body.contains("原登记：") && page.body.contains("北京市解放大道"),
+        "{}",
+        page.body
+    );
+}

@@ -291,6 +291,7 @@ struct Fact {
     label: String,
     value: String,
     value_key: Option<String>,
+    previous: String,
 }
 
 fn fact(label: &str, value: impl Into<String>) -> Fact {
@@ -298,6 +299,7 @@ fn fact(label: &str, value: impl Into<String>) -> Fact {
         label: format!("field-{label}"),
         value: value.into(),
         value_key: None,
+        previous: String::new(),
     }
 }
 
@@ -306,11 +308,14 @@ fn keyed(label: &str, key: String) -> Fact {
         label: format!("field-{label}"),
         value: String::new(),
         value_key: Some(key),
+        previous: String::new(),
     }
 }
 
-fn facts_of(c: &Content) -> Vec<Fact> {
-    match c {
+/// What an application says, for reading; a change shows each new value
+/// beside the registered one (`current`).
+fn facts_of(c: &Content, current: Option<&entity::organizations::Model>) -> Vec<Fact> {
+    let mut facts = match c {
         Content::Registration(p) => {
             let mut out = vec![
                 fact("name", &p.name),
@@ -338,18 +343,40 @@ fn facts_of(c: &Content) -> Vec<Fact> {
             }
             out
         }
-        Content::Change(ch) => [
-            ("new_name", ch.name.clone()),
-            ("address", ch.address.clone()),
-            ("legal_representative", ch.legal_representative.clone()),
-            ("business_scope", ch.business_scope.clone()),
-            ("funds_yuan", ch.funds_fen.map(yuan)),
-        ]
-        .into_iter()
-        .filter_map(|(l, v)| v.map(|v| fact(l, v)))
-        .collect(),
+        Content::Change(ch) => {
+            let was = |f: fn(&entity::organizations::Model) -> String| current.map(f);
+            [
+                ("new_name", ch.name.clone(), was(|o| o.name.clone())),
+                ("address", ch.address.clone(), was(|o| o.address.clone())),
+                (
+                    "legal_representative",
+                    ch.legal_representative.clone(),
+                    was(|o| o.legal_representative.clone()),
+                ),
+                (
+                    "business_scope",
+                    ch.business_scope.clone(),
+                    was(|o| o.business_scope.clone()),
+                ),
+                (
+                    "funds_yuan",
+                    ch.funds_fen.map(yuan),
+                    was(|o| yuan(o.funds_fen)),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(l, v, previous)| {
+                v.map(|v| Fact {
+                    previous: previous.unwrap_or_default(),
+                    ..fact(l, v)
+                })
+            })
+            .collect()
+        }
         Content::Deregistration(d) => vec![fact("reason", &d.reason)],
-    }
+    };
+    facts.retain(|f| f.value_key.is_some() || !f.value.is_empty());
+    facts
 }
 
 #[derive(Debug, Serialize)]
@@ -393,6 +420,10 @@ async fn application_page(
     let docs = apps::documents(&state.db, actor, id).await?;
     let editable =
         access >= ApplicationAccess::Edit && matches!(app.status, Status::Draft | Status::Returned);
+    let current = match (&app.content, app.row.organization_id) {
+        (Content::Change(_), Some(org)) => Some(orgs::get(state.db.conn(), org).await?),
+        _ => None,
+    };
     let Application {
         row,
         status,
@@ -414,7 +445,7 @@ async fn application_page(
             })
             .unwrap_or_default(),
         organization_id: row.organization_id,
-        facts: facts_of(&content),
+        facts: facts_of(&content, current.as_ref()),
         form: form.unwrap_or_else(|| AppForm::from_content(&content)),
         choices: CHOICES,
         editable,

@@ -331,3 +331,4 @@ err-already_member = Already a member of an organization.
 err-already_invited = This address already has a pending invitation.
 err-uscc_taken = Another organization is registered with this code.
 err-wrong_state = This cannot be done in the current state.
+was = registered now:

@@ -331,3 +331,4 @@ err-already_member = 已是某一社会组织的成员。
 err-already_invited = 该邮箱已有待接受的邀请。
 err-uscc_taken = 已有社会组织使用该代码。
 err-wrong_state = 当前状态下不能进行此操作。
+was = 原登记：
