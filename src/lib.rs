@@ -20,6 +20,7 @@ pub mod files;
 pub mod jobs;
 pub mod money;
 pub mod pagination;
+pub mod procurement;
 pub mod registry;
 pub mod web;
 

@@ -1,0 +1,30 @@
+//! Government procurement of services (DESIGN.md "Procurement of services").
+//!
+//! What it owns: the purchase catalog (an admin-managed tree of service
+//! categories), projects and their amendments, questions and answers, bids
+//! with receipts, and the opening record.
+//!
+//! Project states:
+//!
+//! ```text
+//! draft -> open -> evaluating -> notice -> awarded
+//!   draft | open | evaluating | notice -> cancelled   (purchaser, with a reason)
+//!   evaluating -> failed                               (too few eligible bids)
+//! ```
+//!
+//! `open` starts at publication, when the timeline, weights and budget rules
+//! pass ([`rules`]); `evaluating` starts at the bid deadline, exactly once,
+//! by the opening job, which re-checks eligibility and publishes the opening
+//! record.
+//!
+//! Who may do what: a purchaser creates, edits, publishes, amends and
+//! cancels projects of their own department and answers questions; org
+//! members and admins ask questions and bid for their own organization while
+//! a project is open; everyone reads published projects, answers, amendments
+//! and, after opening, the opening record. Before the deadline nothing about
+//! other organizations' bids is readable by anyone: that rule lives in the
+//! bid service, the only code that reads bids.
+//!
+//! Built so far: [`rules`], the rules as plain functions.
+
+pub mod rules;
