@@ -118,6 +118,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
     let db = open(storage).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Settings::from_serve(&args, storage);
+    cogov::procurement::catalog::ensure_seeded(&db, clock.now()).await?;
     if args.demo {
         let logins = demo::seed(&db, clock.now()).await?;
         println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);

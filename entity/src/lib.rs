@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit_entries;
 pub mod audit_head;
 pub mod calendar_days;
+pub mod catalog_categories;
 pub mod credit_records;
 pub mod departments;
 pub mod files;

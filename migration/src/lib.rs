@@ -24,6 +24,7 @@ mod m20261123_000015_create_credit_records;
 mod m20261123_000016_create_grades;
 mod m20261123_000017_create_job_leases;
 mod m20261123_000018_create_uscc_sequences;
+mod m20261123_000019_create_catalog_categories;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_create_grades::Migration),
             Box::new(m20261123_000017_create_job_leases::Migration),
             Box::new(m20261123_000018_create_uscc_sequences::Migration),
+            Box::new(m20261123_000019_create_catalog_categories::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod calendar;
+pub mod catalog;
 pub mod departments;
 pub mod dto;
 pub mod files;
@@ -38,6 +39,8 @@ pub enum ApiTags {
     Organizations,
     /// Uploads and downloads.
     Files,
+    /// Procurement of services: the catalog and projects.
+    Procurement,
 }
 
 /// Result of every operation.
@@ -57,6 +60,7 @@ pub type Apis = (
     organizations::InvitationsApi,
     annual_reports::AnnualReportsApi,
     files::FilesApi,
+    catalog::CatalogApi,
 );
 
 /// The API with its OpenAPI document.
@@ -76,6 +80,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             organizations::InvitationsApi,
             annual_reports::AnnualReportsApi,
             files::FilesApi,
+            catalog::CatalogApi,
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

@@ -42,6 +42,8 @@ pub enum Action {
     Register,
     /// Invite and remove members of one's organization.
     ManageMembers,
+    /// Add and change purchase catalog categories.
+    ManageCatalog,
 }
 
 impl Action {
@@ -57,6 +59,7 @@ impl Action {
                 | Action::Apply
                 | Action::Register
                 | Action::ManageMembers
+                | Action::ManageCatalog
         )
     }
 
@@ -64,9 +67,10 @@ impl Action {
         match self {
             Action::ReadOwnAccount | Action::ManageOwnTokens => true,
             Action::ReadUsers | Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
-            Action::ManageUsers | Action::ManageDepartments | Action::ManageCalendar => {
-                role == Role::Admin
-            }
+            Action::ManageUsers
+            | Action::ManageDepartments
+            | Action::ManageCalendar
+            | Action::ManageCatalog => role == Role::Admin,
             Action::Apply => role.is_org_role(),
             Action::ReadRegistry => matches!(role, Role::Registrar | Role::Auditor),
             Action::Register => role == Role::Registrar,

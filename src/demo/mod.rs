@@ -33,6 +33,7 @@ pub struct DemoLogin {
 /// # Errors
 /// The database's error.
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoLogin>> {
+    crate::procurement::catalog::ensure_seeded(db, now).await?;
     let department = ensure_department(db, now).await?;
     let organization = registry::seed(db, now).await?;
     if entity::calendar_days::Entity::find()

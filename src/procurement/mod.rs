@@ -25,6 +25,7 @@
 //! other organizations' bids is readable by anyone: that rule lives in the
 //! bid service, the only code that reads bids.
 //!
-//! Built so far: [`rules`], the rules as plain functions.
+//! Built so far: [`rules`], the rules as plain functions, and [`catalog`].
 
+pub mod catalog;
 pub mod rules;
