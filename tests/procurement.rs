@@ -96,3 +96,427 @@ async fn the_catalog_is_seeded_public_and_kept_by_admins() {
         (422, vec!["code".to_owned(), "name_zh".to_owned()])
     );
 }
+
+/// A department and a purchaser in it with a write token.
+async fn purchaser(app: &common::TestApp, code: &str, email: &str) -> (uuid::Uuid, String) {
+    let dept = cogov::departments::create(
+        app.db(),
+        None,
+        cogov::departments::DepartmentInput {
+            code: code.into(),
+            name: format!("{code} 民政局"),
+            division_code: "420100".into(),
+            active: true,
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let user = app
+        .user_in(email, Role::Purchaser, Some(dept.id), None)
+        .await;
+    (dept.id, app.token(&user, true).await)
+}
+
+async fn category(app: &common::TestApp, code: &str) -> String {
+    cogov::procurement::catalog::ensure_seeded(app.db(), app.clock.now())
+        .await
+        .unwrap();
+    let (_, list) = json(app.get("/api/v1/catalog", None).await).await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn project(category: &str, deadline: &str) -> serde_json::Value {
+    json!({
+        "title": "江岸区居家养老上门服务项目",
+        "description": "为辖区 300 名失能、半失能老人提供每周两次上门照护服务。",
+        "category_id": category,
+        "region_code": "420102",
+        "budget_fen": 120_000_000,
+        "method": "public_tender",
+        "service_start": "2026-04-01",
+        "service_end": "2027-03-31",
+        "eligibility": [{"rule": "not_abnormal"}, {"rule": "min_grade", "grade": 3}],
+        "criteria": [
+            {"name": "服务方案", "weight": 50},
+            {"name": "团队与经验", "weight": 30},
+            {"name": "价格", "weight": 20, "is_price": true}
+        ],
+        "bid_deadline": deadline,
+    })
+}
+
+#[tokio::test]
+async fn a_purchaser_drafts_publishes_amends_and_cancels_and_each_broken_rule_is_named() {
+    let app = spawn().await;
+    cogov::calendar::import_cn_2026(app.db(), &cogov::audit::Who::system(), app.clock.now())
+        .await
+        .unwrap();
+    let (_, buyer) = purchaser(&app, "WH-JA", "buyer@jiangan.gov.cn").await;
+    let (_, other) = purchaser(&app, "WH-JH", "buyer@jianghan.gov.cn").await;
+    let (_, org) = app.user_with_token("org@example.cn", Role::OrgMember).await;
+    let cat = category(&app, "A01").await;
+
+    // Now is 13 Feb 2026 09:00 Beijing; a public tender needs 20 days.
+    let mut body = project(&cat, "2026-03-01T02:00:00Z");
+    body["budget_fen"] = json!(0);
+    body["criteria"][2]["weight"] = json!(5);
+    let (s, p) = json(
+        app.post_json("/api/v1/projects", Some(&org), body.clone())
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403, "{p}");
+    let (s, draft) = json(
+        app.post_json("/api/v1/projects", Some(&buyer), body.clone())
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{draft}");
+    assert_eq!(draft["number"], "CG-2026-000001");
+    assert_eq!(draft["status"], "draft");
+    let id = draft["id"].as_str().unwrap().to_owned();
+
+    // Drafts are the department's own.
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}"), None)
+            .await
+            .0
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}"), Some(&other))
+            .await
+            .0
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}"), Some(&buyer))
+            .await
+            .0
+            .status()
+            .as_u16(),
+        200
+    );
+    let (_, public) = json(app.get("/api/v1/projects", None).await).await;
+    assert!(public["items"].as_array().unwrap().is_empty());
+    let (_, mine) = json(app.get("/api/v1/projects?mine=true", Some(&buyer)).await).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+
+    // Publication checks every rule and names each one.
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    let mut codes = problem_codes(&p);
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "budget_positive",
+            "deadline_too_soon",
+            "price_weight",
+            "weights_sum"
+        ]
+    );
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&other),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // Fixed: 20 days from 13 February is 5 March.
+    let fixed = project(&cat, "2026-03-05T02:00:00Z");
+    let (s, _) = json(
+        app.put_json(&format!("/api/v1/projects/{id}"), Some(&buyer), fixed)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["status"], "open");
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "published once");
+    let (s, _) = json(
+        app.put_json(
+            &format!("/api/v1/projects/{id}"),
+            Some(&buyer),
+            project(&cat, "2026-03-06T02:00:00Z"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "published projects change only by amendment");
+    let (_, public) = json(
+        app.get(
+            "/api/v1/projects?region=420100&budget_min_fen=100000000",
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(public["items"][0]["number"], "CG-2026-000001");
+    assert_eq!(public["items"][0]["eligibility"][1]["grade"], 3);
+
+    // Amendments: a clarification; an extension; a shortening below the minimum is refused.
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/amendments"),
+            Some(&other),
+            json!({"text": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, a) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/amendments"),
+            Some(&buyer),
+            json!({"text": "服务对象名单见附件"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/amendments"),
+            Some(&buyer),
+            json!({"text": "提前截止", "new_deadline": "2026-03-04T02:00:00Z"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&p)),
+        (422, vec!["deadline_too_soon".to_owned()])
+    );
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/amendments"),
+            Some(&buyer),
+            json!({"text": "延长截止时间", "new_deadline": "2026-03-12T02:00:00Z"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, list) = json(
+        app.get(&format!("/api/v1/projects/{id}/amendments"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[1]["old_deadline"], "2026-03-05T02:00:00+00:00");
+    let (_, p) = json(app.get(&format!("/api/v1/projects/{id}"), None).await).await;
+    assert_eq!(p["bid_deadline"], "2026-03-12T02:00:00+00:00");
+
+    // Cancellation needs a reason and the department.
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/cancel"),
+            Some(&other),
+            json!({"reason": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/cancel"),
+            Some(&buyer),
+            json!({"reason": ""}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, problem_fields(&p)), (422, vec!["reason".to_owned()]));
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/cancel"),
+            Some(&buyer),
+            json!({"reason": "预算调整"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, p["status"].as_str()), (200, Some("cancelled")));
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/cancel"),
+            Some(&buyer),
+            json!({"reason": "again"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409);
+}
+
+#[tokio::test]
+async fn questions_are_asked_privately_and_answered_publicly() {
+    let app = spawn().await;
+    let (_, buyer) = purchaser(&app, "WH-JA", "buyer@jiangan.gov.cn").await;
+    let (_, other) = purchaser(&app, "WH-JH", "buyer@jianghan.gov.cn").await;
+    let (_, asker) = app
+        .user_with_token("asker@example.cn", Role::OrgMember)
+        .await;
+    let (_, rival) = app
+        .user_with_token("rival@example.cn", Role::OrgMember)
+        .await;
+    let cat = category(&app, "A01").await;
+    let (_, p) = json(
+        app.post_json(
+            "/api/v1/projects",
+            Some(&buyer),
+            project(&cat, "2026-03-05T02:00:00Z"),
+        )
+        .await,
+    )
+    .await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/questions"),
+            Some(&asker),
+            json!({"question": "?"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404, "no questions on drafts");
+    json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/publish"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+
+    let (s, q) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/questions"),
+            Some(&asker),
+            json!({"question": "服务对象是否包括低保老人？"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{q}");
+    let qid = q["id"].as_str().unwrap().to_owned();
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/questions"),
+            Some(&buyer),
+            json!({"question": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "purchasers answer, they do not ask");
+    let count = |v: &serde_json::Value| v.as_array().unwrap().len();
+    let (_, public) = json(
+        app.get(&format!("/api/v1/projects/{id}/questions"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(count(&public), 0, "unanswered questions are not public");
+    let (_, theirs) = json(
+        app.get(&format!("/api/v1/projects/{id}/questions"), Some(&rival))
+            .await,
+    )
+    .await;
+    assert_eq!(count(&theirs), 0);
+    let (_, own) = json(
+        app.get(&format!("/api/v1/projects/{id}/questions"), Some(&asker))
+            .await,
+    )
+    .await;
+    assert_eq!((count(&own), own[0]["mine"].as_bool()), (1, Some(true)));
+
+    let path = format!("/api/v1/projects/{id}/questions/{qid}/answer");
+    let (s, _) = json(
+        app.post_json(&path, Some(&other), json!({"answer": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = json(
+        app.post_json(&path, Some(&buyer), json!({"answer": "包括。"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = json(
+        app.post_json(&path, Some(&buyer), json!({"answer": "again"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (_, public) = json(
+        app.get(&format!("/api/v1/projects/{id}/questions"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(public[0]["answer"], "包括。");
+    assert!(
+        !public.to_string().contains("asker"),
+        "the asker is not shown"
+    );
+
+    // After the deadline no more questions.
+    app.clock.advance(chrono::Duration::days(30));
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/questions"),
+            Some(&asker),
+            json!({"question": "late"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409);
+}

@@ -25,6 +25,10 @@ mod m20261123_000016_create_grades;
 mod m20261123_000017_create_job_leases;
 mod m20261123_000018_create_uscc_sequences;
 mod m20261123_000019_create_catalog_categories;
+mod m20261123_000020_create_projects;
+mod m20261123_000021_create_project_sequences;
+mod m20261123_000022_create_project_amendments;
+mod m20261123_000023_create_project_questions;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -52,6 +56,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000017_create_job_leases::Migration),
             Box::new(m20261123_000018_create_uscc_sequences::Migration),
             Box::new(m20261123_000019_create_catalog_categories::Migration),
+            Box::new(m20261123_000020_create_projects::Migration),
+            Box::new(m20261123_000021_create_project_sequences::Migration),
+            Box::new(m20261123_000022_create_project_amendments::Migration),
+            Box::new(m20261123_000023_create_project_questions::Migration),
         ]
     }
 }

@@ -36,3 +36,26 @@ async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
         }
     }
 }
+
+/// A token when one is sent, anonymous otherwise (public reads that show
+/// more to the right people: a department sees its drafts). A token that does
+/// not authenticate reads as anonymous here.
+#[derive(SecurityScheme)]
+pub enum MaybeAuth {
+    /// A valid personal token.
+    Token(TokenAuth),
+    /// No token.
+    #[oai(fallback)]
+    Anonymous,
+}
+
+impl MaybeAuth {
+    /// The actor, if any.
+    #[must_use]
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            Self::Token(t) => Some(&t.0),
+            Self::Anonymous => None,
+        }
+    }
+}

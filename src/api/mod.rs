@@ -15,6 +15,7 @@ pub mod files;
 pub mod me;
 pub mod organizations;
 pub mod problem;
+pub mod projects;
 pub mod registry_dto;
 pub mod users;
 
@@ -61,6 +62,7 @@ pub type Apis = (
     annual_reports::AnnualReportsApi,
     files::FilesApi,
     catalog::CatalogApi,
+    projects::ProjectsApi,
 );
 
 /// The API with its OpenAPI document.
@@ -81,6 +83,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             annual_reports::AnnualReportsApi,
             files::FilesApi,
             catalog::CatalogApi,
+            projects::ProjectsApi,
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

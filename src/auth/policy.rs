@@ -44,6 +44,8 @@ pub enum Action {
     ManageMembers,
     /// Add and change purchase catalog categories.
     ManageCatalog,
+    /// Create, publish, amend and cancel projects of one's department.
+    Purchase,
 }
 
 impl Action {
@@ -60,6 +62,7 @@ impl Action {
                 | Action::Register
                 | Action::ManageMembers
                 | Action::ManageCatalog
+                | Action::Purchase
         )
     }
 
@@ -75,6 +78,7 @@ impl Action {
             Action::ReadRegistry => matches!(role, Role::Registrar | Role::Auditor),
             Action::Register => role == Role::Registrar,
             Action::ManageMembers => role == Role::OrgAdmin,
+            Action::Purchase => role == Role::Purchaser,
         }
     }
 }
@@ -167,6 +171,34 @@ pub fn organization_insider(actor: &Actor, organization: Uuid) -> Result<()> {
         Ok(())
     } else {
         Err(Error::NotFound("organization record"))
+    }
+}
+
+/// Whether `actor` may see a project of `department` that is still a draft:
+/// its department's purchasers, auditors and admins.
+///
+/// # Errors
+/// `NotFound` for everyone else: drafts do not exist outside the department.
+pub fn sees_draft(actor: Option<&Actor>, department: Uuid) -> Result<()> {
+    match actor {
+        Some(a) if a.role == Role::Purchaser && a.department_id == Some(department) => Ok(()),
+        Some(a) if matches!(a.role, Role::Auditor | Role::Admin) => Ok(()),
+        _ => Err(Error::NotFound("project")),
+    }
+}
+
+/// Whether `actor` acts for the department that owns a project.
+///
+/// # Errors
+/// `Forbidden` for purchasers of other departments (and any other role).
+pub fn own_department(actor: &Actor, department: Uuid) -> Result<()> {
+    check(Some(actor), Action::Purchase)?;
+    if actor.department_id == Some(department) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "this project belongs to another department",
+        ))
     }
 }
 

@@ -25,7 +25,9 @@
 //! other organizations' bids is readable by anyone: that rule lives in the
 //! bid service, the only code that reads bids.
 //!
-//! Built so far: [`rules`], the rules as plain functions, and [`catalog`].
+//! Built so far: [`rules`], the rules as plain functions, [`catalog`] and
+//! [`projects`] (drafts, publication, amendments, questions).
 
 pub mod catalog;
+pub mod projects;
 pub mod rules;
