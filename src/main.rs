@@ -165,10 +165,32 @@ fn job_holder() -> String {
     format!("pid{}-{}", std::process::id(), uuid::Uuid::now_v7())
 }
 
-/// Runs the background jobs every ten minutes (each decides whether it has
-/// work, and takes its lease first).
+/// Runs the background jobs on timers: the bid opening every 15 seconds,
+/// the credit job every ten minutes (each decides whether it has work, and
+/// takes its lease first).
 fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates) {
     let holder = job_holder();
+    let (opening_db, opening_clock, opening_holder) = (db.clone(), clock.clone(), holder.clone());
+    tokio::spawn(async move {
+        // Bids open at their deadline: look every 15 seconds.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            match cogov::procurement::bids::open_due(
+                &opening_db,
+                &opening_holder,
+                opening_clock.now(),
+            )
+            .await
+            {
+                Ok(opened) if !opened.is_empty() => {
+                    tracing::info!(count = opened.len(), "bids opened");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "opening job failed"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {

@@ -29,6 +29,8 @@ mod m20261123_000020_create_projects;
 mod m20261123_000021_create_project_sequences;
 mod m20261123_000022_create_project_amendments;
 mod m20261123_000023_create_project_questions;
+mod m20261123_000024_create_bids;
+mod m20261123_000025_create_opening_records;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -60,6 +62,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000021_create_project_sequences::Migration),
             Box::new(m20261123_000022_create_project_amendments::Migration),
             Box::new(m20261123_000023_create_project_questions::Migration),
+            Box::new(m20261123_000024_create_bids::Migration),
+            Box::new(m20261123_000025_create_opening_records::Migration),
         ]
     }
 }

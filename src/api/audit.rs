@@ -40,6 +40,8 @@ impl AuditApi {
         let filter = Filter {
             entity_type: entity_type.0,
             entity_id: entity_id.0,
+            sealed: crate::procurement::bids::sealed_projects(&state.db).await?,
+            sealed_type: crate::procurement::bids::SEALED,
         };
         let (items, next_cursor) = audit::list(state.db.conn(), &filter, &page).await?;
         Ok(Json(AuditPage {

@@ -6,6 +6,7 @@ pub mod annual_reports;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod bids;
 pub mod body;
 pub mod calendar;
 pub mod catalog;
@@ -63,6 +64,7 @@ pub type Apis = (
     files::FilesApi,
     catalog::CatalogApi,
     projects::ProjectsApi,
+    bids::BidsApi,
 );
 
 /// The API with its OpenAPI document.
@@ -84,6 +86,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             files::FilesApi,
             catalog::CatalogApi,
             projects::ProjectsApi,
+            bids::BidsApi,
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

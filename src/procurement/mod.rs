@@ -25,9 +25,11 @@
 //! other organizations' bids is readable by anyone: that rule lives in the
 //! bid service, the only code that reads bids.
 //!
-//! Built so far: [`rules`], the rules as plain functions, [`catalog`] and
-//! [`projects`] (drafts, publication, amendments, questions).
+//! Built so far: [`rules`], the rules as plain functions, [`catalog`],
+//! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
+//! (sealed bids with receipts, the opening job).
 
+pub mod bids;
 pub mod catalog;
 pub mod projects;
 pub mod rules;

@@ -1,0 +1,42 @@
+//! Sealed bids. Only `cogov::procurement::bids` reads this table.
+
+use sea_orm::entity::prelude::*;
+
+/// One version of an organization's bid for a project.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "bids")]
+pub struct Model {
+    /// Public id (UUID v7); the receipt names it.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Project.
+    pub project_id: Uuid,
+    /// Bidding organization.
+    pub organization_id: Uuid,
+    /// `active` (the live bid), `replaced` or `withdrawn`.
+    pub status: String,
+    /// Price, fen.
+    pub price_fen: i64,
+    /// Technical proposal.
+    pub technical_proposal: String,
+    /// Team.
+    pub team: String,
+    /// Work plan.
+    pub plan: String,
+    /// SHA-256 over the canonical content and the file hashes.
+    pub content_hash: String,
+    /// Org user who submitted.
+    pub submitted_by: Uuid,
+    /// Server time of the receipt.
+    pub submitted_at: DateTimeUtc,
+    /// The bid this one replaced.
+    pub replaces: Option<Uuid>,
+    /// When replaced or withdrawn.
+    pub ended_at: Option<DateTimeUtc>,
+}
+
+/// Relations of a bid.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

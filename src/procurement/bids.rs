@@ -1,0 +1,716 @@
+//! Bids, sealed until the deadline, and the opening.
+//!
+//! This module is the only code that reads the `bids` table, so sealing is
+//! decided here: before a project's bids are opened, a bid exists only for
+//! its own organization (members and admin). Everyone else, purchasers,
+//! admins, auditors and experts included, gets `NotFound` for a bid, a
+//! refusal that names no count for a list, and audit entries that hold only
+//! hashes and are left out of the audit listing until the opening.
+//!
+//! A bid: `active` (the organization's live bid) -> `replaced` (by a newer
+//! version) | `withdrawn`, each only before the deadline, each with a new
+//! receipt: the bid id, the server time, and the SHA-256 of the bid's
+//! canonical content ([`canonical`]). At the deadline the opening job takes
+//! a lease, then for each due project locks its row, re-checks every live
+//! bid's eligibility, publishes the opening record and moves the project to
+//! `evaluating`, or to `failed` when too few bids are eligible. Bid
+//! submission locks the same row, so a bid is either in the record or
+//! refused, never lost between the two.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::{bids, opening_records, organizations, projects};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::projects::Project;
+use super::rules::{self, Action, OrgFacts, Status, Verdict};
+use crate::audit::{self, Change, Who};
+use crate::auth::policy;
+use crate::auth::{Actor, Role};
+use crate::db::Db;
+use crate::error::{Error, FieldError, Result};
+use crate::files;
+
+/// Live bid.
+pub const ACTIVE: &str = "active";
+/// Superseded by a newer version.
+pub const REPLACED: &str = "replaced";
+/// Taken back.
+pub const WITHDRAWN: &str = "withdrawn";
+/// Owner kind of bid files.
+pub const FILE_OWNER: &str = "bid";
+/// Audit entity type of bid events: the entity id is the project, the
+/// content only hashes; left out of the audit listing until the opening.
+pub const SEALED: &str = "sealed_bid";
+
+/// What an organization offers.
+#[derive(Debug, Clone)]
+pub struct BidInput {
+    /// Price in fen, 1 to the budget ceiling.
+    pub price_fen: i64,
+    /// Technical proposal.
+    pub technical_proposal: String,
+    /// Team.
+    pub team: String,
+    /// Work plan.
+    pub plan: String,
+    /// The bidder's unattached uploads.
+    pub file_ids: Vec<Uuid>,
+}
+
+/// The canonical serialization a receipt's hash covers: JSON with sorted
+/// keys `files` (the files' SHA-256, in order), `organization_id`, `plan`,
+/// `price_fen`, `project_id`, `team`, `technical_proposal`.
+#[must_use]
+pub fn canonical(
+    project_id: Uuid,
+    organization_id: Uuid,
+    input: &BidInput,
+    file_hashes: &[String],
+) -> String {
+    let mut m: BTreeMap<&str, serde_json::Value> = BTreeMap::new();
+    m.insert("files", serde_json::json!(file_hashes));
+    m.insert("organization_id", serde_json::json!(organization_id));
+    m.insert("plan", serde_json::json!(input.plan));
+    m.insert("price_fen", serde_json::json!(input.price_fen));
+    m.insert("project_id", serde_json::json!(project_id));
+    m.insert("team", serde_json::json!(input.team));
+    m.insert(
+        "technical_proposal",
+        serde_json::json!(input.technical_proposal),
+    );
+    serde_json::to_string(&m).unwrap_or_default()
+}
+
+/// SHA-256 of the canonical content, lower-case hex.
+#[must_use]
+pub fn content_hash(canonical: &str) -> String {
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The registry facts the eligibility rules read, on `today`.
+///
+/// # Errors
+/// `NotFound` for an unknown organization.
+pub async fn org_facts<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    today: chrono::NaiveDate,
+) -> Result<(organizations::Model, OrgFacts)> {
+    let o = crate::registry::organizations::get(conn, organization_id).await?;
+    let facts = OrgFacts {
+        status: o.status.clone(),
+        credit_status: o.credit_status.clone(),
+        grade: o
+            .grade
+            .filter(|_| o.grade_valid_until.is_some_and(|d| d >= today)),
+        registered_on: o.registered_on,
+        org_type: o.org_type.clone(),
+        division_code: o.division_code.clone(),
+    };
+    Ok((o, facts))
+}
+
+async fn published<C: ConnectionTrait>(conn: &C, id: Uuid, lock: bool) -> Result<Project> {
+    let mut q = projects::Entity::find_by_id(id);
+    if lock {
+        q = q.lock_exclusive();
+    }
+    let row = q.one(conn).await?.ok_or(Error::NotFound("project"))?;
+    if row.status == Status::Draft.as_str() {
+        return Err(Error::NotFound("project"));
+    }
+    Project::from_row(row)
+}
+
+/// How the caller's organization fares against a project's rules today.
+///
+/// # Errors
+/// `Forbidden` unless an org user of an organization; `NotFound`.
+pub async fn eligibility(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<Verdict>> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let org = actor
+        .organization_id
+        .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+    let p = published(db.conn(), project_id, false).await?;
+    let today = crate::clock::china_date(now);
+    let (_, facts) = org_facts(db.conn(), org, today).await?;
+    Ok(rules::evaluate(&p.eligibility, &facts, today))
+}
+
+fn check_input(input: &mut BidInput, budget_fen: i64) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if input.price_fen <= 0 || input.price_fen > budget_fen {
+        errors.push(FieldError::new(
+            "price_fen",
+            "price_over_budget",
+            format!(
+                "the price must be more than 0 and at most the budget ceiling of {budget_fen} fen"
+            ),
+        ));
+    }
+    for (field, value, max) in [
+        ("technical_proposal", &mut input.technical_proposal, 50_000),
+        ("team", &mut input.team, 10_000),
+        ("plan", &mut input.plan, 20_000),
+    ] {
+        *value = value.trim().to_owned();
+        let n = value.chars().count();
+        if n == 0 || n > max {
+            errors.push(FieldError::new(
+                field,
+                "length",
+                format!("{field} must have 1 to {max} characters"),
+            ));
+        }
+    }
+    if input.file_ids.len() > 20 {
+        errors.push(FieldError::new("file_ids", "too_many", "at most 20 files"));
+    }
+    errors
+}
+
+fn sealed_entry(bid: &bids::Model, verb: &str) -> serde_json::Value {
+    serde_json::json!({"event": verb, "bid_id": bid.id, "content_hash": bid.content_hash, "at": bid.submitted_at})
+}
+
+/// The shared path of submit and replace: checks, eligibility, files, row, audit.
+async fn place<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    p: &Project,
+    organization_id: Uuid,
+    mut input: BidInput,
+    replaces: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(bids::Model, Vec<entity::files::Model>)> {
+    let errors = check_input(&mut input, p.row.budget_fen);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let today = crate::clock::china_date(now);
+    let (_, facts) = org_facts(tx, organization_id, today).await?;
+    if let Some(failure) = rules::first_failure(&rules::evaluate(&p.eligibility, &facts, today)) {
+        return Err(Error::Invalid(vec![failure]));
+    }
+    let id = Uuid::now_v7();
+    let mut attached = Vec::new();
+    for file_id in &input.file_ids {
+        attached.push(files::attach(tx, actor, *file_id, FILE_OWNER, id, "bid", now).await?);
+    }
+    let hashes: Vec<String> = attached.iter().map(|f| f.sha256.clone()).collect();
+    let hash = content_hash(&canonical(p.row.id, organization_id, &input, &hashes));
+    let bid = bids::Model {
+        id,
+        project_id: p.row.id,
+        organization_id,
+        status: ACTIVE.into(),
+        price_fen: input.price_fen,
+        technical_proposal: input.technical_proposal,
+        team: input.team,
+        plan: input.plan,
+        content_hash: hash,
+        submitted_by: actor.user_id,
+        submitted_at: now,
+        replaces,
+        ended_at: None,
+    };
+    bids::ActiveModel::from(bid.clone())
+        .reset_all()
+        .insert(tx)
+        .await?;
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "bid.submit",
+            SEALED,
+            p.row.id,
+            None,
+            Some(&sealed_entry(&bid, "submit")),
+        ),
+        now,
+    )
+    .await?;
+    Ok((bid, attached))
+}
+
+/// Locks the project and checks it still takes bids at `now`.
+async fn open_for_bids<C: ConnectionTrait>(
+    tx: &C,
+    project_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Project> {
+    let p = published(tx, project_id, true).await?;
+    if p.status != Status::Open || now >= p.row.bid_deadline {
+        return Err(Error::Conflict {
+            code: "bidding_closed",
+            message:
+                "this project does not take bids now: the deadline has passed or it is not open"
+                    .into(),
+        });
+    }
+    Ok(p)
+}
+
+fn bidder(actor: &Actor) -> Result<Uuid> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    actor
+        .organization_id
+        .ok_or_else(|| Error::forbidden("you bid for your organization, and you belong to none"))
+}
+
+async fn live_bid<C: ConnectionTrait>(
+    conn: &C,
+    project_id: Uuid,
+    organization_id: Uuid,
+) -> Result<Option<bids::Model>> {
+    Ok(bids::Entity::find()
+        .filter(bids::Column::ProjectId.eq(project_id))
+        .filter(bids::Column::OrganizationId.eq(organization_id))
+        .filter(bids::Column::Status.eq(ACTIVE))
+        .one(conn)
+        .await?)
+}
+
+/// An org member or admin bids for their organization.
+///
+/// # Errors
+/// `Forbidden` unless an org user of an organization; `NotFound` for
+/// unpublished projects; `Conflict` after the deadline or when the
+/// organization already has a live bid (replace it instead); `Invalid`
+/// naming the failed eligibility rule or each bad field.
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    input: BidInput,
+    now: DateTime<Utc>,
+) -> Result<(bids::Model, Vec<entity::files::Model>)> {
+    let org = bidder(actor)?;
+    let tx = db.begin().await?;
+    let p = open_for_bids(&*tx, project_id, now).await?;
+    if live_bid(&*tx, project_id, org).await?.is_some() {
+        return Err(Error::Conflict {
+            code: "bid_exists",
+            message:
+                "your organization already has a live bid on this project: replace or withdraw it"
+                    .into(),
+        });
+    }
+    let placed = place(&*tx, actor, &p, org, input, None, now).await?;
+    tx.commit().await?;
+    Ok(placed)
+}
+
+async fn own_live_bid<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    bid_id: Uuid,
+) -> Result<bids::Model> {
+    let org = bidder(actor)?;
+    bids::Entity::find_by_id(bid_id)
+        .one(tx)
+        .await?
+        .filter(|b| b.organization_id == org)
+        .ok_or(Error::NotFound("bid"))
+}
+
+async fn end(
+    tx: &impl ConnectionTrait,
+    bid: &bids::Model,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    bids::ActiveModel {
+        id: Set(bid.id),
+        status: Set(status.into()),
+        ended_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the organization's live bid with a new version (new receipt).
+///
+/// # Errors
+/// As [`submit`]; `NotFound` for a bid of another organization; `Conflict`
+/// when the bid is no longer live.
+pub async fn replace(
+    db: &Db,
+    actor: &Actor,
+    bid_id: Uuid,
+    input: BidInput,
+    now: DateTime<Utc>,
+) -> Result<(bids::Model, Vec<entity::files::Model>)> {
+    let tx = db.begin().await?;
+    let old = own_live_bid(&*tx, actor, bid_id).await?;
+    let p = open_for_bids(&*tx, old.project_id, now).await?;
+    if old.status != ACTIVE {
+        return Err(Error::Conflict {
+            code: "bid_not_live",
+            message: format!("this bid is {}", old.status),
+        });
+    }
+    end(&*tx, &old, REPLACED, now).await?;
+    let placed = place(
+        &*tx,
+        actor,
+        &p,
+        old.organization_id,
+        input,
+        Some(old.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(placed)
+}
+
+/// Withdraws the organization's live bid; the receipt is the withdrawn bid
+/// with its end time.
+///
+/// # Errors
+/// As [`replace`].
+pub async fn withdraw(
+    db: &Db,
+    actor: &Actor,
+    bid_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bids::Model> {
+    let tx = db.begin().await?;
+    let old = own_live_bid(&*tx, actor, bid_id).await?;
+    open_for_bids(&*tx, old.project_id, now).await?;
+    if old.status != ACTIVE {
+        return Err(Error::Conflict {
+            code: "bid_not_live",
+            message: format!("this bid is {}", old.status),
+        });
+    }
+    end(&*tx, &old, WITHDRAWN, now).await?;
+    let after = bids::Model {
+        status: WITHDRAWN.into(),
+        ended_at: Some(now),
+        ..old
+    };
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "bid.withdraw",
+            SEALED,
+            after.project_id,
+            None,
+            Some(&sealed_entry(&after, "withdraw")),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Whether the actor may read every bid of an opened project: its
+/// department's purchasers, auditors and admins (experts come with panels).
+fn reads_opened(actor: &Actor, p: &Project) -> bool {
+    (actor.role == Role::Purchaser && actor.department_id == Some(p.row.department_id))
+        || matches!(actor.role, Role::Auditor | Role::Admin)
+}
+
+/// One bid with its files: always for its organization; after the opening
+/// also for those who read opened bids; for nobody else, ever before.
+///
+/// # Errors
+/// `NotFound` otherwise.
+pub async fn get(
+    db: &Db,
+    actor: &Actor,
+    bid_id: Uuid,
+) -> Result<(bids::Model, Vec<entity::files::Model>)> {
+    let bid = bids::Entity::find_by_id(bid_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("bid"))?;
+    let own = actor.role.is_org_role() && actor.organization_id == Some(bid.organization_id);
+    if !own {
+        let p = published(db.conn(), bid.project_id, false).await?;
+        if p.row.opened_at.is_none() || !reads_opened(actor, &p) {
+            return Err(Error::NotFound("bid"));
+        }
+    }
+    let attached = files::attached_to(db.conn(), FILE_OWNER, bid_id).await?;
+    Ok((bid, attached))
+}
+
+/// Bids of a project the actor may see: the organization's own versions;
+/// after the opening, every live bid for those who read opened bids.
+///
+/// # Errors
+/// `NotFound` for drafts; `Forbidden` before the opening for everyone but
+/// bidders (saying nothing of how many there are).
+pub async fn list_for_project(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+) -> Result<Vec<bids::Model>> {
+    let p = published(db.conn(), project_id, false).await?;
+    let mut q = bids::Entity::find()
+        .filter(bids::Column::ProjectId.eq(project_id))
+        .order_by_asc(bids::Column::Id);
+    if actor.role.is_org_role() {
+        let org = actor
+            .organization_id
+            .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+        q = q.filter(bids::Column::OrganizationId.eq(org));
+    } else if p.row.opened_at.is_some() && reads_opened(actor, &p) {
+        q = q.filter(bids::Column::Status.eq(ACTIVE));
+    } else {
+        return Err(Error::forbidden(
+            "bids are sealed until they are opened at the deadline",
+        ));
+    }
+    Ok(q.all(db.conn()).await?)
+}
+
+/// The caller's organization's bids on every project, newest first.
+///
+/// # Errors
+/// `Forbidden` unless an org user of an organization.
+pub async fn mine(db: &Db, actor: &Actor) -> Result<Vec<bids::Model>> {
+    let org = bidder(actor)?;
+    Ok(bids::Entity::find()
+        .filter(bids::Column::OrganizationId.eq(org))
+        .order_by_desc(bids::Column::Id)
+        .all(db.conn())
+        .await?)
+}
+
+/// One line of the opening record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningEntry {
+    /// Bid (the receipt's id).
+    pub bid_id: Uuid,
+    /// Bidder.
+    pub organization_id: Uuid,
+    /// Bidder's name.
+    pub organization_name: String,
+    /// Bidder's code.
+    pub uscc: Option<String>,
+    /// Price, fen.
+    pub price_fen: i64,
+    /// Receipt time.
+    pub submitted_at: DateTime<Utc>,
+    /// Receipt hash.
+    pub content_hash: String,
+    /// Eligible at opening.
+    pub eligible: bool,
+    /// The rule failed at opening.
+    pub failed_rule: Option<String>,
+}
+
+/// Opens one project if it is open and due, exactly once (the row lock and
+/// the state make a second call, here or on another instance, a no-op).
+///
+/// # Errors
+/// The database's error; nothing is half-opened.
+pub async fn open_project(
+    db: &Db,
+    project_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<opening_records::Model>> {
+    let tx = db.begin().await?;
+    let p = published(&*tx, project_id, true).await?;
+    if p.status != Status::Open || now < p.row.bid_deadline {
+        return Ok(None);
+    }
+    let today = crate::clock::china_date(now);
+    let live = bids::Entity::find()
+        .filter(bids::Column::ProjectId.eq(project_id))
+        .filter(bids::Column::Status.eq(ACTIVE))
+        .order_by_asc(bids::Column::SubmittedAt)
+        .all(&*tx)
+        .await?;
+    let mut entries = Vec::new();
+    for bid in &live {
+        let (org, facts) = org_facts(&*tx, bid.organization_id, today).await?;
+        let failure = rules::evaluate(&p.eligibility, &facts, today)
+            .into_iter()
+            .find(|v| !v.passed);
+        entries.push(OpeningEntry {
+            bid_id: bid.id,
+            organization_id: org.id,
+            organization_name: org.name,
+            uscc: org.uscc,
+            price_fen: bid.price_fen,
+            submitted_at: bid.submitted_at,
+            content_hash: bid.content_hash.clone(),
+            eligible: failure.is_none(),
+            failed_rule: failure.map(|f| f.rule.to_owned()),
+        });
+    }
+    let eligible = entries.iter().filter(|e| e.eligible).count();
+    let outcome = if eligible >= p.method.minimum_bids() {
+        rules::transition(p.status, Action::Open)?
+    } else {
+        rules::transition(rules::transition(p.status, Action::Open)?, Action::Fail)?
+    };
+    let reason = (outcome == Status::Failed).then(|| {
+        format!(
+            "{eligible} eligible bid(s) at opening; {} needs at least {}",
+            p.method.as_str(),
+            p.method.minimum_bids()
+        )
+    });
+    let record = opening_records::Model {
+        project_id,
+        opened_at: now,
+        entries: serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into()),
+        eligible_count: i32::try_from(eligible).unwrap_or(i32::MAX),
+        outcome: outcome.as_str().into(),
+    };
+    opening_records::ActiveModel::from(record.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    projects::ActiveModel {
+        id: Set(project_id),
+        status: Set(outcome.as_str().into()),
+        status_reason: Set(reason.clone()),
+        opened_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&*tx)
+    .await?;
+    audit::append(
+        &*tx,
+        &Who::system(),
+        Change::new(
+            "project.open_bids",
+            "project",
+            project_id,
+            Some(&serde_json::json!({"status": p.status.as_str()})),
+            Some(&serde_json::json!({
+                "status": outcome.as_str(), "status_reason": reason,
+                "opening": entries, "eligible_count": eligible,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(record))
+}
+
+/// Lease name of the opening job.
+pub const JOB: &str = "procurement.opening";
+
+/// Opens every project whose deadline has passed, under the job lease.
+/// Returns the projects opened by this call.
+///
+/// # Errors
+/// The database's error (projects opened before it stay opened).
+pub async fn open_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    if !crate::jobs::acquire(db, JOB, holder, now, chrono::Duration::minutes(5)).await? {
+        return Ok(Vec::new());
+    }
+    let result = async {
+        let due = projects::Entity::find()
+            .filter(projects::Column::Status.eq(Status::Open.as_str()))
+            .filter(projects::Column::BidDeadline.lte(now))
+            .order_by_asc(projects::Column::BidDeadline)
+            .all(db.conn())
+            .await?;
+        let mut opened = Vec::new();
+        for p in due {
+            if open_project(db, p.id, now).await?.is_some() {
+                opened.push(p.id);
+            }
+        }
+        Ok(opened)
+    }
+    .await;
+    crate::jobs::release(db, JOB, holder, now, None).await?;
+    result
+}
+
+/// The public opening record of a project, once opened.
+///
+/// # Errors
+/// `NotFound` for drafts and before the opening.
+pub async fn opening_record(
+    db: &Db,
+    project_id: Uuid,
+) -> Result<(opening_records::Model, Vec<OpeningEntry>)> {
+    published(db.conn(), project_id, false).await?;
+    let record = opening_records::Entity::find_by_id(project_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("opening record"))?;
+    let entries = serde_json::from_str(&record.entries)
+        .map_err(|_| Error::Internal(format!("opening record of {project_id} is not ours")))?;
+    Ok((record, entries))
+}
+
+/// Ids (as text) of projects whose bids are still sealed, for leaving their
+/// bid events out of the audit listing.
+///
+/// # Errors
+/// The database's error.
+pub async fn sealed_projects(db: &Db) -> Result<Vec<String>> {
+    Ok(projects::Entity::find()
+        .filter(projects::Column::OpenedAt.is_null())
+        .select_only()
+        .column(projects::Column::Id)
+        .into_tuple::<Uuid>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receipt_hash_covers_content_and_files_and_nothing_else() {
+        let input = BidInput {
+            price_fen: 100,
+            technical_proposal: "方案".into(),
+            team: "团队".into(),
+            plan: "计划".into(),
+            file_ids: vec![],
+        };
+        let (p, o) = (Uuid::nil(), Uuid::max());
+        let c = canonical(p, o, &input, &["ab".into()]);
+        assert!(
+            c.starts_with(r#"{"files":["ab"],"organization_id":"#),
+            "{c}"
+        );
+        let h = content_hash(&c);
+        assert_eq!(h.len(), 64);
+        let cheaper = BidInput {
+            price_fen: 99,
+            ..input.clone()
+        };
+        assert_ne!(content_hash(&canonical(p, o, &cheaper, &["ab".into()])), h);
+        assert_ne!(content_hash(&canonical(p, o, &input, &["ac".into()])), h);
+        assert_eq!(content_hash(&canonical(p, o, &input, &["ab".into()])), h);
+    }
+}

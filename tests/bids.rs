@@ -1,0 +1,594 @@
+//! Sealed bids, receipts and the opening, through the API, on both databases.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use cogov::auth::Role;
+use cogov::clock::Clock;
+use cogov::registry::import::{Record, import_one};
+use cogov::registry::organizations::NewOrganization;
+use cogov::registry::rules::{Field, OrgType};
+use cogov::registry::uscc::{Category, Uscc};
+use common::{TestApp, json, problem_codes, spawn};
+use serde_json::{Value, json};
+
+/// An active 4A organization (registered 2019) and a write token of its org admin.
+async fn bidder(app: &TestApp, n: u32) -> (uuid::Uuid, String) {
+    let record = Record {
+        new: NewOrganization {
+            name: format!("武汉市第{n}社区服务中心"),
+            org_type: OrgType::SocialServiceAgency,
+            division_code: "420100".into(),
+            field: Field::CommunityService,
+            supervising_unit: None,
+            address: "武汉市".into(),
+            legal_representative: "张三".into(),
+            business_scope: "社区服务".into(),
+            funds_fen: 5_000_000,
+            registered_on: "2019-03-01".parse().unwrap(),
+            uscc: Uscc::generate(Category::SocialServiceAgency, "420100", 500 + n)
+                .unwrap()
+                .as_str()
+                .into(),
+            uscc_legacy_reason: None,
+        },
+        status: "active".into(),
+        grade: Some((4, "2023-06-01".parse().unwrap())),
+    };
+    import_one(app.db(), record.clone(), app.clock.now())
+        .await
+        .unwrap();
+    let org = cogov::registry::organizations::search(
+        app.db(),
+        &cogov::registry::organizations::Search {
+            uscc: Some(record.new.uscc.clone()),
+            ..Default::default()
+        },
+        &cogov::pagination::PageRequest::parse(None, None).unwrap(),
+        cogov::clock::china_date(app.clock.now()),
+    )
+    .await
+    .unwrap()
+    .0
+    .remove(0);
+    let user = app
+        .user_in(
+            &format!("admin{n}@org.cn"),
+            Role::OrgAdmin,
+            None,
+            Some(org.id),
+        )
+        .await;
+    (org.id, app.token(&user, true).await)
+}
+
+struct World {
+    project: String,
+    buyer: String,
+    auditor: String,
+    admin: String,
+}
+
+/// A published public tender (deadline 5 March 2026, 10:00 Beijing) needing 3A.
+async fn world(app: &TestApp) -> World {
+    let dept = cogov::departments::create(
+        app.db(),
+        None,
+        cogov::departments::DepartmentInput {
+            code: "WH-JA".into(),
+            name: "江岸区民政局".into(),
+            division_code: "420102".into(),
+            active: true,
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let buyer = app
+        .user_in("buyer@gov.cn", Role::Purchaser, Some(dept.id), None)
+        .await;
+    let buyer = app.token(&buyer, true).await;
+    let (_, auditor) = app.user_with_token("auditor@gov.cn", Role::Auditor).await;
+    let (_, admin) = app.user_with_token("root@gov.cn", Role::Admin).await;
+    cogov::procurement::catalog::ensure_seeded(app.db(), app.clock.now())
+        .await
+        .unwrap();
+    let (_, cats) = json(app.get("/api/v1/catalog", None).await).await;
+    let cat = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "A01")
+        .unwrap()["id"]
+        .clone();
+    let body = json!({
+        "title": "江岸区居家养老上门服务项目", "description": "每周两次上门照护。",
+        "category_id": cat, "region_code": "420102", "budget_fen": 120_000_000,
+        "method": "public_tender", "service_start": "2026-04-01", "service_end": "2027-03-31",
+        "eligibility": [{"rule": "min_grade", "grade": 3}],
+        "criteria": [{"name": "方案", "weight": 70}, {"name": "价格", "weight": 30, "is_price": true}],
+        "bid_deadline": "2026-03-05T02:00:00Z",
+    });
+    let (s, p) = json(app.post_json("/api/v1/projects", Some(&buyer), body).await).await;
+    assert_eq!(s, 201, "{p}");
+    let project = p["id"].as_str().unwrap().to_owned();
+    let (s, p) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{project}/publish"),
+            Some(&buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    World {
+        project,
+        buyer,
+        auditor,
+        admin,
+    }
+}
+
+fn bid(price: i64) -> Value {
+    json!({"price_fen": price, "technical_proposal": "分片包干、上门评估、个案管理", "team": "社工 6 人", "plan": "四月启动"})
+}
+
+async fn status(app: &TestApp, path: &str, token: Option<&str>) -> u16 {
+    app.get(path, token).await.0.status().as_u16()
+}
+
+#[tokio::test]
+async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    let mut bidders = Vec::new();
+    for n in 1..=3 {
+        bidders.push(bidder(&app, n).await);
+    }
+    let (dishonest_org, dishonest) = bidder(&app, 4).await;
+    let tx = app.db().begin().await.unwrap();
+    cogov::registry::credit::list_in_tx(
+        &*tx,
+        &cogov::audit::Who::system(),
+        cogov::registry::credit::Listing {
+            organization_id: dishonest_org,
+            kind: cogov::registry::credit::Kind::Dishonest,
+            ground: "被处5万元以上罚款".into(),
+            ground_key: None,
+            started_on: "2026-01-10".parse().unwrap(),
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // The eligibility check before bidding shows each rule.
+    let (s, v) = json(
+        app.get(
+            &format!("/api/v1/projects/{p}/eligibility"),
+            Some(&dishonest),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(v[1]["rule"], "not_dishonest");
+    assert_eq!(v[1]["passed"], false);
+
+    // Three eligible bids with receipts; the dishonest one is refused naming the rule.
+    let mut receipts = Vec::new();
+    for (i, (_, token)) in bidders.iter().enumerate() {
+        let (s, r) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/bids"),
+                Some(token),
+                bid(100_000_000 - i as i64 * 1_000_000),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+        assert_eq!(r["receipt"]["content_hash"].as_str().unwrap().len(), 64);
+        receipts.push(r["receipt"].clone());
+    }
+    let (s, e) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&dishonest),
+            bid(90_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["ineligible_not_dishonest".to_owned()])
+    );
+    let (s, e) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&bidders[0].1),
+            bid(99_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, e["type"].as_str()), (409, Some("/problems/bid_exists")));
+    let over = format!(
+        "/api/v1/bids/{}/replace",
+        receipts[1]["bid_id"].as_str().unwrap()
+    );
+    let (s, e) = json(
+        app.post_json(&over, Some(&bidders[1].1), bid(130_000_000))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["price_over_budget".to_owned()])
+    );
+    let (_, still) = json(
+        app.get(&format!("/api/v1/projects/{p}/bids"), Some(&bidders[1].1))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        still[0]["status"], "active",
+        "a refused replacement leaves the bid as it was"
+    );
+
+    // Sealed: nobody but the bidder reads anything of a bid before the deadline.
+    let first = receipts[0]["bid_id"].as_str().unwrap().to_owned();
+    for t in [&w.buyer, &w.auditor, &w.admin, &bidders[1].1, &dishonest] {
+        assert_eq!(
+            status(&app, &format!("/api/v1/bids/{first}"), Some(t)).await,
+            404
+        );
+    }
+    for t in [&w.buyer, &w.auditor, &w.admin] {
+        let (s, body) = json(
+            app.get(&format!("/api/v1/projects/{p}/bids"), Some(t))
+                .await,
+        )
+        .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            body["detail"], "bids are sealed until they are opened at the deadline",
+            "the same refusal whatever there is to refuse: {body}"
+        );
+    }
+    let (_, theirs) = json(
+        app.get(&format!("/api/v1/projects/{p}/bids"), Some(&bidders[1].1))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        theirs.as_array().unwrap().len(),
+        1,
+        "an organization sees only its own"
+    );
+    assert_eq!(
+        status(&app, &format!("/api/v1/bids/{first}"), Some(&bidders[0].1)).await,
+        200
+    );
+    assert_eq!(
+        status(&app, &format!("/api/v1/projects/{p}/opening"), None).await,
+        404
+    );
+    let (_, project) = json(app.get(&format!("/api/v1/projects/{p}"), None).await).await;
+    assert!(
+        !project.to_string().contains("武汉市第"),
+        "no bidder names on the project"
+    );
+    let (_, audit) = json(app.get("/api/v1/audit?limit=100", Some(&w.auditor)).await).await;
+    let audit_text = audit.to_string();
+    assert!(
+        !audit_text.contains("sealed_bid") && !audit_text.contains(&first),
+        "no bid events in the audit listing"
+    );
+
+    // Replace (new receipt; the old version is superseded) and a refused foreign withdrawal.
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/bids/{first}/replace"),
+            Some(&bidders[0].1),
+            bid(95_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let old_receipt = receipts[0].clone();
+    receipts[0] = r["receipt"].clone();
+    assert_ne!(old_receipt["content_hash"], receipts[0]["content_hash"]);
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/bids/{first}/replace"),
+            Some(&bidders[0].1),
+            bid(94_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "a replaced version is no longer live");
+    let second = receipts[1]["bid_id"].as_str().unwrap().to_owned();
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/bids/{second}/withdraw"),
+            Some(&bidders[0].1),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404);
+
+    // The deadline passes: no more bids; the opening happens once.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap());
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&dishonest),
+            bid(1),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409);
+    let opened = cogov::procurement::bids::open_due(app.db(), "a", app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(opened.len(), 1);
+    let again = cogov::procurement::bids::open_due(app.db(), "b", app.clock.now())
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "opened exactly once");
+    let (s, record) = json(
+        app.get(&format!("/api/v1/projects/{p}/opening"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(record["outcome"], "evaluating");
+    assert_eq!(record["entries"].as_array().unwrap().len(), 3);
+    assert!(record.to_string().contains("武汉市第1社区服务中心"));
+    let (_, project) = json(app.get(&format!("/api/v1/projects/{p}"), None).await).await;
+    assert_eq!(project["status"], "evaluating");
+
+    // Anyone can check a receipt; a superseded one does not match.
+    for r in &receipts {
+        let (_, v) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/opening/verify"),
+                None,
+                json!({"bid_id": r["bid_id"], "content_hash": r["content_hash"]}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(v["matches"], true, "{v}");
+    }
+    let (_, v) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/opening/verify"),
+            None,
+            json!({"bid_id": old_receipt["bid_id"], "content_hash": old_receipt["content_hash"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["matches"], false);
+
+    // Now the department and auditors read the bids, and the audit listing shows their events.
+    let (s, all) = json(
+        app.get(&format!("/api/v1/projects/{p}/bids"), Some(&w.buyer))
+            .await,
+    )
+    .await;
+    assert_eq!((s, all.as_array().unwrap().len()), (200, 3));
+    assert_eq!(
+        status(&app, &format!("/api/v1/bids/{second}"), Some(&w.auditor)).await,
+        200
+    );
+    let (_, audit) = json(
+        app.get(
+            "/api/v1/audit?entity_type=sealed_bid&limit=100",
+            Some(&w.auditor),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        audit["items"].as_array().unwrap().len(),
+        4,
+        "three submissions and a replacement"
+    );
+}
+
+#[tokio::test]
+async fn too_few_eligible_bids_fail_the_project_and_eligibility_is_checked_again_at_opening() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    let mut bidders = Vec::new();
+    for n in 1..=3 {
+        bidders.push(bidder(&app, n).await);
+    }
+    for (_, token) in &bidders {
+        let (s, _) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/bids"),
+                Some(token),
+                bid(100_000_000),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+    // One bidder is struck off before the deadline.
+    let (_, registrar) = app.user_with_token("reg@mca.gov.cn", Role::Registrar).await;
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/organizations/{}/revoke", bidders[2].0),
+            Some(&registrar),
+            json!({"reason": "虚假登记"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 1).unwrap());
+    // Two instances open at once (separate tasks and connections): one opens, one finds nothing to do.
+    let now = app.clock.now();
+    let project_id: uuid::Uuid = p.parse().unwrap();
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            let db = app.state.db.clone();
+            tokio::spawn(async move {
+                cogov::procurement::bids::open_project(&db, project_id, now)
+                    .await
+                    .unwrap()
+                    .is_some()
+            })
+        })
+        .collect();
+    let mut opened = 0;
+    for r in racers {
+        opened += usize::from(r.await.unwrap());
+    }
+    assert_eq!(opened, 1, "exactly one opening");
+    let (_, record) = json(
+        app.get(&format!("/api/v1/projects/{p}/opening"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(record["outcome"], "failed");
+    assert_eq!(record["eligible_count"], 2);
+    let struck = record["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["eligible"] == false)
+        .unwrap();
+    assert_eq!(struck["failed_rule"], "active");
+    let (_, project) = json(app.get(&format!("/api/v1/projects/{p}"), None).await).await;
+    assert_eq!(project["status"], "failed");
+    assert!(
+        project["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("at least 3")
+    );
+}
+
+#[tokio::test]
+async fn every_acknowledged_bid_is_in_the_opening_record_and_none_is_accepted_after_the_deadline() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = w.project.clone();
+    let mut bidders = Vec::new();
+    for n in 1..=16 {
+        bidders.push(bidder(&app, n).await);
+    }
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 1, 59, 59).unwrap());
+    let deadline = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
+    // All bids and the opener run interleaved on this task: every await is a
+    // point where another request can take its turn.
+    let app = &app;
+    let submissions = bidders.iter().enumerate().map(|(i, (_, token))| {
+        let path = format!("/api/v1/projects/{p}/bids");
+        async move {
+            for _ in 0..i % 4 {
+                tokio::task::yield_now().await;
+            }
+            json(
+                app.post_json(&path, Some(token), bid(100_000_000 - i as i64))
+                    .await,
+            )
+            .await
+        }
+    });
+    let opener = async {
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        app.clock.set(deadline);
+        cogov::procurement::bids::open_due(app.db(), "racer", app.clock.now())
+            .await
+            .unwrap()
+    };
+    let (results, _) = tokio::join!(futures_util::future::join_all(submissions), opener);
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for (s, body) in results {
+        match s {
+            201 => acknowledged.push(body["receipt"]["bid_id"].as_str().unwrap().to_owned()),
+            409 => refused += 1,
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    // Whatever the race, opening again is harmless and the record is final.
+    cogov::procurement::bids::open_due(app.db(), "again", app.clock.now() + Duration::seconds(1))
+        .await
+        .unwrap();
+    let (s, record) = json(
+        app.get(&format!("/api/v1/projects/{p}/opening"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{record}");
+    let in_record: Vec<String> = record["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["bid_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut a = acknowledged.clone();
+    a.sort();
+    let mut r = in_record.clone();
+    r.sort();
+    assert_eq!(
+        a, r,
+        "every acknowledged bid and nothing else is in the record"
+    );
+    assert_eq!(acknowledged.len() + refused, 16);
+    let late = cogov::procurement::bids::list_for_project(
+        app.db(),
+        &cogov::auth::Actor::from_user(
+            &entity::users::Entity::find_by_email_for_test(app.db(), "buyer@gov.cn").await,
+            cogov::auth::Via::Session,
+        )
+        .unwrap(),
+        p.parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        late.iter().all(|b| b.submitted_at < deadline),
+        "none accepted at or after the deadline"
+    );
+    let _ = w.buyer;
+}
+
+trait FindUser {
+    async fn find_by_email_for_test(db: &cogov::db::Db, email: &str) -> entity::users::Model;
+}
+
+impl FindUser for entity::users::Entity {
+    async fn find_by_email_for_test(db: &cogov::db::Db, email: &str) -> entity::users::Model {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::users::Entity::find()
+            .filter(entity::users::Column::Email.eq(email))
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+}
