@@ -592,3 +592,92 @@ impl FindUser for entity::users::Entity {
             .unwrap()
     }
 }
+
+async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> String {
+    let boundary = "b0undary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.pdf\"\r\n\r\n").into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let resp = app
+        .client
+        .post("/api/v1/files")
+        .header("authorization", format!("Bearer {token}"))
+        .content_type(format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await;
+    let (s, f) = json(resp).await;
+    assert_eq!(s, 201, "{f}");
+    f["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with_the_bid() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    // The project is open: a document added now is published as an amendment.
+    let doc = upload(&app, &w.buyer, PDF).await;
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/documents"),
+            Some(&w.buyer),
+            json!({"file_id": doc, "label": "specification"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        status(&app, &format!("/api/v1/files/{doc}"), None).await,
+        200,
+        "public with the project"
+    );
+    let (_, amendments) = json(
+        app.get(&format!("/api/v1/projects/{p}/amendments"), None)
+            .await,
+    )
+    .await;
+    assert!(amendments[0]["text"].as_str().unwrap().contains("doc.pdf"));
+
+    let (_, bidder_token) = bidder(&app, 1).await;
+    let file = upload(&app, &bidder_token, PDF).await;
+    let mut b = bid(90_000_000);
+    b["file_ids"] = json!([file]);
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&bidder_token),
+            b,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["files"][0]["id"], file.as_str());
+    assert_eq!(
+        status(&app, &format!("/api/v1/files/{file}"), Some(&bidder_token)).await,
+        200
+    );
+    for t in [&w.buyer, &w.auditor, &w.admin] {
+        assert_eq!(
+            status(&app, &format!("/api/v1/files/{file}"), Some(t)).await,
+            404
+        );
+    }
+    assert_eq!(
+        status(&app, &format!("/api/v1/files/{file}"), None).await,
+        401
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap());
+    cogov::procurement::bids::open_due(app.db(), "a", app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&app, &format!("/api/v1/files/{file}"), Some(&w.buyer)).await,
+        200,
+        "readable by the department after opening"
+    );
+}

@@ -239,7 +239,9 @@ impl ApplicationsApi {
 pub struct DocumentInput {
     /// Id of your upload (`POST /files`).
     pub file_id: Uuid,
-    /// `charter`, `proof_of_funds`, `legal_representative_id`, `office_proof` or `other`.
+    /// What the document is: for applications `charter`, `proof_of_funds`,
+    /// `legal_representative_id`, `office_proof` or `other`; for projects
+    /// `tender_document`, `specification`, `contract_template` or `other`.
     #[oai(validator(max_length = 32))]
     pub label: String,
 }

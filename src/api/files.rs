@@ -9,7 +9,7 @@ use poem_openapi::types::multipart::Upload;
 use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
 use uuid::Uuid;
 
-use super::auth::TokenAuth;
+use super::auth::{MaybeAuth, TokenAuth};
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::files;
@@ -100,7 +100,7 @@ impl FilesApi {
         auth: TokenAuth,
         form: UploadForm,
     ) -> ApiResult<Uploaded> {
-        crate::auth::policy::check(Some(&auth.0), crate::auth::policy::Action::Apply)?;
+        crate::auth::policy::check(Some(&auth.0), crate::auth::policy::Action::Upload)?;
         let name = form.file.file_name().unwrap_or("file").to_owned();
         let bytes = form.file.into_vec().await.map_err(|e| {
             crate::error::Error::bad_input("file", "unreadable_upload", e.to_string())
@@ -119,15 +119,18 @@ impl FilesApi {
     }
 
     /// Download a file
+    ///
+    /// Public project documents need no token; everything else is for those
+    /// who may see what the file belongs to.
     #[oai(path = "/:id", method = "get", operation_id = "download_file")]
     async fn download_file(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
+        auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Download> {
         let (meta, bytes) =
-            files::download(&state.db, &state.settings.data_dir, &auth.0, id.0).await?;
+            files::download(&state.db, &state.settings.data_dir, auth.actor(), id.0).await?;
         Ok(Download::Ok(Binary(bytes), disposition(&meta.file_name)))
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::auth::{MaybeAuth, TokenAuth};
 use super::body::JsonBody;
+use super::files::FileMeta;
 use super::registry_dto::ReasonInput;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -580,6 +581,49 @@ impl ProjectsApi {
     ) -> ApiResult<Json<Project>> {
         let p = projects::cancel(&state.db, &auth.0, id.0, &body.reason, state.clock.now()).await?;
         Ok(Json(p.into()))
+    }
+
+    /// Attach an uploaded document to a draft or open project (purchaser)
+    ///
+    /// On an open project the addition is published as an amendment.
+    #[oai(
+        path = "/:id/documents",
+        method = "post",
+        operation_id = "attach_project_document"
+    )]
+    async fn attach_project_document(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: JsonBody<super::applications::DocumentInput>,
+    ) -> ApiResult<Created<FileMeta>> {
+        let f = projects::attach_document(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.file_id,
+            &body.label,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Created::Created(Json(f.into())))
+    }
+
+    /// List a project's documents
+    #[oai(
+        path = "/:id/documents",
+        method = "get",
+        operation_id = "list_project_documents"
+    )]
+    async fn list_project_documents(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Vec<FileMeta>>> {
+        let docs = projects::documents_of(&state.db, auth.actor(), id.0).await?;
+        Ok(Json(docs.into_iter().map(Into::into).collect()))
     }
 
     /// Publish an amendment (clarification or deadline extension)

@@ -46,6 +46,8 @@ pub enum Action {
     ManageCatalog,
     /// Create, publish, amend and cancel projects of one's department.
     Purchase,
+    /// Upload files (to attach to one's applications, reports, bids, projects).
+    Upload,
 }
 
 impl Action {
@@ -63,6 +65,7 @@ impl Action {
                 | Action::ManageMembers
                 | Action::ManageCatalog
                 | Action::Purchase
+                | Action::Upload
         )
     }
 
@@ -79,6 +82,7 @@ impl Action {
             Action::Register => role == Role::Registrar,
             Action::ManageMembers => role == Role::OrgAdmin,
             Action::Purchase => role == Role::Purchaser,
+            Action::Upload => role.is_org_role() || role == Role::Purchaser,
         }
     }
 }

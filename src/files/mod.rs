@@ -4,8 +4,9 @@
 //! A file is uploaded first (it then belongs to nobody and only its uploader
 //! may read it), then attached to what it documents: an application
 //! (`charter`, `proof_of_funds`, `legal_representative_id`, `office_proof`,
-//! `other`) or an annual report (`statement`). From then on, whoever may see
-//! the owner may download the file, and nobody else. Size (default 20 MB) and
+//! `other`), an annual report (`statement`), a project (its documents,
+//! public once the project is) or a bid (sealed with it). From then on,
+//! whoever may see the owner may download the file, and nobody else. Size (default 20 MB) and
 //! type (PDF, images, office documents) are checked on the content, never on
 //! the name.
 
@@ -47,6 +48,8 @@ pub const ALLOWED_TYPES: [&str; 14] = [
 pub const APPLICATION: &str = "application";
 /// Owner kind of annual report statements.
 pub const ANNUAL_REPORT: &str = "annual_report";
+/// Owner kind of project documents (public with their project).
+pub const PROJECT: &str = "project";
 /// What a document may be to an application.
 pub const APPLICATION_LABELS: [&str; 5] = [
     "charter",
@@ -80,8 +83,9 @@ fn snapshot(f: &files::Model) -> serde_json::Value {
 /// Stores an upload (any signed-in user).
 ///
 /// # Errors
-/// `Invalid` on `file` when empty, larger than `max_bytes`, or of a type not
-/// accepted (the message names the type found); `Internal` when the disk fails.
+/// `Forbidden` for roles that attach nothing; `Invalid` on `file` when empty,
+/// larger than `max_bytes`, or of a type not accepted (the message names the
+/// type found); `Internal` when the disk fails.
 pub async fn upload(
     db: &Db,
     data_dir: &Path,
@@ -91,6 +95,7 @@ pub async fn upload(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<files::Model> {
+    crate::auth::policy::check(Some(actor), crate::auth::policy::Action::Upload)?;
     if bytes.is_empty() {
         return Err(Error::invalid("file", "empty_file", "the file is empty"));
     }
@@ -253,25 +258,41 @@ pub async fn attached_to<C: ConnectionTrait>(
 pub async fn download(
     db: &Db,
     data_dir: &Path,
-    actor: &Actor,
+    actor: Option<&Actor>,
     id: Uuid,
 ) -> Result<(files::Model, Vec<u8>)> {
     let file = files::Entity::find_by_id(id)
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("file"))?;
+    let hidden = || Error::NotFound("file");
     match (file.owner_kind.as_deref(), file.owner_id) {
+        // Project documents are as public as their project.
+        (Some(PROJECT), Some(owner)) => {
+            crate::procurement::projects::get(db, actor, owner)
+                .await
+                .map_err(|_| hidden())?;
+        }
+        _ if actor.is_none() => return Err(Error::Unauthenticated),
+        (Some(crate::procurement::bids::FILE_OWNER), Some(owner)) => {
+            let actor = actor.ok_or(Error::Unauthenticated)?;
+            crate::procurement::bids::get(db, actor, owner)
+                .await
+                .map_err(|_| hidden())?;
+        }
         (Some(APPLICATION), Some(owner)) => {
+            let actor = actor.ok_or(Error::Unauthenticated)?;
             crate::registry::applications::get(db, actor, owner)
                 .await
                 .map_err(|_| Error::NotFound("file"))?;
         }
         (Some(ANNUAL_REPORT), Some(owner)) => {
+            let actor = actor.ok_or(Error::Unauthenticated)?;
             crate::registry::annual_reports::get(db, actor, owner)
                 .await
                 .map_err(|_| Error::NotFound("file"))?;
         }
-        _ if file.uploaded_by == actor.user_id => {}
+        _ if actor.is_some_and(|a| file.uploaded_by == a.user_id) => {}
         _ => return Err(Error::NotFound("file")),
     }
     let bytes = tokio::fs::read(blob_path(data_dir, &file.sha256))

@@ -798,3 +798,83 @@ pub async fn questions_of(
         })
         .collect())
 }
+
+/// What a document is to a project.
+pub const DOCUMENT_LABELS: [&str; 4] = [
+    "tender_document",
+    "specification",
+    "contract_template",
+    "other",
+];
+
+/// The purchaser attaches one of their uploads to a draft or open project;
+/// on an open project this is published as an amendment.
+///
+/// # Errors
+/// `Forbidden`/`NotFound` by department; `Conflict` after the deadline or
+/// opening; `Invalid` for an unknown label or a file that is not the
+/// purchaser's unattached upload.
+pub async fn attach_document(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    file_id: Uuid,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<entity::files::Model> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    let label = DOCUMENT_LABELS
+        .iter()
+        .find(|l| **l == label)
+        .ok_or_else(|| {
+            Error::invalid(
+                "label",
+                "unknown_label",
+                format!("label must be one of {}", DOCUMENT_LABELS.join(", ")),
+            )
+        })?;
+    let tx = db.begin().await?;
+    let p = load(&*tx, id).await?;
+    if p.status == Status::Draft {
+        policy::sees_draft(Some(actor), p.row.department_id)?;
+    }
+    policy::own_department(actor, p.row.department_id)?;
+    let action = if p.status == Status::Draft {
+        Action::Edit
+    } else {
+        Action::Amend
+    };
+    rules::transition(p.status, action)?;
+    let file =
+        crate::files::attach(&*tx, actor, file_id, crate::files::PROJECT, id, label, now).await?;
+    if p.status == Status::Open {
+        let amendment = amendments::Model {
+            id: Uuid::now_v7(),
+            project_id: id,
+            text: format!("附加文件 / document added: {}", file.file_name),
+            old_deadline: None,
+            new_deadline: None,
+            created_by: actor.user_id,
+            created_at: now,
+        };
+        amendments::ActiveModel::from(amendment)
+            .reset_all()
+            .insert(&*tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// A project's documents, as visible as the project.
+///
+/// # Errors
+/// `NotFound` as [`get`].
+pub async fn documents_of(
+    db: &Db,
+    actor: Option<&Actor>,
+    id: Uuid,
+) -> Result<Vec<entity::files::Model>> {
+    get(db, actor, id).await?;
+    crate::files::attached_to(db.conn(), crate::files::PROJECT, id).await
+}

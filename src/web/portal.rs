@@ -731,8 +731,13 @@ pub(super) async fn download(
     Path(id): Path<Uuid>,
 ) -> Response {
     let r = async {
-        let (meta, bytes) =
-            files::download(&state.db, &state.settings.data_dir, viewer.actor()?, id).await?;
+        let (meta, bytes) = files::download(
+            &state.db,
+            &state.settings.data_dir,
+            viewer.actor.as_ref(),
+            id,
+        )
+        .await?;
         Ok(Response::builder()
             .header(header::CONTENT_TYPE, meta.content_type)
             .header(
