@@ -520,3 +520,71 @@ async fn questions_are_asked_privately_and_answered_publicly() {
     .await;
     assert_eq!(s, 409);
 }
+
+#[tokio::test]
+async fn the_demo_has_projects_in_every_state_so_far_with_bids_where_they_belong() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let (_, buyer) = {
+        let u = <entity::users::Entity as sea_orm::EntityTrait>::find()
+            .all(app.db().conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.email == "purchaser@demo.cogov.cn")
+            .unwrap();
+        ((), app.token(&u, false).await)
+    };
+    let (_, mine) = json(
+        app.get("/api/v1/projects?mine=true&limit=100", Some(&buyer))
+            .await,
+    )
+    .await;
+    let mut states: Vec<String> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap().to_owned())
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        ["cancelled", "draft", "evaluating", "failed", "open"],
+        "seeded once"
+    );
+    let evaluating = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["status"] == "evaluating")
+        .unwrap();
+    let (s, record) = json(
+        app.get(
+            &format!(
+                "/api/v1/projects/{}/opening",
+                evaluating["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(record["entries"].as_array().unwrap().len() >= 3);
+    let open = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["status"] == "open")
+        .unwrap();
+    let (s, _) = json(
+        app.get(
+            &format!("/api/v1/projects/{}/bids", open["id"].as_str().unwrap()),
+            Some(&buyer),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "the open project's demo bids are sealed");
+}

@@ -46,6 +46,8 @@ pub enum Action {
     ManageCatalog,
     /// Create, publish, amend and cancel projects of one's department.
     Purchase,
+    /// Read one's department's projects, drafts included.
+    ReadPurchases,
     /// Upload files (to attach to one's applications, reports, bids, projects).
     Upload,
 }
@@ -81,7 +83,7 @@ impl Action {
             Action::ReadRegistry => matches!(role, Role::Registrar | Role::Auditor),
             Action::Register => role == Role::Registrar,
             Action::ManageMembers => role == Role::OrgAdmin,
-            Action::Purchase => role == Role::Purchaser,
+            Action::Purchase | Action::ReadPurchases => role == Role::Purchaser,
             Action::Upload => role.is_org_role() || role == Role::Purchaser,
         }
     }

@@ -1,8 +1,10 @@
 //! `serve --demo`: one account for every role, a demo department, the demo
-//! registry (see [`registry`]), and the 2026 holiday calendar, created through the area
+//! registry (see [`registry`]), demo projects and bids (see
+//! [`procurement`]), and the 2026 holiday calendar, created through the area
 //! functions (so each has its audit entry). Safe to run on every start: what
 //! exists is kept.
 
+mod procurement;
 mod registry;
 
 use chrono::{DateTime, Utc};
@@ -64,6 +66,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoLogin>> {
         }
         logins.push(DemoLogin { role, email });
     }
+    procurement::seed(db, department, now).await?;
     Ok(logins)
 }
 

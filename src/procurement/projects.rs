@@ -555,7 +555,7 @@ pub async fn list(
     use projects::Column as C;
     let mut q = projects::Entity::find().order_by_asc(C::Id);
     if filter.mine {
-        let a = policy::check(actor, policy::Action::Purchase)?;
+        let a = policy::check(actor, policy::Action::ReadPurchases)?;
         let dept = a
             .department_id
             .ok_or_else(|| Error::forbidden("you belong to no department"))?;

@@ -1,0 +1,302 @@
+//! Demo procurement: projects of the demo department in every state this
+//! build reaches (draft, open with sealed bids, questions and an amendment,
+//! evaluating with its opening record, failed, cancelled), with bids from
+//! demo organizations that have their own accounts (`bidder-N@demo.cogov.cn`).
+//! Past steps run at past instants, through the same functions as the API.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{organizations, projects as project_rows, users};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::DEMO_PASSWORD;
+use crate::auth::users::NewUser;
+use crate::auth::{Actor, Role, Via};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::procurement::bids::{self, BidInput};
+use crate::procurement::catalog;
+use crate::procurement::projects::{self, ProjectInput};
+use crate::procurement::rules::{Criterion, Method, Rule};
+
+async fn actor(db: &Db, email: &str) -> Result<Actor> {
+    let u = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db.conn())
+        .await?
+        .ok_or_else(|| Error::Internal(format!("demo account {email} missing")))?;
+    Actor::from_user(&u, Via::Session).ok_or_else(|| Error::Internal("demo role".into()))
+}
+
+/// Accounts for five eligible demo organizations (active, no listing, a valid grade of 3A or better).
+async fn bidders(db: &Db, now: DateTime<Utc>) -> Result<Vec<Actor>> {
+    let today = crate::clock::china_date(now);
+    let orgs = organizations::Entity::find()
+        .filter(organizations::Column::Status.eq("active"))
+        .filter(organizations::Column::CreditStatus.eq("none"))
+        .filter(organizations::Column::Grade.gte(3))
+        .filter(organizations::Column::GradeValidUntil.gte(today))
+        .order_by_asc(organizations::Column::Id)
+        .limit(5)
+        .all(db.conn())
+        .await?;
+    let mut out = Vec::new();
+    for (n, org) in orgs.iter().enumerate() {
+        let email = format!("bidder-{}@demo.cogov.cn", n + 1);
+        let exists = users::Entity::find()
+            .filter(users::Column::Email.eq(email.clone()))
+            .count(db.conn())
+            .await?
+            > 0;
+        if !exists {
+            crate::auth::users::create(
+                db,
+                None,
+                NewUser {
+                    email: email.clone(),
+                    display_name: format!("{}负责人", org.name),
+                    password: DEMO_PASSWORD.into(),
+                    role: Role::OrgAdmin,
+                    department_id: None,
+                    organization_id: Some(org.id),
+                },
+                now,
+            )
+            .await?;
+        }
+        out.push(actor(db, &email).await?);
+    }
+    Ok(out)
+}
+
+fn criteria(price: u32) -> Vec<Criterion> {
+    vec![
+        Criterion {
+            name: "服务方案".into(),
+            weight: 60 - price.min(60),
+            is_price: false,
+        },
+        Criterion {
+            name: "团队与经验".into(),
+            weight: 40,
+            is_price: false,
+        },
+        Criterion {
+            name: "价格".into(),
+            weight: price,
+            is_price: true,
+        },
+    ]
+}
+
+fn bid(price_fen: i64, n: usize) -> BidInput {
+    BidInput {
+        price_fen,
+        technical_proposal: format!("方案 {n}：分片包干、上门评估、个案管理、月度回访。"),
+        team: "项目主管 1 人，持证社工 4 人，护理员 8 人".into(),
+        plan: "第一个月完成需求评估，之后按周上门服务，季度总结。".into(),
+        file_ids: Vec::new(),
+    }
+}
+
+/// Seeds the demo projects once (nothing when the demo department has any).
+///
+/// # Errors
+/// The database's error, or a rule the demo data breaks (a bug).
+pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let existing = project_rows::Entity::find()
+        .filter(project_rows::Column::DepartmentId.eq(department))
+        .count(db.conn())
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let buyer = actor(db, "purchaser@demo.cogov.cn").await?;
+    let bidders = bidders(db, now).await?;
+    let cats = catalog::list(db, true).await?;
+    let cat = |code: &str| {
+        cats.iter()
+            .find(|c| c.code == code)
+            .map_or(Uuid::nil(), |c| c.id)
+    };
+    let days = Duration::days;
+    let input = |title: &str,
+                 code: &str,
+                 method: Method,
+                 budget_yuan: i64,
+                 deadline: DateTime<Utc>,
+                 price: u32,
+                 rules: Vec<Rule>| {
+        let start = crate::clock::china_date(deadline) + chrono::Days::new(20);
+        ProjectInput {
+            title: title.into(),
+            description: format!("{title}：面向辖区居民提供专业服务，服务期一年，按季度考核。"),
+            category_id: cat(code),
+            region_code: "110105".into(),
+            budget_fen: budget_yuan * 100,
+            method,
+            service_start: start,
+            service_end: start
+                .checked_add_months(chrono::Months::new(12))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(start),
+            eligibility: rules,
+            criteria: criteria(price),
+            bid_deadline: deadline,
+        }
+    };
+
+    // Draft.
+    projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区社区心理健康服务项目（草稿）",
+            "G02",
+            Method::PublicTender,
+            600_000,
+            now + days(40),
+            20,
+            vec![],
+        ),
+        now,
+    )
+    .await?;
+
+    // Open, with sealed bids, a question answered and an amendment.
+    let t0 = now - days(3);
+    let open = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区居家养老上门服务项目",
+            "A01",
+            Method::PublicTender,
+            1_200_000,
+            now + days(25),
+            20,
+            vec![Rule::MinGrade { grade: 3 }],
+        ),
+        t0,
+    )
+    .await?;
+    projects::publish(db, &buyer, open.row.id, t0).await?;
+    for (n, b) in bidders.iter().take(3).enumerate() {
+        bids::submit(
+            db,
+            b,
+            open.row.id,
+            bid(110_000_000 - n as i64 * 3_000_000, n),
+            t0 + Duration::hours(6 + n as i64),
+        )
+        .await?;
+    }
+    if let Some(asker) = bidders.first() {
+        let q = projects::ask(
+            db,
+            asker,
+            open.row.id,
+            "服务对象是否包括低保家庭中的失能老人？",
+            t0 + days(1),
+        )
+        .await?;
+        projects::answer(
+            db,
+            &buyer,
+            q.id,
+            "包括，名单将在合同签订后提供。",
+            t0 + days(2),
+        )
+        .await?;
+    }
+    projects::amend(
+        db,
+        &buyer,
+        open.row.id,
+        "补充说明：服务区域包括朝阳区全部 43 个街乡。",
+        None,
+        t0 + days(2),
+    )
+    .await?;
+
+    // Evaluating: bids opened at a past deadline.
+    let t1 = now - days(60);
+    let eval = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区社区日间照料中心运营项目",
+            "A02",
+            Method::PublicTender,
+            2_000_000,
+            t1 + days(25),
+            30,
+            vec![Rule::NotAbnormal],
+        ),
+        t1,
+    )
+    .await?;
+    projects::publish(db, &buyer, eval.row.id, t1).await?;
+    for (n, b) in bidders.iter().enumerate() {
+        bids::submit(
+            db,
+            b,
+            eval.row.id,
+            bid(190_000_000 - n as i64 * 5_000_000, n),
+            t1 + days(5),
+        )
+        .await?;
+    }
+    bids::open_project(db, eval.row.id, t1 + days(25)).await?;
+
+    // Failed: one bid under competitive consultation.
+    let t2 = now - days(40);
+    let failed = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区青少年暑期成长营项目",
+            "E02",
+            Method::CompetitiveConsultation,
+            300_000,
+            t2 + days(12),
+            20,
+            vec![],
+        ),
+        t2,
+    )
+    .await?;
+    projects::publish(db, &buyer, failed.row.id, t2).await?;
+    if let Some(b) = bidders.get(3) {
+        bids::submit(db, b, failed.row.id, bid(28_000_000, 3), t2 + days(2)).await?;
+    }
+    bids::open_project(db, failed.row.id, t2 + days(12)).await?;
+
+    // Cancelled.
+    let t3 = now - days(10);
+    let cancelled = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区垃圾分类宣传项目",
+            "K01",
+            Method::CompetitiveNegotiation,
+            150_000,
+            now + days(10),
+            20,
+            vec![],
+        ),
+        t3,
+    )
+    .await?;
+    projects::publish(db, &buyer, cancelled.row.id, t3).await?;
+    projects::cancel(
+        db,
+        &buyer,
+        cancelled.row.id,
+        "区财政预算调整，本项目暂停采购。",
+        now - days(5),
+    )
+    .await?;
+    Ok(())
+}
