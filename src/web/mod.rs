@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod i18n;
 pub mod portal;
+pub mod procurement;
 pub mod registry;
 pub mod templates;
 
@@ -137,6 +138,34 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/files/:id", get(portal::download))
         .at("/registrar", get(portal::registrar))
+        .at(
+            "/projects",
+            get(procurement::index).post(procurement::create_project),
+        )
+        .at("/projects/new", get(procurement::new_project))
+        .at("/purchaser", get(procurement::workspace))
+        .at("/projects/:id", get(procurement::detail))
+        .at(
+            "/projects/:id/edit",
+            get(procurement::edit_project).post(procurement::update_project),
+        )
+        .at("/projects/:id/publish", poem::post(procurement::publish))
+        .at("/projects/:id/cancel", poem::post(procurement::cancel))
+        .at("/projects/:id/amend", poem::post(procurement::amend))
+        .at("/projects/:id/questions", poem::post(procurement::ask))
+        .at(
+            "/projects/:id/questions/:question/answer",
+            poem::post(procurement::answer),
+        )
+        .at("/projects/:id/bids", poem::post(procurement::submit_bid))
+        .at(
+            "/projects/:id/bids/:bid/replace",
+            poem::post(procurement::replace_bid),
+        )
+        .at(
+            "/projects/:id/bids/:bid/withdraw",
+            poem::post(procurement::withdraw_bid),
+        )
         .around(|ep, req| async move {
             let state = req.data::<AppState>().cloned();
             let lang = language_of(&req);
