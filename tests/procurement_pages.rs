@@ -7,15 +7,14 @@ use cogov::clock::Clock;
 use cogov::demo::DEMO_PASSWORD;
 use common::{Page, spawn};
 
+/// The first link under `prefix` to a thing (not to `new`).
 fn first_link(p: &Page, prefix: &str) -> String {
     p.body
         .split(&format!("href=\"{prefix}"))
-        .nth(1)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .find(|target| target != "new")
         .unwrap_or_else(|| panic!("no link {prefix} in {}", p.body))
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::test]
@@ -237,4 +236,37 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
             .body
             .contains("已撤回")
     );
+    let my = org.get("/my").await;
+    assert!(
+        my.body.contains("投标回执") && my.body.contains("已撤回"),
+        "receipts on the portal"
+    );
+}
+
+#[tokio::test]
+async fn a_purchaser_adds_a_document_that_the_public_can_download() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let mut buyer = app.browser();
+    buyer.login("purchaser@demo.cogov.cn", DEMO_PASSWORD).await;
+    let open = buyer.get("/purchaser?status=open").await;
+    let id = first_link(&open, "/projects/");
+    let page = buyer.get(&format!("/projects/{id}")).await;
+    assert!(page.body.contains("添加附件"));
+    let pdf: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let sent = buyer
+        .post_multipart(
+            &format!("/projects/{id}/documents"),
+            &[("csrf_token", &page.csrf()), ("label", "specification")],
+            ("file", "服务需求.pdf", pdf),
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let mut public = app.browser();
+    let detail = public.get(&format!("/projects/{id}")).await;
+    assert!(detail.body.contains("服务需求.pdf"));
+    let file = first_link(&detail, "/files/");
+    let got = public.get(&format!("/files/{file}")).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.headers.get("content-type").unwrap(), "application/pdf");
 }

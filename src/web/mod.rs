@@ -150,6 +150,10 @@ pub fn routes() -> impl Endpoint {
             get(procurement::edit_project).post(procurement::update_project),
         )
         .at("/projects/:id/publish", poem::post(procurement::publish))
+        .at(
+            "/projects/:id/documents",
+            poem::post(procurement::attach_document),
+        )
         .at("/projects/:id/cancel", poem::post(procurement::cancel))
         .at("/projects/:id/amend", poem::post(procurement::amend))
         .at("/projects/:id/questions", poem::post(procurement::ask))

@@ -556,13 +556,13 @@ pub(super) async fn withdraw_application(
 
 /// A multipart form: its text fields and its one file.
 #[derive(Debug, Default)]
-struct Upload {
+pub(super) struct Upload {
     fields: std::collections::HashMap<String, String>,
     file: Option<(String, Vec<u8>)>,
 }
 
 impl Upload {
-    async fn read(mut mp: Multipart) -> Result<Self> {
+    pub(super) async fn read(mut mp: Multipart) -> Result<Self> {
         let bad = |e: poem::Error| Error::bad_input("file", "unreadable_upload", e.to_string());
         let mut out = Self::default();
         while let Some(field) = mp.next_field().await.map_err(|e| bad(e.into()))? {
@@ -581,11 +581,11 @@ impl Upload {
         Ok(out)
     }
 
-    fn text(&self, name: &str) -> &str {
+    pub(super) fn text(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", String::as_str)
     }
 
-    async fn store(&self, state: &AppState, viewer: &Viewer) -> Result<Option<Uuid>> {
+    pub(super) async fn store(&self, state: &AppState, viewer: &Viewer) -> Result<Option<Uuid>> {
         let Some((name, bytes)) = &self.file else {
             return Ok(None);
         };
@@ -775,7 +775,18 @@ struct MyPage {
     is_admin: bool,
     invitations: Vec<InvitationRow>,
     applications: Vec<AppRow>,
+    bids: Vec<BidRow>,
     errors: Vec<ShownError>,
+}
+
+#[derive(Debug, Serialize)]
+struct BidRow {
+    project_id: Uuid,
+    project: String,
+    status: String,
+    price: String,
+    at: String,
+    content_hash: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -850,7 +861,28 @@ async fn my_page(state: &AppState, viewer: &Viewer, errors: Vec<ShownError>) -> 
             &PageRequest::parse(Some(100), None)?,
         )
         .await?;
+        let mut bid_rows = Vec::new();
+        if actor.organization_id.is_some() {
+            for b in crate::procurement::bids::mine(&state.db, actor).await? {
+                let p =
+                    crate::procurement::projects::get(&state.db, Some(actor), b.project_id).await?;
+                bid_rows.push(BidRow {
+                    project_id: b.project_id,
+                    project: format!("{} {}", p.row.number, p.row.title),
+                    status: b.status,
+                    price: yuan(b.price_fen),
+                    at: b
+                        .ended_at
+                        .unwrap_or(b.submitted_at)
+                        .with_timezone(&state.settings.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    content_hash: b.content_hash,
+                });
+            }
+        }
         let page = MyPage {
+            bids: bid_rows,
             org,
             is_admin: actor.role == Role::OrgAdmin,
             invitations,

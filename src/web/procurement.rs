@@ -683,6 +683,8 @@ struct DetailPage {
     is_draft: bool,
     is_open: bool,
     can_cancel: bool,
+    document_labels: [&'static str; 4],
+    can_attach: bool,
     is_bidder: bool,
     verdicts: Vec<Verdict>,
     eligible: bool,
@@ -835,6 +837,8 @@ async fn detail_page(
         is_buyer,
         is_draft: p.status == Status::Draft,
         is_open,
+        document_labels: projects::DOCUMENT_LABELS,
+        can_attach: is_buyer && (p.status == Status::Draft || is_open),
         can_cancel: matches!(
             p.status,
             Status::Draft | Status::Open | Status::Evaluating | Status::Notice
@@ -1076,4 +1080,34 @@ pub(super) async fn withdraw_bid(
         Ok(())
     };
     simple(&state, &viewer, id, &form.csrf_token, action).await
+}
+
+#[handler]
+pub(super) async fn attach_document(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    mp: poem::web::Multipart,
+) -> Response {
+    let upload = match super::portal::Upload::read(mp).await {
+        Ok(u) => u,
+        Err(e) => return super::fail(&state, &viewer, e),
+    };
+    let action = async {
+        let file = upload
+            .store(&state, &viewer)
+            .await?
+            .ok_or_else(|| Error::invalid("file", "file_required", "choose a file"))?;
+        projects::attach_document(
+            &state.db,
+            viewer.actor()?,
+            id,
+            file,
+            upload.text("label"),
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    };
+    simple(&state, &viewer, id, upload.text("csrf_token"), action).await
 }
