@@ -67,6 +67,7 @@ struct World {
     buyer: String,
     auditor: String,
     admin: String,
+    expert: String,
 }
 
 /// A published public tender (deadline 5 March 2026, 10:00 Beijing) needing 3A.
@@ -90,6 +91,7 @@ async fn world(app: &TestApp) -> World {
     let buyer = app.token(&buyer, true).await;
     let (_, auditor) = app.user_with_token("auditor@gov.cn", Role::Auditor).await;
     let (_, admin) = app.user_with_token("root@gov.cn", Role::Admin).await;
+    let (_, expert) = app.user_with_token("expert@gov.cn", Role::Expert).await;
     cogov::procurement::catalog::ensure_seeded(app.db(), app.clock.now())
         .await
         .unwrap();
@@ -127,6 +129,7 @@ async fn world(app: &TestApp) -> World {
         buyer,
         auditor,
         admin,
+        expert,
     }
 }
 
@@ -242,13 +245,20 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
 
     // Sealed: nobody but the bidder reads anything of a bid before the deadline.
     let first = receipts[0]["bid_id"].as_str().unwrap().to_owned();
-    for t in [&w.buyer, &w.auditor, &w.admin, &bidders[1].1, &dishonest] {
+    for t in [
+        &w.buyer,
+        &w.auditor,
+        &w.admin,
+        &w.expert,
+        &bidders[1].1,
+        &dishonest,
+    ] {
         assert_eq!(
             status(&app, &format!("/api/v1/bids/{first}"), Some(t)).await,
             404
         );
     }
-    for t in [&w.buyer, &w.auditor, &w.admin] {
+    for t in [&w.buyer, &w.auditor, &w.admin, &w.expert] {
         let (s, body) = json(
             app.get(&format!("/api/v1/projects/{p}/bids"), Some(t))
                 .await,
@@ -660,7 +670,7 @@ async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with
         status(&app, &format!("/api/v1/files/{file}"), Some(&bidder_token)).await,
         200
     );
-    for t in [&w.buyer, &w.auditor, &w.admin] {
+    for t in [&w.buyer, &w.auditor, &w.admin, &w.expert] {
         assert_eq!(
             status(&app, &format!("/api/v1/files/{file}"), Some(t)).await,
             404
