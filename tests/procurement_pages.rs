@@ -270,3 +270,47 @@ async fn a_purchaser_adds_a_document_that_the_public_can_download() {
     assert_eq!(got.status, 200);
     assert_eq!(got.headers.get("content-type").unwrap(), "application/pdf");
 }
+
+#[tokio::test]
+async fn admins_keep_the_catalog_through_the_pages_and_others_may_not() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let mut admin = app.browser();
+    admin.login("admin@demo.cogov.cn", DEMO_PASSWORD).await;
+    let page = admin.get("/admin/catalog").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("养老服务") && page.body.contains("Elderly care"));
+    let csrf = page.csrf();
+    let created = admin
+        .post(
+            "/admin/catalog",
+            &[
+                ("csrf_token", &csrf),
+                ("code", "n01"),
+                ("parent_id", ""),
+                ("name_zh", "智慧养老"),
+                ("name_en", "Smart elderly care"),
+                ("position", "1"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let dup = admin
+        .post(
+            "/admin/catalog",
+            &[
+                ("csrf_token", &csrf),
+                ("code", "N01"),
+                ("parent_id", ""),
+                ("name_zh", "x"),
+                ("name_en", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status, 422);
+    assert!(admin.get("/admin/catalog").await.body.contains("智慧养老"));
+    let mut buyer = app.browser();
+    buyer.login("purchaser@demo.cogov.cn", DEMO_PASSWORD).await;
+    assert_eq!(buyer.get("/admin/catalog").await.status, 403);
+}

@@ -144,6 +144,14 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/projects/new", get(procurement::new_project))
         .at("/purchaser", get(procurement::workspace))
+        .at(
+            "/admin/catalog",
+            get(procurement::catalog_index).post(procurement::catalog_create),
+        )
+        .at(
+            "/admin/catalog/:id",
+            get(procurement::catalog_edit).post(procurement::catalog_update),
+        )
         .at("/projects/:id", get(procurement::detail))
         .at(
             "/projects/:id/edit",

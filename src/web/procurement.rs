@@ -1111,3 +1111,192 @@ pub(super) async fn attach_document(
     };
     simple(&state, &viewer, id, upload.text("csrf_token"), action).await
 }
+
+// ---------- the catalog (admin) ----------
+
+/// The category form as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub(super) struct CategoryForm {
+    #[serde(default, skip_serializing)]
+    csrf_token: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    active: Option<String>,
+    #[serde(default)]
+    position: String,
+}
+
+impl CategoryForm {
+    fn input(&self) -> Result<catalog::CategoryInput> {
+        let parent_id =
+            match self.parent_id.trim() {
+                "" => None,
+                p => Some(p.parse().map_err(|_| {
+                    Error::invalid("parent_id", "unknown_parent", "choose a parent")
+                })?),
+            };
+        Ok(catalog::CategoryInput {
+            code: self.code.clone(),
+            parent_id,
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            active: self.active.is_some(),
+            position: self.position.trim().parse().unwrap_or(0),
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CategoryRow {
+    id: Uuid,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    active: bool,
+    child: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CatalogPage {
+    rows: Vec<CategoryRow>,
+    parents: Vec<CategoryOption>,
+    editing: Option<Uuid>,
+    form: CategoryForm,
+    errors: Vec<ShownError>,
+}
+
+async fn catalog_page(
+    state: &AppState,
+    viewer: &Viewer,
+    editing: Option<Uuid>,
+    form: CategoryForm,
+    errors: Vec<ShownError>,
+) -> Result<Response> {
+    crate::auth::policy::check(
+        viewer.actor.as_ref(),
+        crate::auth::policy::Action::ManageCatalog,
+    )?;
+    let all = catalog::list(&state.db, false).await?;
+    let page = CatalogPage {
+        parents: all
+            .iter()
+            .filter(|c| Some(c.id) != editing)
+            .map(|c| CategoryOption {
+                id: c.id,
+                label: format!("{} {}", c.code, c.name_zh),
+            })
+            .collect(),
+        rows: all
+            .into_iter()
+            .map(|c| CategoryRow {
+                id: c.id,
+                child: c.parent_id.is_some(),
+                code: c.code,
+                name_zh: c.name_zh,
+                name_en: c.name_en,
+                active: c.active,
+            })
+            .collect(),
+        editing,
+        form,
+        errors,
+    };
+    Ok(render_status(
+        state,
+        viewer,
+        status_for(&page.errors),
+        "pages/admin/catalog",
+        "catalog-title",
+        page,
+    ))
+}
+
+#[handler]
+pub(super) async fn catalog_index(state: Data<&AppState>, viewer: Viewer) -> Response {
+    let form = CategoryForm {
+        active: Some("1".into()),
+        ..CategoryForm::default()
+    };
+    let r = catalog_page(&state, &viewer, None, form, vec![]).await;
+    or_fail(&state, &viewer, r)
+}
+
+#[handler]
+pub(super) async fn catalog_edit(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let r = async {
+        let c = catalog::get(state.db.conn(), id).await?;
+        let form = CategoryForm {
+            csrf_token: String::new(),
+            code: c.code,
+            parent_id: c.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+            active: c.active.then(|| "1".into()),
+            position: c.position.to_string(),
+        };
+        catalog_page(&state, &viewer, Some(id), form, vec![]).await
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+#[handler]
+pub(super) async fn catalog_create(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Form(form): Form<CategoryForm>,
+) -> Response {
+    let action = async {
+        catalog::create(&state.db, viewer.actor()?, form.input()?, state.clock.now()).await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        "/admin/catalog".into(),
+        async |e| catalog_page(&state, &viewer, None, form.clone(), e).await,
+    )
+    .await
+}
+
+#[handler]
+pub(super) async fn catalog_update(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CategoryForm>,
+) -> Response {
+    let action = async {
+        catalog::update(
+            &state.db,
+            viewer.actor()?,
+            id,
+            form.input()?,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    };
+    act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        "/admin/catalog".into(),
+        async |e| catalog_page(&state, &viewer, Some(id), form.clone(), e).await,
+    )
+    .await
+}
