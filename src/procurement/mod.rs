@@ -27,9 +27,11 @@
 //!
 //! Built so far: [`rules`], the rules as plain functions, [`catalog`],
 //! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
-//! (sealed bids with receipts, the opening job).
+//! (sealed bids with receipts, the opening job); [`evaluation`] holds the
+//! scoring and challenge-window rules for the evaluation still to come.
 
 pub mod bids;
 pub mod catalog;
+pub mod evaluation;
 pub mod projects;
 pub mod rules;
