@@ -35,7 +35,7 @@ fn div_round(n: i128, d: i128) -> i64 {
 /// `panel_size` on `experts`.
 pub fn check_panel(method: Method, size: usize) -> Result<(), FieldError> {
     let min = method.minimum_panel();
-    if size < min || size % 2 == 0 {
+    if size < min || size.is_multiple_of(2) {
         return Err(FieldError::new(
             "experts",
             "panel_size",
