@@ -691,3 +691,220 @@ async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with
         "readable by the department after opening"
     );
 }
+
+#[tokio::test]
+async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declaring() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    let mut experts = Vec::new();
+    for n in 1..=6 {
+        experts.push(
+            app.user_with_token(&format!("expert{n}@pool.cn"), Role::Expert)
+                .await,
+        );
+    }
+    let ids: Vec<String> = experts.iter().map(|(u, _)| u.id.to_string()).collect();
+    let panel = format!("/api/v1/projects/{p}/panel");
+    let (s, e) = json(
+        app.post_json(&panel, Some(&w.buyer), json!({"expert_ids": &ids[..3]}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["panel_size".to_owned()]),
+        "a public tender needs 5"
+    );
+    let (s, _) = json(
+        app.post_json(
+            &panel,
+            Some(&experts[0].1),
+            json!({"expert_ids": &ids[..5]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (org_id, org_token) = bidder(&app, 9).await;
+    let _ = org_id;
+    let (_, org_user) = {
+        let (s, me) = json(app.get("/api/v1/me", Some(&org_token)).await).await;
+        (s, me["id"].as_str().unwrap().to_owned())
+    };
+    let mut with_org = ids[..4].to_vec();
+    with_org.push(org_user);
+    let (s, e) = json(
+        app.post_json(&panel, Some(&w.buyer), json!({"expert_ids": with_org}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["not_an_expert".to_owned()])
+    );
+    let (s, seats) = json(
+        app.post_json(&panel, Some(&w.buyer), json!({"expert_ids": &ids[..5]}))
+            .await,
+    )
+    .await;
+    assert_eq!((s, seats.as_array().unwrap().len()), (200, 5));
+
+    let mut bidders = Vec::new();
+    for n in 1..=3 {
+        let b = bidder(&app, n).await;
+        let (s, _) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/bids"),
+                Some(&b.1),
+                bid(100_000_000),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+        bidders.push(b);
+    }
+    let (_, panels) = json(app.get("/api/v1/panels", Some(&experts[0].1)).await).await;
+    assert_eq!(panels[0]["id"], p.as_str());
+    let declare = format!("/api/v1/projects/{p}/declarations");
+    let (s, _) = json(
+        app.post_json(
+            &declare,
+            Some(&experts[0].1),
+            json!({"organization_id": bidders[0].0, "conflict": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "no declarations before the opening");
+
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap());
+    cogov::procurement::bids::open_due(app.db(), "a", app.clock.now())
+        .await
+        .unwrap();
+    let (_, record) = json(
+        app.get(&format!("/api/v1/projects/{p}/opening"), None)
+            .await,
+    )
+    .await;
+    let a_bid = record["entries"][0]["bid_id"].as_str().unwrap().to_owned();
+    let bid_path = format!("/api/v1/bids/{a_bid}");
+
+    // No bid content before every bidder is declared about.
+    let e1 = &experts[0].1;
+    assert_eq!(status(&app, &bid_path, Some(e1)).await, 404);
+    for (org, _) in &bidders[..2] {
+        let (s, _) = json(
+            app.post_json(
+                &declare,
+                Some(e1),
+                json!({"organization_id": org, "conflict": false}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+    assert_eq!(
+        status(&app, &bid_path, Some(e1)).await,
+        404,
+        "one bidder still undeclared"
+    );
+    let (s, _) = json(
+        app.post_json(
+            &declare,
+            Some(e1),
+            json!({"organization_id": bidders[0].0, "conflict": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "declared once");
+    let (s, e) = json(
+        app.post_json(
+            &declare,
+            Some(e1),
+            json!({"organization_id": org_id, "conflict": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["not_a_bidder".to_owned()])
+    );
+    let (s, _) = json(
+        app.post_json(
+            &declare,
+            Some(e1),
+            json!({"organization_id": bidders[2].0, "conflict": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(status(&app, &bid_path, Some(e1)).await, 200);
+    let (s, list) = json(
+        app.get(&format!("/api/v1/projects/{p}/bids"), Some(e1))
+            .await,
+    )
+    .await;
+    assert_eq!((s, list.as_array().unwrap().len()), (200, 3));
+
+    // A conflict needs a reason and excludes the expert.
+    let e2 = &experts[1].1;
+    let (s, e) = json(
+        app.post_json(
+            &declare,
+            Some(e2),
+            json!({"organization_id": bidders[1].0, "conflict": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["reason_required".to_owned()])
+    );
+    let (s, _) = json(
+        app.post_json(
+            &declare,
+            Some(e2),
+            json!({"organization_id": bidders[1].0, "conflict": true, "reason": "曾在该机构任职"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, seats) = json(app.get(&panel, Some(&w.buyer)).await).await;
+    assert!(
+        seats
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["status"] == "excluded" && m["exclusion_reason"] == "曾在该机构任职")
+    );
+    assert_eq!(status(&app, &bid_path, Some(e2)).await, 404);
+    let (_, panels) = json(app.get("/api/v1/panels", Some(e2)).await).await;
+    assert!(
+        panels.as_array().unwrap().is_empty(),
+        "an excluded expert no longer sits on it"
+    );
+
+    // Experts outside the panel see nothing of it.
+    let outsider = &experts[5].1;
+    assert_eq!(status(&app, &bid_path, Some(outsider)).await, 404);
+    assert_eq!(status(&app, &panel, Some(outsider)).await, 404);
+    let (s, _) = json(
+        app.post_json(
+            &declare,
+            Some(outsider),
+            json!({"organization_id": bidders[0].0, "conflict": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404);
+}

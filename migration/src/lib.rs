@@ -31,6 +31,8 @@ mod m20261123_000022_create_project_amendments;
 mod m20261123_000023_create_project_questions;
 mod m20261123_000024_create_bids;
 mod m20261123_000025_create_opening_records;
+mod m20261123_000026_create_panel_members;
+mod m20261123_000027_create_conflict_declarations;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -64,6 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000023_create_project_questions::Migration),
             Box::new(m20261123_000024_create_bids::Migration),
             Box::new(m20261123_000025_create_opening_records::Migration),
+            Box::new(m20261123_000026_create_panel_members::Migration),
+            Box::new(m20261123_000027_create_conflict_declarations::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod dto;
 pub mod files;
 pub mod me;
 pub mod organizations;
+pub mod panels;
 pub mod problem;
 pub mod projects;
 pub mod registry_dto;
@@ -65,6 +66,7 @@ pub type Apis = (
     catalog::CatalogApi,
     projects::ProjectsApi,
     bids::BidsApi,
+    panels::PanelsApi,
 );
 
 /// The API with its OpenAPI document.
@@ -87,6 +89,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             catalog::CatalogApi,
             projects::ProjectsApi,
             bids::BidsApi,
+            panels::PanelsApi,
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

@@ -424,11 +424,17 @@ pub async fn withdraw(
     Ok(after)
 }
 
-/// Whether the actor may read every bid of an opened project: its
-/// department's purchasers, auditors and admins (experts come with panels).
+/// Whether the actor may read every bid of an opened project by role: its
+/// department's purchasers, auditors and admins.
 fn reads_opened(actor: &Actor, p: &Project) -> bool {
     (actor.role == Role::Purchaser && actor.department_id == Some(p.row.department_id))
         || matches!(actor.role, Role::Auditor | Role::Admin)
+}
+
+/// [`reads_opened`], or an expert of the panel who has declared no conflict
+/// for every bidder.
+async fn reads_opened_bids(db: &Db, actor: &Actor, p: &Project) -> Result<bool> {
+    Ok(reads_opened(actor, p) || super::panels::may_read_bids(db, actor, p.row.id).await?)
 }
 
 /// One bid with its files: always for its organization; after the opening
@@ -448,7 +454,7 @@ pub async fn get(
     let own = actor.role.is_org_role() && actor.organization_id == Some(bid.organization_id);
     if !own {
         let p = published(db.conn(), bid.project_id, false).await?;
-        if p.row.opened_at.is_none() || !reads_opened(actor, &p) {
+        if p.row.opened_at.is_none() || !reads_opened_bids(db, actor, &p).await? {
             return Err(Error::NotFound("bid"));
         }
     }
@@ -476,7 +482,7 @@ pub async fn list_for_project(
             .organization_id
             .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
         q = q.filter(bids::Column::OrganizationId.eq(org));
-    } else if p.row.opened_at.is_some() && reads_opened(actor, &p) {
+    } else if p.row.opened_at.is_some() && reads_opened_bids(db, actor, &p).await? {
         q = q.filter(bids::Column::Status.eq(ACTIVE));
     } else {
         return Err(Error::forbidden(

@@ -28,10 +28,12 @@
 //! Built so far: [`rules`], the rules as plain functions, [`catalog`],
 //! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
 //! (sealed bids with receipts, the opening job); [`evaluation`] holds the
-//! scoring and challenge-window rules for the evaluation still to come.
+//! scoring and challenge-window rules, [`panels`] the expert panels and
+//! conflict declarations; scoring, award and challenges are still to come.
 
 pub mod bids;
 pub mod catalog;
 pub mod evaluation;
+pub mod panels;
 pub mod projects;
 pub mod rules;

@@ -1,0 +1,32 @@
+//! Experts on a project's evaluation panel.
+
+use sea_orm::entity::prelude::*;
+
+/// An expert assigned to a project.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "panel_members")]
+pub struct Model {
+    /// Public id (UUID v7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Project.
+    pub project_id: Uuid,
+    /// The expert's account.
+    pub expert_id: Uuid,
+    /// `active` or `excluded` (after declaring a conflict).
+    pub status: String,
+    /// Purchaser who assigned.
+    pub added_by: Uuid,
+    /// When assigned.
+    pub added_at: DateTimeUtc,
+    /// When excluded.
+    pub excluded_at: Option<DateTimeUtc>,
+    /// Why excluded.
+    pub exclusion_reason: Option<String>,
+}
+
+/// Relations of a panel member.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

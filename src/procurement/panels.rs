@@ -1,0 +1,328 @@
+//! Evaluation panels and conflict-of-interest declarations (issue 5, first
+//! part).
+//!
+//! The purchaser assigns experts (accounts with the expert role) to a
+//! project of their department before the award; the active panel must be an
+//! odd number, at least 3 (5 for a public tender). Experts see only projects
+//! they sit on. After the opening, each expert declares for every bidder of
+//! the opening record "no conflict" or "conflict" with a reason; a conflict
+//! excludes the expert from the project (audited). Only an active expert who
+//! has declared no conflict for every bidder may read the bids
+//! ([`may_read_bids`]).
+
+use chrono::{DateTime, Utc};
+use entity::{conflict_declarations as declarations, panel_members as members, users};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use super::bids;
+use super::evaluation::check_panel;
+use super::projects::{self, Project};
+use super::rules::Status;
+use crate::audit::{self, Change};
+use crate::auth::policy;
+use crate::auth::{Actor, Role};
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// Sits on the panel.
+pub const ACTIVE: &str = "active";
+/// Removed after declaring a conflict.
+pub const EXCLUDED: &str = "excluded";
+
+async fn active_members<C: ConnectionTrait>(
+    conn: &C,
+    project_id: Uuid,
+) -> Result<Vec<members::Model>> {
+    Ok(members::Entity::find()
+        .filter(members::Column::ProjectId.eq(project_id))
+        .filter(members::Column::Status.eq(ACTIVE))
+        .order_by_asc(members::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The purchaser adds experts; the resulting panel must meet the method's size rule.
+///
+/// # Errors
+/// `Forbidden` by department; `Conflict` once the award is proposed;
+/// `Invalid` for accounts that are not active experts, or a panel size the
+/// method does not allow.
+pub async fn assign(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    experts: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<members::Model>> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    let p = projects::get(db, Some(actor), project_id).await?;
+    policy::own_department(actor, p.row.department_id)?;
+    if !matches!(p.status, Status::Draft | Status::Open | Status::Evaluating) {
+        return Err(Error::Conflict {
+            code: "wrong_state",
+            message: format!(
+                "the panel of a project that is {} cannot change",
+                p.status.as_str()
+            ),
+        });
+    }
+    let tx = db.begin().await?;
+    let current = active_members(&*tx, project_id).await?;
+    let mut added = Vec::new();
+    for (i, expert) in experts.iter().enumerate() {
+        let user = users::Entity::find_by_id(*expert).one(&*tx).await?;
+        if !user
+            .as_ref()
+            .is_some_and(|u| u.active && u.role == Role::Expert.as_str())
+        {
+            return Err(Error::invalid(
+                &format!("experts[{i}]"),
+                "not_an_expert",
+                "this account is not an active expert",
+            ));
+        }
+        let existing = members::Entity::find()
+            .filter(members::Column::ProjectId.eq(project_id))
+            .filter(members::Column::ExpertId.eq(*expert))
+            .one(&*tx)
+            .await?;
+        match existing {
+            Some(m) if m.status == ACTIVE => continue,
+            Some(_) => {
+                return Err(Error::invalid(
+                    &format!("experts[{i}]"),
+                    "expert_excluded",
+                    "this expert declared a conflict on this project",
+                ));
+            }
+            None => {}
+        }
+        let m = members::Model {
+            id: Uuid::now_v7(),
+            project_id,
+            expert_id: *expert,
+            status: ACTIVE.into(),
+            added_by: actor.user_id,
+            added_at: now,
+            excluded_at: None,
+            exclusion_reason: None,
+        };
+        members::ActiveModel::from(m.clone())
+            .reset_all()
+            .insert(&*tx)
+            .await?;
+        audit::append(
+            &*tx,
+            &actor.who(),
+            Change::new::<(), _>(
+                "panel.assign",
+                "project",
+                project_id,
+                None,
+                Some(&serde_json::json!({"expert_id": expert})),
+            ),
+            now,
+        )
+        .await?;
+        added.push(m);
+    }
+    check_panel(p.method, current.len() + added.len()).map_err(|e| Error::Invalid(vec![e]))?;
+    tx.commit().await?;
+    active_members(db.conn(), project_id).await
+}
+
+/// A project's panel (active and excluded members), for its department,
+/// its experts, auditors and admins.
+///
+/// # Errors
+/// `NotFound` for anyone else.
+pub async fn panel_of(db: &Db, actor: &Actor, project_id: Uuid) -> Result<Vec<members::Model>> {
+    let p = projects::get(db, Some(actor), project_id).await?;
+    let all = members::Entity::find()
+        .filter(members::Column::ProjectId.eq(project_id))
+        .order_by_asc(members::Column::Id)
+        .all(db.conn())
+        .await?;
+    let buyer = actor.role == Role::Purchaser && actor.department_id == Some(p.row.department_id);
+    let sits = all.iter().any(|m| m.expert_id == actor.user_id);
+    if buyer || sits || matches!(actor.role, Role::Auditor | Role::Admin) {
+        Ok(all)
+    } else {
+        Err(Error::NotFound("panel"))
+    }
+}
+
+/// Projects an expert sits on (actively).
+///
+/// # Errors
+/// `Forbidden` unless an expert.
+pub async fn my_projects(db: &Db, actor: &Actor) -> Result<Vec<Project>> {
+    if actor.role != Role::Expert {
+        return Err(Error::forbidden("only experts sit on panels"));
+    }
+    let mine = members::Entity::find()
+        .filter(members::Column::ExpertId.eq(actor.user_id))
+        .filter(members::Column::Status.eq(ACTIVE))
+        .all(db.conn())
+        .await?;
+    let mut out = Vec::new();
+    for m in mine {
+        // Drafts are the department's own until published.
+        if let Ok(p) = projects::get(db, Some(actor), m.project_id).await {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// An active panel expert declares about one bidder of the opening record.
+/// A conflict excludes the expert from the project.
+///
+/// # Errors
+/// `NotFound` unless the actor sits on the panel; `Conflict` before the
+/// opening or when already declared; `Invalid` for an organization that is
+/// not a bidder, or a conflict without a reason.
+pub async fn declare(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    organization_id: Uuid,
+    conflict: bool,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<declarations::Model> {
+    let tx = db.begin().await?;
+    let member = members::Entity::find()
+        .filter(members::Column::ProjectId.eq(project_id))
+        .filter(members::Column::ExpertId.eq(actor.user_id))
+        .filter(members::Column::Status.eq(ACTIVE))
+        .one(&*tx)
+        .await?
+        .ok_or(Error::NotFound("panel seat"))?;
+    let (_, entries) = bids::opening_record(db, project_id)
+        .await
+        .map_err(|_| Error::Conflict {
+            code: "not_opened",
+            message: "declarations are made once the bids are opened and the bidders known".into(),
+        })?;
+    if !entries.iter().any(|e| e.organization_id == organization_id) {
+        return Err(Error::invalid(
+            "organization_id",
+            "not_a_bidder",
+            "this organization did not bid on the project",
+        ));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if conflict && reason.is_none() {
+        return Err(Error::invalid(
+            "reason",
+            "reason_required",
+            "say what the conflict is",
+        ));
+    }
+    let exists = declarations::Entity::find()
+        .filter(declarations::Column::ProjectId.eq(project_id))
+        .filter(declarations::Column::ExpertId.eq(actor.user_id))
+        .filter(declarations::Column::OrganizationId.eq(organization_id))
+        .one(&*tx)
+        .await?
+        .is_some();
+    if exists {
+        return Err(Error::Conflict {
+            code: "already_declared",
+            message: "you have declared about this bidder".into(),
+        });
+    }
+    let d = declarations::Model {
+        id: Uuid::now_v7(),
+        project_id,
+        expert_id: actor.user_id,
+        organization_id,
+        conflict,
+        reason: reason.map(str::to_owned),
+        declared_at: now,
+    };
+    declarations::ActiveModel::from(d.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "panel.declare",
+            "project",
+            project_id,
+            None,
+            Some(&serde_json::json!({"organization_id": organization_id, "conflict": conflict, "reason": d.reason})),
+        ),
+        now,
+    )
+    .await?;
+    if conflict {
+        members::ActiveModel {
+            id: Set(member.id),
+            status: Set(EXCLUDED.into()),
+            excluded_at: Set(Some(now)),
+            exclusion_reason: Set(d.reason.clone()),
+            ..Default::default()
+        }
+        .update(&*tx)
+        .await?;
+        audit::append(
+            &*tx,
+            &actor.who(),
+            Change::new(
+                "panel.exclude",
+                "project",
+                project_id,
+                Some(&serde_json::json!({"expert_id": actor.user_id, "status": ACTIVE})),
+                Some(&serde_json::json!({"expert_id": actor.user_id, "status": EXCLUDED, "reason": d.reason})),
+            ),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// Whether an expert may read the bids of a project: an active member who
+/// has declared no conflict for every bidder of the opening record.
+///
+/// # Errors
+/// The database's error.
+pub async fn may_read_bids(db: &Db, actor: &Actor, project_id: Uuid) -> Result<bool> {
+    if actor.role != Role::Expert {
+        return Ok(false);
+    }
+    let seated = members::Entity::find()
+        .filter(members::Column::ProjectId.eq(project_id))
+        .filter(members::Column::ExpertId.eq(actor.user_id))
+        .filter(members::Column::Status.eq(ACTIVE))
+        .one(db.conn())
+        .await?
+        .is_some();
+    if !seated {
+        return Ok(false);
+    }
+    let Ok((_, entries)) = bids::opening_record(db, project_id).await else {
+        return Ok(false);
+    };
+    let declared: Vec<Uuid> = declarations::Entity::find()
+        .filter(declarations::Column::ProjectId.eq(project_id))
+        .filter(declarations::Column::ExpertId.eq(actor.user_id))
+        .filter(declarations::Column::Conflict.eq(false))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|d| d.organization_id)
+        .collect();
+    Ok(entries
+        .iter()
+        .all(|e| declared.contains(&e.organization_id)))
+}
