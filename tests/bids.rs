@@ -908,3 +908,180 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
     .await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn experts_score_submit_sheets_and_the_ranking_appears_only_when_all_are_in() {
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    let mut experts = Vec::new();
+    for n in 1..=7 {
+        experts.push(
+            app.user_with_token(&format!("expert{n}@pool.cn"), Role::Expert)
+                .await,
+        );
+    }
+    let ids: Vec<String> = experts.iter().map(|(u, _)| u.id.to_string()).collect();
+    let panel = format!("/api/v1/projects/{p}/panel");
+    let (s, _) = json(
+        app.post_json(&panel, Some(&w.buyer), json!({"expert_ids": &ids[..5]}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut bids_by_org = Vec::new();
+    for (n, price) in [(1, 100_000_000), (2, 90_000_000), (3, 95_000_000)] {
+        let b = bidder(&app, n).await;
+        let (s, r) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/bids"),
+                Some(&b.1),
+                bid(price),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+        bids_by_org.push((b.0, r["receipt"]["bid_id"].as_str().unwrap().to_owned()));
+    }
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap());
+    cogov::procurement::bids::open_due(app.db(), "a", app.clock.now())
+        .await
+        .unwrap();
+    let declare = format!("/api/v1/projects/{p}/declarations");
+    let declare_all = |token: String| {
+        let declare = declare.clone();
+        let orgs: Vec<_> = bids_by_org.iter().map(|(o, _)| *o).collect();
+        let app = &app;
+        async move {
+            for o in orgs {
+                let (s, _) = json(
+                    app.post_json(
+                        &declare,
+                        Some(&token),
+                        json!({"organization_id": o, "conflict": false}),
+                    )
+                    .await,
+                )
+                .await;
+                assert_eq!(s, 201);
+            }
+        }
+    };
+    for (_, t) in &experts[..4] {
+        declare_all(t.clone()).await;
+    }
+    // The fifth declares a conflict: the panel drops to 4, below a public tender's 5.
+    let (s, _) = json(app.post_json(&declare, Some(&experts[4].1), json!({"organization_id": bids_by_org[0].0, "conflict": true, "reason": "亲属在该机构任职"})).await).await;
+    assert_eq!(s, 201);
+    let scores = format!("/api/v1/projects/{p}/scores");
+    let give = |bid: &str, points: i64| json!({"bid_id": bid, "criterion_index": 0, "points_hundredths": points, "comment": "方案完整"});
+    let (s, e) = json(
+        app.put_json(&scores, Some(&experts[0].1), give(&bids_by_org[0].1, 6000))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, e["type"].as_str()),
+        (409, Some("/problems/panel_incomplete"))
+    );
+    let (s, _) = json(
+        app.post_json(
+            &panel,
+            Some(&w.buyer),
+            json!({"expert_ids": [ids[5].clone()]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    declare_all(experts[5].1.clone()).await;
+
+    let scorers: Vec<String> = [0, 1, 2, 3, 5]
+        .iter()
+        .map(|i| experts[*i].1.clone())
+        .collect();
+    // Range and criterion checks.
+    let (s, e) = json(
+        app.put_json(&scores, Some(&scorers[0]), give(&bids_by_org[0].1, 7001))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["points_range".to_owned()])
+    );
+    let mut price_criterion = give(&bids_by_org[0].1, 100);
+    price_criterion["criterion_index"] = json!(1);
+    let (s, e) = json(
+        app.put_json(&scores, Some(&scorers[0]), price_criterion)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["unknown_criterion".to_owned()])
+    );
+    // Missing scores block the sheet.
+    let submit = format!("/api/v1/projects/{p}/scores/submit");
+    let (s, e) = json(app.post_json(&submit, Some(&scorers[0]), json!({})).await).await;
+    assert_eq!((s, problem_codes(&e).len()), (422, 3));
+
+    // Every expert gives A 60.00, B 55.00, C 65.00 (first a draft value, then the final one).
+    let evaluation = format!("/api/v1/projects/{p}/evaluation");
+    for (k, t) in scorers.iter().enumerate() {
+        for ((_, bid_id), points) in bids_by_org.iter().zip([6000, 5500, 6500]) {
+            let (s, _) = json(
+                app.put_json(&scores, Some(t), give(bid_id, points - 100))
+                    .await,
+            )
+            .await;
+            assert_eq!(s, 200);
+            let (s, _) = json(app.put_json(&scores, Some(t), give(bid_id, points)).await).await;
+            assert_eq!(s, 200);
+        }
+        let (s, state) = json(app.post_json(&submit, Some(t), json!({})).await).await;
+        assert_eq!(s, 200, "{state}");
+        if k < scorers.len() - 1 {
+            assert!(
+                state["ranking"].is_null(),
+                "no peeking before every sheet is in"
+            );
+            let (_, seen) = json(app.get(&evaluation, Some(&scorers[k + 1])).await).await;
+            assert!(seen["ranking"].is_null());
+        }
+        let (s, _) = json(
+            app.put_json(&scores, Some(t), give(&bids_by_org[0].1, 100))
+                .await,
+        )
+        .await;
+        assert_eq!(s, 409, "a submitted sheet does not change");
+    }
+    let (s, state) = json(app.get(&evaluation, Some(&w.buyer)).await).await;
+    assert_eq!(s, 200);
+    let ranking = state["ranking"].as_array().unwrap();
+    // A: 60.00 + 90/100 x 30 = 87.00; B: 55.00 + 30.00 = 85.00; C: 65.00 + 90/95 x 30 = 93.42
+    let order: Vec<_> = ranking
+        .iter()
+        .map(|r| {
+            (
+                r["bid_id"].as_str().unwrap().to_owned(),
+                r["total"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (bids_by_org[2].1.clone(), "93.42".to_owned()),
+            (bids_by_org[0].1.clone(), "87.00".to_owned()),
+            (bids_by_org[1].1.clone(), "85.00".to_owned()),
+        ]
+    );
+    assert_eq!(
+        status(&app, &evaluation, Some(&experts[6].1)).await,
+        404,
+        "experts off the panel see nothing"
+    );
+}

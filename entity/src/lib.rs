@@ -26,6 +26,7 @@ pub mod project_amendments;
 pub mod project_questions;
 pub mod project_sequences;
 pub mod projects;
+pub mod scores;
 pub mod sessions;
 pub mod uscc_sequences;
 pub mod users;

@@ -23,6 +23,8 @@ pub struct Model {
     pub excluded_at: Option<DateTimeUtc>,
     /// Why excluded.
     pub exclusion_reason: Option<String>,
+    /// When the expert submitted the score sheet (no more edits).
+    pub sheet_submitted_at: Option<DateTimeUtc>,
 }
 
 /// Relations of a panel member.

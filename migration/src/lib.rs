@@ -33,6 +33,8 @@ mod m20261123_000024_create_bids;
 mod m20261123_000025_create_opening_records;
 mod m20261123_000026_create_panel_members;
 mod m20261123_000027_create_conflict_declarations;
+mod m20261123_000028_create_scores;
+mod m20261123_000029_extend_panel_members;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -68,6 +70,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000025_create_opening_records::Migration),
             Box::new(m20261123_000026_create_panel_members::Migration),
             Box::new(m20261123_000027_create_conflict_declarations::Migration),
+            Box::new(m20261123_000028_create_scores::Migration),
+            Box::new(m20261123_000029_extend_panel_members::Migration),
         ]
     }
 }

@@ -49,7 +49,8 @@ pub enum ApiTags {
 /// Result of every operation.
 pub type ApiResult<T> = Result<T, problem::ApiError>;
 
-/// Every operation group of the API.
+/// Every operation group of the API (procurement nested: poem-openapi
+/// implements tuples of up to 16).
 pub type Apis = (
     me::AccountsApi,
     me::MeApi,
@@ -63,10 +64,13 @@ pub type Apis = (
     organizations::InvitationsApi,
     annual_reports::AnnualReportsApi,
     files::FilesApi,
-    catalog::CatalogApi,
-    projects::ProjectsApi,
-    bids::BidsApi,
-    panels::PanelsApi,
+    (
+        catalog::CatalogApi,
+        projects::ProjectsApi,
+        bids::BidsApi,
+        panels::PanelsApi,
+        panels::ScoringApi,
+    ),
 );
 
 /// The API with its OpenAPI document.
@@ -86,10 +90,13 @@ pub fn service() -> OpenApiService<Apis, ()> {
             organizations::InvitationsApi,
             annual_reports::AnnualReportsApi,
             files::FilesApi,
-            catalog::CatalogApi,
-            projects::ProjectsApi,
-            bids::BidsApi,
-            panels::PanelsApi,
+            (
+                catalog::CatalogApi,
+                projects::ProjectsApi,
+                bids::BidsApi,
+                panels::PanelsApi,
+                panels::ScoringApi,
+            ),
         ),
         "cogov API",
         env!("CARGO_PKG_VERSION"),

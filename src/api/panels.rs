@@ -171,3 +171,195 @@ impl PanelsApi {
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
 }
+
+/// A score to give (again to change it, until the sheet is submitted).
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct ScoreInput {
+    /// An eligible bid of the opening record.
+    pub bid_id: Uuid,
+    /// Index of a non-price criterion in the project's `criteria`.
+    pub criterion_index: u32,
+    /// Points in hundredths: 0 to the criterion's weight x 100 (`4250` is 42.50).
+    pub points_hundredths: i64,
+    /// Why.
+    #[oai(validator(max_length = 2000))]
+    pub comment: String,
+}
+
+/// A score.
+#[derive(Debug, Clone, Object)]
+pub struct Score {
+    /// Bid.
+    pub bid_id: Uuid,
+    /// Criterion index.
+    pub criterion_index: i32,
+    /// Points in hundredths.
+    pub points_hundredths: i64,
+    /// Comment.
+    pub comment: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::scores::Model> for Score {
+    fn from(s: entity::scores::Model) -> Self {
+        Self {
+            bid_id: s.bid_id,
+            criterion_index: s.criterion_index,
+            points_hundredths: s.points,
+            comment: s.comment,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// One expert's progress.
+#[derive(Debug, Clone, Object)]
+pub struct SheetProgress {
+    /// Expert.
+    pub expert_id: Uuid,
+    /// Sheet submitted.
+    pub submitted: bool,
+}
+
+/// A ranked bid.
+#[derive(Debug, Clone, Object)]
+pub struct RankedBid {
+    /// Rank, 1 the best.
+    pub rank: u32,
+    /// Bid.
+    pub bid_id: Uuid,
+    /// Mean of the experts' scores (two decimals).
+    pub expert_score: String,
+    /// Price score (two decimals).
+    pub price_score: String,
+    /// Total (two decimals).
+    pub total: String,
+    /// Price, fen.
+    pub price_fen: i64,
+}
+
+/// Where an evaluation stands.
+#[derive(Debug, Clone, Object)]
+pub struct EvaluationState {
+    /// Each active expert's sheet.
+    pub progress: Vec<SheetProgress>,
+    /// The ranking, once every sheet is in.
+    pub ranking: Option<Vec<RankedBid>>,
+}
+
+/// Scoring.
+pub struct ScoringApi;
+
+#[OpenApi(tag = "ApiTags::Procurement")]
+impl ScoringApi {
+    /// Give or change a score (expert on the panel)
+    #[oai(
+        path = "/projects/:id/scores",
+        method = "put",
+        operation_id = "set_score"
+    )]
+    async fn set_score(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ScoreInput>,
+    ) -> ApiResult<Json<Score>> {
+        let s = crate::procurement::scoring::score(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.bid_id,
+            body.criterion_index as usize,
+            body.points_hundredths,
+            &body.comment,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Json(s.into()))
+    }
+
+    /// My scores on a project (expert)
+    #[oai(
+        path = "/projects/:id/scores/mine",
+        method = "get",
+        operation_id = "list_my_scores"
+    )]
+    async fn list_my_scores(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Vec<Score>>> {
+        let list = crate::procurement::scoring::my_scores(&state.db, &auth.0, id.0).await?;
+        Ok(Json(list.into_iter().map(Into::into).collect()))
+    }
+
+    /// Submit my score sheet (expert; every score given)
+    #[oai(
+        path = "/projects/:id/scores/submit",
+        method = "post",
+        operation_id = "submit_score_sheet"
+    )]
+    async fn submit_score_sheet(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<EvaluationState>> {
+        crate::procurement::scoring::submit_sheet(&state.db, &auth.0, id.0, state.clock.now())
+            .await?;
+        evaluation_state(&state, &auth, id.0).await
+    }
+
+    /// Where the evaluation stands: sheets in, and the ranking once all are
+    #[oai(
+        path = "/projects/:id/evaluation",
+        method = "get",
+        operation_id = "get_evaluation"
+    )]
+    async fn get_evaluation(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<EvaluationState>> {
+        evaluation_state(&state, &auth, id.0).await
+    }
+}
+
+async fn evaluation_state(
+    state: &AppState,
+    auth: &TokenAuth,
+    id: Uuid,
+) -> ApiResult<Json<EvaluationState>> {
+    use crate::procurement::{evaluation::show, scoring};
+    let progress = scoring::progress(&state.db, &auth.0, id).await?;
+    let ranking = match scoring::ranking(&state.db, &auth.0, id).await {
+        Ok(r) => Some(
+            r.into_iter()
+                .map(|x| RankedBid {
+                    rank: u32::try_from(x.rank).unwrap_or(u32::MAX),
+                    bid_id: x.key,
+                    expert_score: show(x.expert_score),
+                    price_score: show(x.price_score),
+                    total: show(x.total),
+                    price_fen: x.price_fen,
+                })
+                .collect(),
+        ),
+        Err(crate::error::Error::Conflict { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(EvaluationState {
+        progress: progress
+            .into_iter()
+            .map(|(expert_id, submitted)| SheetProgress {
+                expert_id,
+                submitted,
+            })
+            .collect(),
+        ranking,
+    }))
+}

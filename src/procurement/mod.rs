@@ -29,7 +29,8 @@
 //! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
 //! (sealed bids with receipts, the opening job); [`evaluation`] holds the
 //! scoring and challenge-window rules, [`panels`] the expert panels and
-//! conflict declarations; scoring, award and challenges are still to come.
+//! conflict declarations, [`scoring`] the score sheets and the ranking;
+//! award and challenges are still to come.
 
 pub mod bids;
 pub mod catalog;
@@ -37,3 +38,4 @@ pub mod evaluation;
 pub mod panels;
 pub mod projects;
 pub mod rules;
+pub mod scoring;

@@ -33,7 +33,11 @@ pub const ACTIVE: &str = "active";
 /// Removed after declaring a conflict.
 pub const EXCLUDED: &str = "excluded";
 
-async fn active_members<C: ConnectionTrait>(
+/// The active members of a panel.
+///
+/// # Errors
+/// The database's error.
+pub async fn active_members<C: ConnectionTrait>(
     conn: &C,
     project_id: Uuid,
 ) -> Result<Vec<members::Model>> {
@@ -110,6 +114,7 @@ pub async fn assign(
             added_at: now,
             excluded_at: None,
             exclusion_reason: None,
+            sheet_submitted_at: None,
         };
         members::ActiveModel::from(m.clone())
             .reset_all()
