@@ -477,6 +477,23 @@ async fn questions_are_asked_privately_and_answered_publicly() {
     .await;
     assert_eq!((count(&own), own[0]["mine"].as_bool()), (1, Some(true)));
 
+    // Through another project's path the question does not exist, and nothing is answered.
+    let elsewhere = format!(
+        "/api/v1/projects/{}/questions/{qid}/answer",
+        uuid::Uuid::now_v7()
+    );
+    let (s, _) = json(
+        app.post_json(&elsewhere, Some(&buyer), json!({"answer": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (_, own) = json(
+        app.get(&format!("/api/v1/projects/{id}/questions"), Some(&asker))
+            .await,
+    )
+    .await;
+    assert!(own[0]["answer"].is_null());
     let path = format!("/api/v1/projects/{id}/questions/{qid}/answer");
     let (s, _) = json(
         app.post_json(&path, Some(&other), json!({"answer": "x"}))

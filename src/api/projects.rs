@@ -724,14 +724,12 @@ impl ProjectsApi {
         let q = projects::answer(
             &state.db,
             &auth.0,
+            id.0,
             question_id.0,
             &body.answer,
             state.clock.now(),
         )
         .await?;
-        if q.project_id != id.0 {
-            return Err(Error::NotFound("question").into());
-        }
         Ok(Json(question(q, false)))
     }
 }

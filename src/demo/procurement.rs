@@ -203,6 +203,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
         projects::answer(
             db,
             &buyer,
+            open.row.id,
             q.id,
             "包括，名单将在合同签订后提供。",
             t0 + days(2),

@@ -709,7 +709,7 @@ pub async fn ask(
     Ok(q)
 }
 
-/// The purchaser answers a question (once; the answer is public).
+/// The purchaser answers a question of the project (once; the answer is public).
 ///
 /// # Errors
 /// `Forbidden` by department; `NotFound`; `Conflict` when already answered;
@@ -717,6 +717,7 @@ pub async fn ask(
 pub async fn answer(
     db: &Db,
     actor: &Actor,
+    project_id: Uuid,
     question_id: Uuid,
     text: &str,
     now: DateTime<Utc>,
@@ -734,6 +735,7 @@ pub async fn answer(
     let before = questions::Entity::find_by_id(question_id)
         .one(&*tx)
         .await?
+        .filter(|q| q.project_id == project_id)
         .ok_or(Error::NotFound("question"))?;
     let p = load(&*tx, before.project_id).await?;
     policy::own_department(actor, p.row.department_id)?;

@@ -1012,6 +1012,7 @@ pub(super) async fn answer(
         projects::answer(
             &state.db,
             viewer.actor()?,
+            id,
             question,
             &form.text,
             state.clock.now(),
