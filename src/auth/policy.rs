@@ -180,6 +180,22 @@ pub fn organization_insider(actor: &Actor, organization: Uuid) -> Result<()> {
     }
 }
 
+/// Whether `actor` is the org admin of `organization` (who invites and
+/// removes its members).
+///
+/// # Errors
+/// `Unauthenticated`/`Forbidden` by role; `Forbidden` for another organization.
+pub fn org_admin_of(actor: &Actor, organization: Uuid) -> Result<()> {
+    check(Some(actor), Action::ManageMembers)?;
+    if actor.organization_id == Some(organization) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only the organization's org admin manages its members",
+        ))
+    }
+}
+
 /// Whether `actor` may see a project of `department` that is still a draft:
 /// its department's purchasers, auditors and admins.
 ///

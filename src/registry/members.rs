@@ -64,6 +64,16 @@ async fn set_membership<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The organization an org user acts for.
+///
+/// # Errors
+/// `Forbidden` for someone who belongs to none.
+pub fn organization_of(actor: &Actor) -> Result<Uuid> {
+    actor
+        .organization_id
+        .ok_or_else(|| Error::forbidden("you belong to no organization"))
+}
+
 /// Makes the applicant of an approved registration the new organization's
 /// org admin, inside the approval's transaction.
 ///
@@ -98,21 +108,19 @@ pub async fn make_founder<C: ConnectionTrait>(
     .await
 }
 
-/// The org admin invites an address to the admin's organization.
+/// The organization's org admin invites an address to it.
 ///
 /// # Errors
-/// `Forbidden` unless an org admin; `Invalid` for a bad address; `Conflict`
+/// `Forbidden` unless its org admin; `Invalid` for a bad address; `Conflict`
 /// when the address is already a member or already invited.
 pub async fn invite(
     db: &Db,
     actor: &Actor,
+    organization_id: Uuid,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<invitations::Model> {
-    policy::check(Some(actor), Action::ManageMembers)?;
-    let organization_id = actor
-        .organization_id
-        .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+    policy::org_admin_of(actor, organization_id)?;
     let email = normalize_email(email);
     if !email.validate_email() {
         return Err(Error::invalid(
@@ -337,19 +345,25 @@ pub async fn members_of(
     Ok((members, pending))
 }
 
-/// The org admin removes a member (not themselves).
+/// The organization's org admin removes a member (not themselves).
 ///
 /// # Errors
 /// `Forbidden` unless an org admin; `NotFound` unless the user is a member of
 /// the admin's organization; `Conflict` for oneself.
-pub async fn remove(db: &Db, actor: &Actor, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
-    policy::check(Some(actor), Action::ManageMembers)?;
+pub async fn remove(
+    db: &Db,
+    actor: &Actor,
+    organization_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    policy::org_admin_of(actor, organization_id)?;
     policy::not_self(actor, user_id)?;
     let tx = db.begin().await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&*tx)
         .await?
-        .filter(|u| u.organization_id.is_some() && u.organization_id == actor.organization_id)
+        .filter(|u| u.organization_id == Some(organization_id))
         .ok_or(Error::NotFound("member"))?;
     set_membership(
         &*tx,

@@ -988,7 +988,9 @@ pub(super) async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Response {
     let action = async {
-        members::invite(&state.db, viewer.actor()?, &form.email, state.clock.now()).await?;
+        let actor = viewer.actor()?;
+        let org = members::organization_of(actor)?;
+        members::invite(&state.db, actor, org, &form.email, state.clock.now()).await?;
         Ok(())
     };
     act(
@@ -1010,7 +1012,9 @@ pub(super) async fn remove_member(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let action = async {
-        members::remove(&state.db, viewer.actor()?, user, state.clock.now()).await?;
+        let actor = viewer.actor()?;
+        let org = members::organization_of(actor)?;
+        members::remove(&state.db, actor, org, user, state.clock.now()).await?;
         Ok(())
     };
     act(
