@@ -536,6 +536,17 @@ async fn questions_are_asked_privately_and_answered_publicly() {
     )
     .await;
     assert_eq!(s, 409);
+    // Nor amendments, even before the opening job has run.
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{id}/amendments"),
+            Some(&buyer),
+            json!({"text": "迟到的澄清"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409);
 }
 
 #[tokio::test]

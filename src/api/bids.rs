@@ -385,12 +385,8 @@ impl BidsApi {
         id: Path<Uuid>,
         body: JsonBody<ReceiptCheck>,
     ) -> ApiResult<Json<ReceiptVerdict>> {
-        let (_, entries) = bids::opening_record(&state.db, id.0).await?;
-        let entry = entries.into_iter().find(|e| e.bid_id == body.bid_id);
-        let matches = entry.as_ref().is_some_and(|e| {
-            e.content_hash
-                .eq_ignore_ascii_case(body.content_hash.trim())
-        });
+        let (matches, entry) =
+            bids::verify_receipt(&state.db, id.0, body.bid_id, &body.content_hash).await?;
         Ok(Json(ReceiptVerdict {
             matches,
             entry: entry.map(Into::into),

@@ -385,7 +385,7 @@ impl Organization {
     /// The public view on `today` (an expired grade is not shown as current).
     #[must_use]
     pub fn from_model(o: entity::organizations::Model, today: NaiveDate) -> Self {
-        let grade_valid = o.grade_valid_until.is_some_and(|d| d >= today);
+        let grade_valid = crate::registry::credit::current_grade(&o, today).is_some();
         let division_name = divisions::display_name(&o.division_code);
         Self {
             id: o.id,

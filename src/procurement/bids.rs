@@ -108,9 +108,7 @@ pub async fn org_facts<C: ConnectionTrait>(
     let facts = OrgFacts {
         status: o.status.clone(),
         credit_status: o.credit_status.clone(),
-        grade: o
-            .grade
-            .filter(|_| o.grade_valid_until.is_some_and(|d| d >= today)),
+        grade: crate::registry::credit::current_grade(&o, today),
         registered_on: o.registered_on,
         org_type: o.org_type.clone(),
         division_code: o.division_code.clone(),
@@ -254,7 +252,7 @@ async fn open_for_bids<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Project> {
     let p = published(tx, project_id, true).await?;
-    if p.status != Status::Open || now >= p.row.bid_deadline {
+    if !p.takes_bids(now) {
         return Err(Error::Conflict {
             code: "bidding_closed",
             message:
@@ -670,6 +668,25 @@ pub async fn opening_record(
     let entries = serde_json::from_str(&record.entries)
         .map_err(|_| Error::Internal(format!("opening record of {project_id} is not ours")))?;
     Ok((record, entries))
+}
+
+/// Checks a receipt against the opening record: whether the record holds
+/// the bid with this hash, and the record's line for the bid if any. Public.
+///
+/// # Errors
+/// `NotFound` before the opening.
+pub async fn verify_receipt(
+    db: &Db,
+    project_id: Uuid,
+    bid_id: Uuid,
+    content_hash: &str,
+) -> Result<(bool, Option<OpeningEntry>)> {
+    let (_, entries) = opening_record(db, project_id).await?;
+    let entry = entries.into_iter().find(|e| e.bid_id == bid_id);
+    let matches = entry
+        .as_ref()
+        .is_some_and(|e| e.content_hash.eq_ignore_ascii_case(content_hash.trim()));
+    Ok((matches, entry))
 }
 
 /// Ids (as text) of projects whose bids are still sealed, for leaving their

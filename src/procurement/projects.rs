@@ -136,6 +136,30 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Open and before its bid deadline at `now`: the time for bids,
+    /// questions and amendments.
+    #[must_use]
+    pub fn takes_bids(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::Open && now < self.row.bid_deadline
+    }
+
+    /// Whether the purchaser may still change it at `now`: a draft, or an
+    /// open project before its deadline (by amendment).
+    #[must_use]
+    pub fn changeable(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::Draft || self.takes_bids(now)
+    }
+}
+
+/// The refusal when a project is past the time for bids, questions and amendments.
+fn closed() -> Error {
+    Error::Conflict {
+        code: "not_open",
+        message: "this is done while the project is open, before its bid deadline".into(),
+    }
+}
+
 fn snapshot(p: &projects::Model) -> serde_json::Value {
     serde_json::json!({
         "id": p.id, "number": p.number, "department_id": p.department_id,
@@ -410,6 +434,9 @@ pub async fn amend(
     let p = load(&*tx, id).await?;
     policy::own_department(actor, p.row.department_id)?;
     rules::transition(p.status, Action::Amend)?;
+    if !p.takes_bids(now) {
+        return Err(closed());
+    }
     if let Some(deadline) = new_deadline {
         let published = p.row.published_at.unwrap_or(now);
         let calendar = Calendar::load(&*tx).await?;
@@ -671,11 +698,8 @@ pub async fn ask(
     if p.status == Status::Draft {
         return Err(Error::NotFound("project"));
     }
-    if p.status != Status::Open || now >= p.row.bid_deadline {
-        return Err(Error::Conflict {
-            code: "not_open",
-            message: "questions are asked while the project is open, before the deadline".into(),
-        });
+    if !p.takes_bids(now) {
+        return Err(closed());
     }
     let q = questions::Model {
         id: Uuid::now_v7(),
@@ -847,6 +871,9 @@ pub async fn attach_document(
         Action::Amend
     };
     rules::transition(p.status, action)?;
+    if !p.changeable(now) {
+        return Err(closed());
+    }
     let file =
         crate::files::attach(&*tx, actor, file_id, crate::files::PROJECT, id, label, now).await?;
     if p.status == Status::Open {

@@ -317,6 +317,13 @@ pub async fn records_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// An organization's grade (1-5) if it is still valid on `today`.
+#[must_use]
+pub fn current_grade(o: &organizations::Model, today: NaiveDate) -> Option<i16> {
+    o.grade
+        .filter(|_| o.grade_valid_until.is_some_and(|until| until >= today))
+}
+
 /// The last day a grade awarded on `awarded_on` is valid (5 years).
 #[must_use]
 pub fn grade_valid_until(awarded_on: NaiveDate) -> NaiveDate {

@@ -418,8 +418,8 @@ async fn application_page(
     let actor = viewer.actor()?;
     let (app, access) = apps::get(&state.db, actor, id).await?;
     let docs = apps::documents(&state.db, actor, id).await?;
-    let editable =
-        access >= ApplicationAccess::Edit && matches!(app.status, Status::Draft | Status::Returned);
+    let editable = access >= ApplicationAccess::Edit
+        && apps::transition(app.status, apps::Action::Edit).is_ok();
     let current = match (&app.content, app.row.organization_id) {
         (Content::Change(_), Some(org)) => Some(orgs::get(state.db.conn(), org).await?),
         _ => None,
@@ -450,7 +450,8 @@ async fn application_page(
         choices: CHOICES,
         editable,
         can_submit: editable && access == ApplicationAccess::Submit,
-        can_decide: actor.role == Role::Registrar && status == Status::Submitted,
+        can_decide: policy::check(Some(actor), Action::Register).is_ok()
+            && apps::transition(status, apps::Action::Approve).is_ok(),
         documents: docs
             .into_iter()
             .map(|f| DocRow {

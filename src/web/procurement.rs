@@ -18,7 +18,7 @@ use crate::pagination::PageRequest;
 use crate::procurement::bids::{self, BidInput};
 use crate::procurement::catalog;
 use crate::procurement::projects::{self, Filter, Project, ProjectInput};
-use crate::procurement::rules::{Criterion, Method, Rule, Status};
+use crate::procurement::rules::{self, Criterion, Method, Rule, Status};
 
 fn local(state: &AppState, t: DateTime<Utc>) -> String {
     t.with_timezone(&state.settings.timezone)
@@ -762,7 +762,7 @@ async fn detail_page(
     let is_buyer = actor
         .is_some_and(|a| a.role == Role::Purchaser && a.department_id == Some(p.row.department_id));
     let is_bidder = actor.is_some_and(|a| a.role.is_org_role() && a.organization_id.is_some());
-    let is_open = p.status == Status::Open && now < p.row.bid_deadline;
+    let is_open = p.takes_bids(now);
     let (verdicts, my_bids) = match actor {
         Some(a) if is_bidder && p.status != Status::Draft => {
             let v = bids::eligibility(&state.db, a, id, now).await?;
@@ -838,11 +838,8 @@ async fn detail_page(
         is_draft: p.status == Status::Draft,
         is_open,
         document_labels: projects::DOCUMENT_LABELS,
-        can_attach: is_buyer && (p.status == Status::Draft || is_open),
-        can_cancel: matches!(
-            p.status,
-            Status::Draft | Status::Open | Status::Evaluating | Status::Notice
-        ),
+        can_attach: is_buyer && p.changeable(now),
+        can_cancel: rules::transition(p.status, rules::Action::Cancel).is_ok(),
         is_bidder,
         eligible: !verdicts.is_empty() && verdicts.iter().all(|v| v.passed),
         verdicts: verdicts

@@ -85,10 +85,9 @@ struct SearchPage {
 }
 
 fn current_grade(o: &entity::organizations::Model, today: NaiveDate) -> String {
-    match (o.grade, o.grade_valid_until) {
-        (Some(g), Some(until)) if until >= today => format!("{g}A"),
-        _ => String::new(),
-    }
+    credit::current_grade(o, today)
+        .map(|g| format!("{g}A"))
+        .unwrap_or_default()
 }
 
 #[handler]
