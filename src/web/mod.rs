@@ -609,6 +609,25 @@ pub fn status_for(errors: &[ShownError]) -> StatusCode {
     }
 }
 
+/// A filter form's values as a query string for "next page" and export
+/// links, the empty ones left out.
+#[must_use]
+pub fn filters_query<T: Serialize>(filters: &T) -> String {
+    let pairs: Vec<(String, String)> = match serde_json::to_value(filters) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::String(s) if !s.trim().is_empty() => {
+                    Some((k, s.trim().to_owned()))
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
 /// A safe place to go back to: a local path, never another site.
 #[must_use]
 pub fn local_path(next: Option<&str>) -> String {
@@ -673,4 +692,28 @@ fn static_file(poem::web::Path(path): poem::web::Path<String>) -> Response {
         .content_type(mime)
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(file.data.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_links_keep_the_filled_values_encoded() {
+        #[derive(Serialize)]
+        struct F {
+            q: String,
+            region: String,
+            status: String,
+        }
+        let f = F {
+            q: " 养老 & 服务 ".into(),
+            region: "420100".into(),
+            status: String::new(),
+        };
+        assert_eq!(
+            filters_query(&f),
+            "q=%E5%85%BB%E8%80%81+%26+%E6%9C%8D%E5%8A%A1&region=420100"
+        );
+    }
 }

@@ -586,6 +586,14 @@ impl Upload {
         self.fields.get(name).map_or("", String::as_str)
     }
 
+    /// Stores the form's file, which it must have.
+    pub(super) async fn store_required(&self, state: &AppState, viewer: &Viewer) -> Result<Uuid> {
+        self.store(state, viewer)
+            .await?
+            .ok_or_else(|| Error::invalid("file", "file_required", "choose a file"))
+    }
+
+    /// Stores the form's file, if it has one.
     pub(super) async fn store(&self, state: &AppState, viewer: &Viewer) -> Result<Option<Uuid>> {
         let Some((name, bytes)) = &self.file else {
             return Ok(None);
@@ -616,10 +624,7 @@ pub(super) async fn attach_document(
         Err(e) => return super::fail(&state, &viewer, e),
     };
     let action = async {
-        let file = upload
-            .store(&state, &viewer)
-            .await?
-            .ok_or_else(|| Error::invalid("file", "file_required", "choose a file"))?;
+        let file = upload.store_required(&state, &viewer).await?;
         apps::attach_document(
             &state.db,
             viewer.actor()?,

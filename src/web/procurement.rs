@@ -198,7 +198,7 @@ async fn list_page(state: &AppState, viewer: &Viewer, filters: ListQuery, mine: 
                 format!(
                     "{}?{}&cursor={c}",
                     if mine { "/purchaser" } else { "/projects" },
-                    query_string(&filters)
+                    super::filters_query(&filters)
                 )
             }),
             statuses: Status::ALL
@@ -226,24 +226,6 @@ async fn list_page(state: &AppState, viewer: &Viewer, filters: ListQuery, mine: 
     }
     .await;
     or_fail(state, viewer, built)
-}
-
-fn query_string(f: &ListQuery) -> String {
-    [
-        ("q", &f.q),
-        ("status", &f.status),
-        ("category_id", &f.category_id),
-        ("region", &f.region),
-        ("budget_min", &f.budget_min),
-        ("budget_max", &f.budget_max),
-        ("deadline_from", &f.deadline_from),
-        ("deadline_to", &f.deadline_to),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| format!("{k}={}", urlencoding::encode(v.trim())))
-    .collect::<Vec<_>>()
-    .join("&")
 }
 
 #[handler]
@@ -1020,6 +1002,34 @@ pub(super) async fn answer(
     simple(&state, &viewer, id, &form.csrf_token, action).await
 }
 
+/// A new bid, or (with `replaces`) a new version of the live one.
+async fn place_bid(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    replaces: Option<Uuid>,
+    form: BidForm,
+) -> Response {
+    let action = async {
+        let input = form.input()?;
+        let (actor, now) = (viewer.actor()?, state.clock.now());
+        match replaces {
+            Some(bid) => bids::replace(&state.db, actor, bid, input, now).await?,
+            None => bids::submit(&state.db, actor, id, input, now).await?,
+        };
+        Ok(())
+    };
+    act(
+        state,
+        viewer,
+        &form.csrf_token,
+        action,
+        format!("/projects/{id}"),
+        async |e| detail_page(state, viewer, id, form.clone(), e).await,
+    )
+    .await
+}
+
 #[handler]
 pub(super) async fn submit_bid(
     state: Data<&AppState>,
@@ -1027,20 +1037,7 @@ pub(super) async fn submit_bid(
     Path(id): Path<Uuid>,
     Form(form): Form<BidForm>,
 ) -> Response {
-    let action = async {
-        let input = form.input()?;
-        bids::submit(&state.db, viewer.actor()?, id, input, state.clock.now()).await?;
-        Ok(())
-    };
-    act(
-        &state,
-        &viewer,
-        &form.csrf_token,
-        action,
-        format!("/projects/{id}"),
-        async |e| detail_page(&state, &viewer, id, form.clone(), e).await,
-    )
-    .await
+    place_bid(&state, &viewer, id, None, form).await
 }
 
 #[handler]
@@ -1050,20 +1047,7 @@ pub(super) async fn replace_bid(
     Path((id, bid)): Path<(Uuid, Uuid)>,
     Form(form): Form<BidForm>,
 ) -> Response {
-    let action = async {
-        let input = form.input()?;
-        bids::replace(&state.db, viewer.actor()?, bid, input, state.clock.now()).await?;
-        Ok(())
-    };
-    act(
-        &state,
-        &viewer,
-        &form.csrf_token,
-        action,
-        format!("/projects/{id}"),
-        async |e| detail_page(&state, &viewer, id, form.clone(), e).await,
-    )
-    .await
+    place_bid(&state, &viewer, id, Some(bid), form).await
 }
 
 #[handler]
@@ -1092,10 +1076,7 @@ pub(super) async fn attach_document(
         Err(e) => return super::fail(&state, &viewer, e),
     };
     let action = async {
-        let file = upload
-            .store(&state, &viewer)
-            .await?
-            .ok_or_else(|| Error::invalid("file", "file_required", "choose a file"))?;
+        let file = upload.store_required(&state, &viewer).await?;
         projects::attach_document(
             &state.db,
             viewer.actor()?,

@@ -120,7 +120,7 @@ pub(super) async fn search(
             .map(|(rows, next)| (rows, next, today))
     }
     .await;
-    let query = serde_urlencoded_like(&filters);
+    let query = super::filters_query(&filters);
     let (rows, next, errors) = match r {
         Ok((rows, next, today)) => (
             rows.iter()
@@ -167,24 +167,6 @@ pub(super) async fn search(
         "registry-title",
         page,
     )
-}
-
-/// The filters as a query string (empty ones left out).
-fn serde_urlencoded_like(f: &SearchQuery) -> String {
-    [
-        ("q", &f.q),
-        ("uscc", &f.uscc),
-        ("org_type", &f.org_type),
-        ("status", &f.status),
-        ("region", &f.region),
-        ("grade", &f.grade),
-        ("credit_status", &f.credit_status),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| format!("{k}={}", urlencoding::encode(v.trim())))
-    .collect::<Vec<_>>()
-    .join("&")
 }
 
 // ---------- profile ----------
