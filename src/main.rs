@@ -165,8 +165,8 @@ fn job_holder() -> String {
     format!("pid{}-{}", std::process::id(), uuid::Uuid::now_v7())
 }
 
-/// Runs the background jobs on timers: the bid opening every 15 seconds,
-/// the credit job every ten minutes (each decides whether it has work, and
+/// Runs the background jobs on timers: the bid opening and the award of
+/// notices whose challenge window closed every 15 seconds, the credit job every ten minutes (each decides whether it has work, and
 /// takes its lease first).
 fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates) {
     let holder = job_holder();
@@ -188,6 +188,20 @@ fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "opening job failed"),
+            }
+            // Award notices whose challenge window has closed become final.
+            match cogov::procurement::award::award_due(
+                &opening_db,
+                &opening_holder,
+                opening_clock.now(),
+            )
+            .await
+            {
+                Ok(awarded) if !awarded.is_empty() => {
+                    tracing::info!(count = awarded.len(), "projects awarded");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "award job failed"),
             }
         }
     });

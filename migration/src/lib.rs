@@ -35,6 +35,8 @@ mod m20261123_000026_create_panel_members;
 mod m20261123_000027_create_conflict_declarations;
 mod m20261123_000028_create_scores;
 mod m20261123_000029_extend_panel_members;
+mod m20261123_000030_create_awards;
+mod m20261123_000031_create_challenges;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -72,6 +74,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000027_create_conflict_declarations::Migration),
             Box::new(m20261123_000028_create_scores::Migration),
             Box::new(m20261123_000029_extend_panel_members::Migration),
+            Box::new(m20261123_000030_create_awards::Migration),
+            Box::new(m20261123_000031_create_challenges::Migration),
         ]
     }
 }

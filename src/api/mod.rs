@@ -6,6 +6,7 @@ pub mod annual_reports;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod award;
 pub mod bids;
 pub mod body;
 pub mod calendar;
@@ -70,6 +71,7 @@ pub type Apis = (
         bids::BidsApi,
         panels::PanelsApi,
         panels::ScoringApi,
+        award::AwardApi,
     ),
 );
 
@@ -96,6 +98,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
                 bids::BidsApi,
                 panels::PanelsApi,
                 panels::ScoringApi,
+                award::AwardApi,
             ),
         ),
         "cogov API",

@@ -280,6 +280,12 @@ pub async fn download(
                 .await
                 .map_err(|_| hidden())?;
         }
+        (Some(crate::procurement::award::FILE_OWNER), Some(owner)) => {
+            let actor = actor.ok_or(Error::Unauthenticated)?;
+            crate::procurement::award::challenge_access(db, actor, owner)
+                .await
+                .map_err(|_| hidden())?;
+        }
         (Some(APPLICATION), Some(owner)) => {
             let actor = actor.ok_or(Error::Unauthenticated)?;
             crate::registry::applications::get(db, actor, owner)

@@ -145,6 +145,34 @@ pub fn seven_working_days(calendar: &Calendar, from: NaiveDate) -> NaiveDate {
     calendar.add_working_days(from, 7)
 }
 
+/// Whether a challenge may still be filed on `today` (China date) when the
+/// window ends on `until`: the last day counts in full.
+#[must_use]
+pub fn window_open(until: NaiveDate, today: NaiveDate) -> bool {
+    today <= until
+}
+
+/// Whether an open challenge's reply, due on `due`, is overdue on `today`.
+#[must_use]
+pub fn reply_overdue(due: NaiveDate, today: NaiveDate) -> bool {
+    today > due
+}
+
+/// The award may go to the bid ranked `rank`: rank 1, or another with a reason.
+///
+/// # Errors
+/// `reason_required` on `reason`.
+pub fn check_choice(rank: usize, reason: Option<&str>) -> Result<(), FieldError> {
+    if rank != 1 && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(FieldError::new(
+            "reason",
+            "reason_required",
+            format!("the bid ranked {rank} is not the best; record why it is chosen"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +298,23 @@ mod tests {
         // Notice on Tuesday 29 September 2026: 30 Sept, then National Day
         // (1-7 Oct) does not count; 8, 9 Oct; Saturday 10 Oct is a working day.
         let d: NaiveDate = "2026-09-29".parse().unwrap();
-        assert_eq!(seven_working_days(&cal, d), "2026-10-14".parse().unwrap());
+        let until = seven_working_days(&cal, d);
+        assert_eq!(until, "2026-10-14".parse().unwrap());
+        assert!(window_open(until, until), "the last day counts");
+        assert!(!window_open(until, until.succ_opt().unwrap()));
+        assert!(!reply_overdue(until, until));
+        assert!(reply_overdue(until, "2026-10-15".parse().unwrap()));
+        // Spring Festival 2026 (15-23 Feb off; Saturday 14 and 28 Feb worked):
+        // a notice on Friday 13 Feb runs to 14, 24, 25, 26, 27, 28 Feb, 2 Mar.
+        let d: NaiveDate = "2026-02-13".parse().unwrap();
+        assert_eq!(seven_working_days(&cal, d), "2026-03-02".parse().unwrap());
+    }
+
+    #[test]
+    fn only_rank_one_goes_without_a_reason() {
+        assert!(check_choice(1, None).is_ok());
+        assert_eq!(check_choice(2, None).unwrap_err().code, "reason_required");
+        assert_eq!(check_choice(2, Some("  ")).unwrap_err().field, "reason");
+        assert!(check_choice(3, Some("the first two withdrew")).is_ok());
     }
 }

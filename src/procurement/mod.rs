@@ -10,6 +10,7 @@
 //! draft -> open -> evaluating -> notice -> awarded
 //!   draft | open | evaluating | notice -> cancelled   (purchaser, with a reason)
 //!   evaluating -> failed                               (too few eligible bids)
+//!   notice -> evaluating | failed                      (challenge upheld)
 //! ```
 //!
 //! `open` starts at publication, when the timeline, weights and budget rules
@@ -29,9 +30,11 @@
 //! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
 //! (sealed bids with receipts, the opening job); [`evaluation`] holds the
 //! scoring and challenge-window rules, [`panels`] the expert panels and
-//! conflict declarations, [`scoring`] the score sheets and the ranking;
-//! award and challenges are still to come.
+//! conflict declarations, [`scoring`] the score sheets and the ranking,
+//! [`award`] the award notice, challenges and the job that makes awards
+//! final.
 
+pub mod award;
 pub mod bids;
 pub mod catalog;
 pub mod evaluation;

@@ -528,6 +528,7 @@ pub async fn cancel(
         ..p.row.clone()
     };
     write(&*tx, actor, Some(&p.row), &after, "project.cancel", now).await?;
+    super::award::withdraw(&*tx, &actor.who(), id, "project cancelled", now).await?;
     tx.commit().await?;
     Project::from_row(after)
 }

@@ -456,6 +456,8 @@ pub enum Action {
     Notify,
     /// Close the challenge window.
     Award,
+    /// Send back to the panel after an upheld challenge.
+    Reevaluate,
     /// Stop.
     Cancel,
 }
@@ -505,7 +507,8 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
         (S::Draft, A::Publish) => S::Open,
         (S::Open, A::Amend) => S::Open,
         (S::Open, A::Open) => S::Evaluating,
-        (S::Evaluating, A::Fail) => S::Failed,
+        (S::Evaluating | S::Notice, A::Fail) => S::Failed,
+        (S::Notice, A::Reevaluate) => S::Evaluating,
         (S::Evaluating, A::Notify) => S::Notice,
         (S::Notice, A::Award) => S::Awarded,
         (S::Draft | S::Open | S::Evaluating | S::Notice, A::Cancel) => S::Cancelled,
@@ -739,6 +742,15 @@ mod tests {
         let s = transition(s, Action::Open).unwrap();
         assert_eq!(transition(s, Action::Fail).unwrap(), Status::Failed);
         assert!(transition(Status::Draft, Action::Open).is_err());
+        let notice = transition(Status::Evaluating, Action::Notify).unwrap();
+        assert_eq!(
+            transition(notice, Action::Reevaluate).unwrap(),
+            Status::Evaluating
+        );
+        assert_eq!(transition(notice, Action::Fail).unwrap(), Status::Failed);
+        assert_eq!(transition(notice, Action::Award).unwrap(), Status::Awarded);
+        assert!(transition(Status::Evaluating, Action::Award).is_err());
+        assert!(transition(Status::Awarded, Action::Reevaluate).is_err());
         assert!(transition(Status::Awarded, Action::Cancel).is_err());
         assert!(
             transition(Status::Open, Action::Publish).is_err(),

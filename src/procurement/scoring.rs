@@ -275,12 +275,25 @@ pub async fn ranking(db: &Db, actor: &Actor, project_id: Uuid) -> Result<Vec<Ran
         });
     }
     let p = projects::get(db, Some(actor), project_id).await?;
+    rank_project(db, &p, sheets.iter().map(|(e, _)| *e).collect()).await
+}
+
+/// Ranks the eligible bids of a project by the scores of `experts` (the
+/// caller has checked access and that their sheets are in).
+///
+/// # Errors
+/// The database's error.
+pub(super) async fn rank_project(
+    db: &Db,
+    p: &Project,
+    experts: Vec<Uuid>,
+) -> Result<Vec<Ranked<Uuid>>> {
+    let project_id = p.row.id;
     let price_weight = p
         .criteria
         .iter()
         .find(|c| c.is_price)
         .map_or(0, |c| c.weight);
-    let experts: Vec<Uuid> = sheets.iter().map(|(e, _)| *e).collect();
     let all = scores::Entity::find()
         .filter(scores::Column::ProjectId.eq(project_id))
         .filter(scores::Column::ExpertId.is_in(experts.clone()))

@@ -3,6 +3,8 @@
 //! `COGOV_TEST_DATABASE_URL` names a server), with a clock the test moves.
 #![allow(dead_code, missing_docs)]
 
+pub mod procurement;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

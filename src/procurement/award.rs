@@ -1,0 +1,913 @@
+//! Award notices and challenges (issue 5, last part).
+//!
+//! What it owns: the award notice of a project (winner, amount, a snapshot
+//! of the ranking and of the panel, the challenge window), challenges (质疑)
+//! against it and the purchaser's replies, and the job that makes a notice
+//! final.
+//!
+//! ```text
+//! project  evaluating --propose--> notice --job, window closed, none open--> awarded
+//!                                  notice --challenge upheld--> evaluating | failed
+//! award    notice -> final | withdrawn        (withdrawn: upheld challenge, cancellation)
+//! challenge open -> upheld | dismissed | closed   (closed: moot after another was upheld)
+//! ```
+//!
+//! Who may do what:
+//! - the purchaser of the project's department proposes the award once every
+//!   active expert has submitted a sheet and the panel meets its size rule:
+//!   rank 1, or another ranked bid with a recorded reason
+//!   ([`evaluation::check_choice`]); the notice is public at once;
+//! - an org member or admin of a bidder of the opening record files one
+//!   challenge per notice, with reasons and files, until the last day of the
+//!   window (7 working days from the notice's China date, holiday calendar);
+//! - the purchaser replies `dismissed` or `upheld` with reasons; an upheld
+//!   challenge withdraws the notice and sends the project back to
+//!   `evaluating` (every expert's sheet is reopened for review; the scores
+//!   stay) or to `failed`; a reply later than 7 working days from the filing
+//!   is flagged overdue, not refused;
+//! - everyone reads the notice and each challenge's dates, status and reply;
+//!   the challenger's name, reasons and files are for the challenger, the
+//!   department, auditors and admins;
+//! - a bidder reads its own scores (per criterion and expert, with the
+//!   comments, experts unnamed) once a notice is published;
+//! - the award job ([`award_due`]) moves a project from `notice` to
+//!   `awarded` when its window has closed and no challenge is open, exactly
+//!   once (a lease, a locked row and a conditional update).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{awards, challenges, files as file_rows, panel_members as members, projects, users};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::bids;
+use super::evaluation::{self, Points};
+use super::panels;
+use super::projects::{self as project_service, Project};
+use super::rules::{self, Action, Status};
+use super::scoring;
+use crate::audit::{self, Change, Who};
+use crate::auth::{Actor, Role, policy};
+use crate::calendar::Calendar;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::files;
+
+/// A notice in its challenge window.
+pub const NOTICE: &str = "notice";
+/// A notice whose window closed: the project is awarded.
+pub const FINAL: &str = "final";
+/// A notice taken back (upheld challenge, cancelled project).
+pub const WITHDRAWN: &str = "withdrawn";
+
+/// A challenge awaiting the reply.
+pub const OPEN: &str = "open";
+/// Owner kind of challenge files.
+pub const FILE_OWNER: &str = "challenge";
+
+/// One line of the ranking published with the notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryLine {
+    /// 1 for the best.
+    pub rank: usize,
+    /// The bid.
+    pub bid_id: Uuid,
+    /// Bidder.
+    pub organization_id: Uuid,
+    /// Bidder's name.
+    pub organization_name: String,
+    /// Bidder's code.
+    pub uscc: Option<String>,
+    /// Price, fen.
+    pub price_fen: i64,
+    /// Mean of the experts' scores, hundredths.
+    pub expert_score: Points,
+    /// Price score, hundredths.
+    pub price_score: Points,
+    /// Total, hundredths.
+    pub total: Points,
+}
+
+/// A panel member named on the notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelName {
+    /// The expert's account.
+    pub expert_id: Uuid,
+    /// Their name.
+    pub name: String,
+}
+
+/// An award notice with its snapshot read back.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The row.
+    pub row: awards::Model,
+    /// The ranking at the notice.
+    pub summary: Vec<SummaryLine>,
+    /// The panel at the notice.
+    pub panel: Vec<PanelName>,
+}
+
+impl Notice {
+    fn from_row(row: awards::Model) -> Result<Self> {
+        let bad = || Error::Internal(format!("award {} has a bad snapshot", row.id));
+        Ok(Self {
+            summary: serde_json::from_str(&row.summary).map_err(|_| bad())?,
+            panel: serde_json::from_str(&row.panel).map_err(|_| bad())?,
+            row,
+        })
+    }
+}
+
+/// How the purchaser answers a challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Not founded; the notice stands.
+    Dismissed,
+    /// Founded, the panel evaluates again.
+    UpheldReevaluate,
+    /// Founded, the project fails.
+    UpheldFail,
+}
+
+/// A challenge as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct ChallengeView {
+    /// The row; `reasons` and `organization_id` are blanked for the public.
+    pub row: challenges::Model,
+    /// The challenger's name, for those who may see it.
+    pub organization_name: Option<String>,
+    /// Files, for those who may see them.
+    pub files: Vec<file_rows::Model>,
+    /// Open past its reply day.
+    pub overdue: bool,
+    /// Whether `reasons`, the challenger and the files are shown.
+    pub detailed: bool,
+}
+
+fn too_long(field: &str, text: &str, max: usize) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            "length",
+            format!("write 1 to {max} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// The current or final notice of a project, if any.
+async fn current<C: ConnectionTrait>(conn: &C, project_id: Uuid) -> Result<Option<awards::Model>> {
+    Ok(awards::Entity::find()
+        .filter(awards::Column::ProjectId.eq(project_id))
+        .filter(awards::Column::Status.is_in([NOTICE, FINAL]))
+        .one(conn)
+        .await?)
+}
+
+/// Moves a project from `from` to `to` only if it is still in `from`: the
+/// conditional update that makes every state change here happen once.
+async fn move_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: Uuid,
+    from: Status,
+    to: Status,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    use sea_orm::sea_query::Expr;
+    Ok(projects::Entity::update_many()
+        .col_expr(projects::Column::Status, Expr::value(to.as_str()))
+        .col_expr(projects::Column::StatusReason, Expr::value(reason))
+        .col_expr(projects::Column::UpdatedAt, Expr::value(now))
+        .filter(projects::Column::Id.eq(project_id))
+        .filter(projects::Column::Status.eq(from.as_str()))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+fn moved_elsewhere() -> Error {
+    Error::Conflict {
+        code: "wrong_state",
+        message: "the project changed state meanwhile; reload it".into(),
+    }
+}
+
+/// The purchaser proposes the award and publishes the notice.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` unless evaluating with
+/// every sheet in and a full panel; `Invalid` for a bid not in the ranking
+/// or another than rank 1 without a reason.
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    bid_id: Uuid,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Notice> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    let p = project_service::get(db, Some(actor), project_id).await?;
+    policy::own_department(actor, p.row.department_id)?;
+    let to = rules::transition(p.status, Action::Notify)?;
+    let active = panels::active_members(db.conn(), project_id).await?;
+    if evaluation::check_panel(p.method, active.len()).is_err() {
+        return Err(Error::Conflict {
+            code: "panel_incomplete",
+            message: "the panel is below its size rule; add experts and let them score first"
+                .into(),
+        });
+    }
+    let ranking = scoring::ranking(db, actor, project_id).await?;
+    let chosen = ranking.iter().find(|r| r.key == bid_id).ok_or_else(|| {
+        Error::invalid(
+            "bid_id",
+            "not_ranked",
+            "choose one of the ranked (eligible) bids",
+        )
+    })?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    evaluation::check_choice(chosen.rank, reason).map_err(|e| Error::Invalid(vec![e]))?;
+    if let Some(r) = reason {
+        too_long("reason", r, 2000)?;
+    }
+    let (_, entries) = bids::opening_record(db, project_id).await?;
+    let summary: Vec<SummaryLine> = ranking
+        .iter()
+        .filter_map(|r| {
+            let e = entries.iter().find(|e| e.bid_id == r.key)?;
+            Some(SummaryLine {
+                rank: r.rank,
+                bid_id: r.key,
+                organization_id: e.organization_id,
+                organization_name: e.organization_name.clone(),
+                uscc: e.uscc.clone(),
+                price_fen: r.price_fen,
+                expert_score: r.expert_score,
+                price_score: r.price_score,
+                total: r.total,
+            })
+        })
+        .collect();
+    let winner = summary
+        .iter()
+        .find(|l| l.bid_id == bid_id)
+        .ok_or_else(|| Error::Internal("ranked bid missing from the opening record".into()))?
+        .clone();
+    let mut panel = Vec::new();
+    for m in &active {
+        let name = users::Entity::find_by_id(m.expert_id)
+            .one(db.conn())
+            .await?
+            .map_or_else(String::new, |u| u.display_name);
+        panel.push(PanelName {
+            expert_id: m.expert_id,
+            name,
+        });
+    }
+    let calendar = Calendar::load(db.conn()).await?;
+    let row = awards::Model {
+        id: Uuid::now_v7(),
+        project_id,
+        bid_id,
+        organization_id: winner.organization_id,
+        organization_name: winner.organization_name.clone(),
+        uscc: winner.uscc.clone(),
+        amount_fen: winner.price_fen,
+        rank: i32::try_from(winner.rank).unwrap_or(i32::MAX),
+        reason: reason.map(str::to_owned),
+        summary: serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into()),
+        panel: serde_json::to_string(&panel).unwrap_or_else(|_| "[]".into()),
+        status: NOTICE.into(),
+        proposed_by: actor.user_id,
+        notice_at: now,
+        challenge_until: evaluation::seven_working_days(&calendar, crate::clock::china_date(now)),
+        closed_at: None,
+    };
+    let tx = db.begin().await?;
+    if !move_project(&*tx, project_id, p.status, to, None, now).await? {
+        return Err(moved_elsewhere());
+    }
+    awards::ActiveModel::from(row.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "award.propose",
+            "project",
+            project_id,
+            Some(&serde_json::json!({"status": p.status.as_str()})),
+            Some(&serde_json::json!({
+                "status": to.as_str(), "award_id": row.id, "bid_id": bid_id,
+                "winner": winner.organization_name, "uscc": winner.uscc,
+                "amount_fen": row.amount_fen, "rank": winner.rank, "reason": row.reason,
+                "challenge_until": row.challenge_until,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Notice::from_row(row)
+}
+
+/// The public notice of a project (current or final), if there is one.
+///
+/// # Errors
+/// `NotFound` for drafts the caller may not see.
+pub async fn notice(db: &Db, actor: Option<&Actor>, project_id: Uuid) -> Result<Option<Notice>> {
+    project_service::get(db, actor, project_id).await?;
+    current(db.conn(), project_id)
+        .await?
+        .map(Notice::from_row)
+        .transpose()
+}
+
+/// Whether the actor sees challenges in full: the department, auditors, admins.
+fn sees_all_challenges(actor: Option<&Actor>, p: &Project) -> bool {
+    actor.is_some_and(|a| {
+        matches!(a.role, Role::Auditor | Role::Admin)
+            || (a.role == Role::Purchaser && a.department_id == Some(p.row.department_id))
+    })
+}
+
+/// The challenges of a project's notices, newest first, as the caller may see them.
+///
+/// # Errors
+/// `NotFound` for drafts the caller may not see.
+pub async fn challenges_of(
+    db: &Db,
+    actor: Option<&Actor>,
+    project_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<ChallengeView>> {
+    let p = project_service::get(db, actor, project_id).await?;
+    let all = challenges::Entity::find()
+        .filter(challenges::Column::ProjectId.eq(project_id))
+        .order_by_desc(challenges::Column::Id)
+        .all(db.conn())
+        .await?;
+    let today = crate::clock::china_date(now);
+    let everything = sees_all_challenges(actor, &p);
+    let mut out = Vec::new();
+    for c in all {
+        let own = actor
+            .is_some_and(|a| a.role.is_org_role() && a.organization_id == Some(c.organization_id));
+        out.push(view(db, c, everything || own, today).await?);
+    }
+    Ok(out)
+}
+
+async fn view(
+    db: &Db,
+    c: challenges::Model,
+    detailed: bool,
+    today: NaiveDate,
+) -> Result<ChallengeView> {
+    let overdue = c.status == OPEN && evaluation::reply_overdue(c.reply_due, today);
+    if !detailed {
+        return Ok(ChallengeView {
+            row: challenges::Model {
+                reasons: String::new(),
+                organization_id: Uuid::nil(),
+                filed_by: Uuid::nil(),
+                replied_by: None,
+                ..c
+            },
+            organization_name: None,
+            files: Vec::new(),
+            overdue,
+            detailed,
+        });
+    }
+    let name = entity::organizations::Entity::find_by_id(c.organization_id)
+        .one(db.conn())
+        .await?
+        .map(|o| o.name);
+    let files = files::attached_to(db.conn(), FILE_OWNER, c.id).await?;
+    Ok(ChallengeView {
+        row: c,
+        organization_name: name,
+        files,
+        overdue,
+        detailed,
+    })
+}
+
+/// The challenge row if the actor may see it in full: its challenger, the
+/// department, auditors and admins.
+///
+/// # Errors
+/// `NotFound` for everyone else.
+pub async fn challenge_access(db: &Db, actor: &Actor, id: Uuid) -> Result<challenges::Model> {
+    let c = challenges::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    let p = project_service::get(db, Some(actor), c.project_id).await?;
+    let own = actor.role.is_org_role() && actor.organization_id == Some(c.organization_id);
+    if own || sees_all_challenges(Some(actor), &p) {
+        Ok(c)
+    } else {
+        Err(Error::NotFound("challenge"))
+    }
+}
+
+/// One challenge in full, for those of [`challenge_access`].
+///
+/// # Errors
+/// `NotFound` for everyone else.
+pub async fn get_challenge(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<ChallengeView> {
+    let c = challenge_access(db, actor, id).await?;
+    view(db, c, true, crate::clock::china_date(now)).await
+}
+
+/// A bidder files a challenge against the current notice.
+///
+/// # Errors
+/// `Forbidden` unless an org user of an organization; `Conflict` when there
+/// is no notice, the window has closed, or the organization has filed one;
+/// `Invalid` for an organization that did not bid, empty reasons, or files
+/// that are not the caller's unattached uploads.
+pub async fn file_challenge(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    reasons: &str,
+    file_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<ChallengeView> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let org = actor
+        .organization_id
+        .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+    let reasons = too_long("reasons", reasons, 5000)?;
+    let calendar = Calendar::load(db.conn()).await?;
+    let today = crate::clock::china_date(now);
+    let tx = db.begin().await?;
+    let row = projects::Entity::find_by_id(project_id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+        .filter(|r| r.status != Status::Draft.as_str())
+        .ok_or(Error::NotFound("project"))?;
+    let award = current(&*tx, project_id)
+        .await?
+        .filter(|a| a.status == NOTICE && row.status == Status::Notice.as_str())
+        .ok_or_else(|| Error::Conflict {
+            code: "no_notice",
+            message: "challenges are filed against a published award notice".into(),
+        })?;
+    if !evaluation::window_open(award.challenge_until, today) {
+        return Err(Error::Conflict {
+            code: "window_closed",
+            message: format!(
+                "the challenge window closed at the end of {}",
+                award.challenge_until
+            ),
+        });
+    }
+    let (_, entries) = bids::opening_record(db, project_id).await?;
+    if !entries.iter().any(|e| e.organization_id == org) {
+        return Err(Error::forbidden(
+            "only bidders of this project may challenge its award",
+        ));
+    }
+    let filed = challenges::Entity::find()
+        .filter(challenges::Column::AwardId.eq(award.id))
+        .filter(challenges::Column::OrganizationId.eq(org))
+        .one(&*tx)
+        .await?;
+    if filed.is_some() {
+        return Err(Error::Conflict {
+            code: "already_challenged",
+            message: "your organization has challenged this notice".into(),
+        });
+    }
+    let c = challenges::Model {
+        id: Uuid::now_v7(),
+        project_id,
+        award_id: award.id,
+        organization_id: org,
+        filed_by: actor.user_id,
+        reasons,
+        filed_at: now,
+        reply_due: evaluation::seven_working_days(&calendar, today),
+        status: OPEN.into(),
+        outcome: None,
+        reply: None,
+        replied_by: None,
+        replied_at: None,
+    };
+    challenges::ActiveModel::from(c.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    let mut attached = Vec::new();
+    for (i, id) in file_ids.iter().enumerate() {
+        let f = files::attach(&*tx, actor, *id, FILE_OWNER, c.id, "challenge", now)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid(mut errs) => {
+                    for x in &mut errs {
+                        x.field = format!("file_ids[{i}]");
+                    }
+                    Error::Invalid(errs)
+                }
+                other => other,
+            })?;
+        attached.push(f);
+    }
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "challenge.file",
+            "challenge",
+            c.id,
+            None,
+            Some(&serde_json::json!({
+                "project_id": project_id, "award_id": award.id, "organization_id": org,
+                "reasons": c.reasons, "reply_due": c.reply_due,
+                "files": attached.iter().map(|f| &f.sha256).collect::<Vec<_>>(),
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ChallengeView {
+        row: c,
+        organization_name: None,
+        files: attached,
+        overdue: false,
+        detailed: true,
+    })
+}
+
+/// The purchaser replies to an open challenge.
+///
+/// # Errors
+/// `Forbidden` by role or department; `NotFound`; `Conflict` when already
+/// answered or the notice is no longer current; `Invalid` for empty reasons.
+pub async fn reply(
+    db: &Db,
+    actor: &Actor,
+    challenge_id: Uuid,
+    decision: Decision,
+    reasons: &str,
+    now: DateTime<Utc>,
+) -> Result<ChallengeView> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    let reasons = too_long("reply", reasons, 5000)?;
+    let tx = db.begin().await?;
+    let c = challenges::Entity::find_by_id(challenge_id)
+        .one(&*tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    let row = projects::Entity::find_by_id(c.project_id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+        .ok_or(Error::NotFound("challenge"))?;
+    let p = Project::from_row(row)?;
+    policy::own_department(actor, p.row.department_id)?;
+    if c.status != OPEN {
+        return Err(Error::Conflict {
+            code: "already_replied",
+            message: format!("this challenge is {}", c.status),
+        });
+    }
+    let (status, outcome) = match decision {
+        Decision::Dismissed => ("dismissed", None),
+        Decision::UpheldReevaluate => ("upheld", Some("reevaluate")),
+        Decision::UpheldFail => ("upheld", Some("fail")),
+    };
+    let after = challenges::Model {
+        status: status.into(),
+        outcome: outcome.map(str::to_owned),
+        reply: Some(reasons.clone()),
+        replied_by: Some(actor.user_id),
+        replied_at: Some(now),
+        ..c.clone()
+    };
+    challenges::ActiveModel::from(after.clone())
+        .reset_all()
+        .update(&*tx)
+        .await?;
+    let late = evaluation::reply_overdue(c.reply_due, crate::clock::china_date(now));
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "challenge.reply",
+            "challenge",
+            c.id,
+            Some(&serde_json::json!({"status": c.status})),
+            Some(&serde_json::json!({
+                "status": status, "outcome": outcome, "reply": reasons,
+                "reply_due": c.reply_due, "late": late,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    if decision != Decision::Dismissed {
+        let to = rules::transition(
+            p.status,
+            if decision == Decision::UpheldFail {
+                Action::Fail
+            } else {
+                Action::Reevaluate
+            },
+        )?;
+        let reason = (to == Status::Failed).then(|| format!("challenge upheld: {reasons}"));
+        if !move_project(&*tx, p.row.id, p.status, to, reason.clone(), now).await? {
+            return Err(moved_elsewhere());
+        }
+        withdraw(&*tx, &actor.who(), p.row.id, "challenge upheld", now).await?;
+        if to == Status::Evaluating {
+            // The panel reviews its scores: sheets open again, scores stay.
+            members::Entity::update_many()
+                .col_expr(
+                    members::Column::SheetSubmittedAt,
+                    sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .filter(members::Column::ProjectId.eq(p.row.id))
+                .exec(&*tx)
+                .await?;
+        }
+        audit::append(
+            &*tx,
+            &actor.who(),
+            Change::new(
+                "project.challenge_upheld",
+                "project",
+                p.row.id,
+                Some(&serde_json::json!({"status": p.status.as_str()})),
+                Some(&serde_json::json!({"status": to.as_str(), "status_reason": reason, "challenge_id": c.id})),
+            ),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ChallengeView {
+        row: after,
+        organization_name: None,
+        files: Vec::new(),
+        overdue: false,
+        detailed: true,
+    })
+}
+
+/// Withdraws the project's notice, if one is in its window, and closes the
+/// challenges still open against it (inside the caller's transaction).
+///
+/// # Errors
+/// The database's error.
+pub async fn withdraw<C: ConnectionTrait>(
+    tx: &C,
+    who: &Who,
+    project_id: Uuid,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(award) = awards::Entity::find()
+        .filter(awards::Column::ProjectId.eq(project_id))
+        .filter(awards::Column::Status.eq(NOTICE))
+        .one(tx)
+        .await?
+    else {
+        return Ok(());
+    };
+    awards::ActiveModel {
+        id: Set(award.id),
+        status: Set(WITHDRAWN.into()),
+        closed_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(tx)
+    .await?;
+    let moot = challenges::Entity::update_many()
+        .col_expr(
+            challenges::Column::Status,
+            sea_orm::sea_query::Expr::value("closed"),
+        )
+        .col_expr(
+            challenges::Column::Reply,
+            sea_orm::sea_query::Expr::value(format!("notice withdrawn: {why}")),
+        )
+        .col_expr(
+            challenges::Column::RepliedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(challenges::Column::AwardId.eq(award.id))
+        .filter(challenges::Column::Status.eq(OPEN))
+        .exec(tx)
+        .await?
+        .rows_affected;
+    audit::append(
+        tx,
+        who,
+        Change::new(
+            "award.withdraw",
+            "project",
+            project_id,
+            Some(&serde_json::json!({"award_id": award.id, "status": NOTICE})),
+            Some(&serde_json::json!({"award_id": award.id, "status": WITHDRAWN, "why": why, "challenges_closed": moot})),
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes one project's notice final if its window has closed and no
+/// challenge is open; exactly once (a second call, here or elsewhere, finds
+/// the project no longer in `notice`).
+///
+/// # Errors
+/// The database's error.
+pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let today = crate::clock::china_date(now);
+    let tx = db.begin().await?;
+    let Some(row) = projects::Entity::find_by_id(project_id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(status) = Status::parse(&row.status).filter(|s| *s == Status::Notice) else {
+        return Ok(false);
+    };
+    let Some(award) = current(&*tx, project_id)
+        .await?
+        .filter(|a| a.status == NOTICE)
+    else {
+        return Ok(false);
+    };
+    if evaluation::window_open(award.challenge_until, today) {
+        return Ok(false);
+    }
+    let open = challenges::Entity::find()
+        .filter(challenges::Column::AwardId.eq(award.id))
+        .filter(challenges::Column::Status.eq(OPEN))
+        .count(&*tx)
+        .await?;
+    if open > 0 {
+        return Ok(false);
+    }
+    let to = rules::transition(status, Action::Award)?;
+    if !move_project(&*tx, project_id, status, to, None, now).await? {
+        return Ok(false);
+    }
+    awards::ActiveModel {
+        id: Set(award.id),
+        status: Set(FINAL.into()),
+        closed_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(&*tx)
+    .await?;
+    audit::append(
+        &*tx,
+        &Who::system(),
+        Change::new(
+            "project.award",
+            "project",
+            project_id,
+            Some(&serde_json::json!({"status": status.as_str()})),
+            Some(&serde_json::json!({
+                "status": to.as_str(), "award_id": award.id,
+                "winner": award.organization_name, "amount_fen": award.amount_fen,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Lease name of the award job.
+pub const JOB: &str = "procurement.award";
+
+/// Awards every project whose challenge window has closed with no open
+/// challenge, under the job lease. Returns the projects awarded by this call.
+///
+/// # Errors
+/// The database's error (projects awarded before it stay awarded).
+pub async fn award_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    if !crate::jobs::acquire(db, JOB, holder, now, chrono::Duration::minutes(5)).await? {
+        return Ok(Vec::new());
+    }
+    let result = async {
+        let due = awards::Entity::find()
+            .filter(awards::Column::Status.eq(NOTICE))
+            .filter(awards::Column::ChallengeUntil.lt(crate::clock::china_date(now)))
+            .order_by_asc(awards::Column::NoticeAt)
+            .all(db.conn())
+            .await?;
+        let mut awarded = Vec::new();
+        for a in due {
+            if finalize(db, a.project_id, now).await? {
+                awarded.push(a.project_id);
+            }
+        }
+        Ok(awarded)
+    }
+    .await;
+    crate::jobs::release(db, JOB, holder, now, None).await?;
+    result
+}
+
+/// A bidder's own scores after the notice.
+#[derive(Debug, Clone)]
+pub struct OwnScores {
+    /// The bidder's line of the published ranking (absent when its bid was
+    /// not eligible).
+    pub line: Option<SummaryLine>,
+    /// Per non-price criterion.
+    pub criteria: Vec<CriterionMarks>,
+}
+
+/// A bid's marks on one criterion.
+#[derive(Debug, Clone)]
+pub struct CriterionMarks {
+    /// Index in the project's criteria.
+    pub index: usize,
+    /// Criterion.
+    pub name: String,
+    /// Its weight.
+    pub weight: u32,
+    /// Each expert's points and comment (panel order, experts unnamed).
+    pub marks: Vec<(Points, String)>,
+}
+
+/// The caller's organization's scores on a project whose notice is published.
+///
+/// # Errors
+/// `Forbidden` unless an org user; `NotFound` without a notice or a bid.
+pub async fn own_scores(db: &Db, actor: &Actor, project_id: Uuid) -> Result<OwnScores> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    let org = actor
+        .organization_id
+        .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+    let p = project_service::get(db, Some(actor), project_id).await?;
+    let n = notice(db, Some(actor), project_id)
+        .await?
+        .ok_or(Error::NotFound("award notice"))?;
+    let (_, entries) = bids::opening_record(db, project_id).await?;
+    let entry = entries
+        .iter()
+        .find(|e| e.organization_id == org)
+        .ok_or(Error::NotFound("bid"))?;
+    let line = n.summary.iter().find(|l| l.bid_id == entry.bid_id).cloned();
+    let rows = entity::scores::Entity::find()
+        .filter(entity::scores::Column::ProjectId.eq(project_id))
+        .filter(entity::scores::Column::BidId.eq(entry.bid_id))
+        .all(db.conn())
+        .await?;
+    let criteria = p
+        .criteria
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_price)
+        .map(|(i, c)| {
+            let index = i32::try_from(i).unwrap_or(i32::MAX);
+            let by_expert = n
+                .panel
+                .iter()
+                .filter_map(|m| {
+                    rows.iter()
+                        .find(|s| s.expert_id == m.expert_id && s.criterion_index == index)
+                        .map(|s| (s.points, s.comment.clone()))
+                })
+                .collect();
+            CriterionMarks {
+                index: i,
+                name: c.name.clone(),
+                weight: c.weight,
+                marks: by_expert,
+            }
+        })
+        .collect();
+    Ok(OwnScores { line, criteria })
+}
