@@ -35,7 +35,7 @@
 //!   once (a lease, a locked row and a conditional update).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{awards, challenges, files as file_rows, panel_members as members, projects, users};
+use entity::{awards, challenges, files as file_rows, panel_members as members, projects};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -261,17 +261,14 @@ pub async fn propose(
         .find(|l| l.bid_id == bid_id)
         .ok_or_else(|| Error::Internal("ranked bid missing from the opening record".into()))?
         .clone();
-    let mut panel = Vec::new();
-    for m in &active {
-        let name = users::Entity::find_by_id(m.expert_id)
-            .one(db.conn())
-            .await?
-            .map_or_else(String::new, |u| u.display_name);
-        panel.push(PanelName {
+    let panel: Vec<PanelName> = active
+        .iter()
+        .zip(panels::names(db, &active).await?)
+        .map(|(m, name)| PanelName {
             expert_id: m.expert_id,
             name,
-        });
-    }
+        })
+        .collect();
     let calendar = Calendar::load(db.conn()).await?;
     let row = awards::Model {
         id: Uuid::now_v7(),

@@ -132,6 +132,25 @@ pub fn rank<K: Clone>(bids: &[Scored<K>], price_weight: u32) -> Vec<Ranked<K>> {
         .collect()
 }
 
+/// Reads points as typed ("18", "18.5", "18.25") into hundredths; `None`
+/// for anything else (negative, more than two decimals, not a number).
+#[must_use]
+pub fn parse_points(s: &str) -> Option<Points> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || whole.len() > 6
+    {
+        return None;
+    }
+    let whole: Points = whole.parse().ok()?;
+    let frac: Points = format!("{frac:0<2}").parse().ok()?;
+    Some(whole * 100 + frac)
+}
+
 /// Shows hundredths as a number with two decimals (`8533` -> `85.33`).
 #[must_use]
 pub fn show(points: Points) -> String {
@@ -308,6 +327,18 @@ mod tests {
         // a notice on Friday 13 Feb runs to 14, 24, 25, 26, 27, 28 Feb, 2 Mar.
         let d: NaiveDate = "2026-02-13".parse().unwrap();
         assert_eq!(seven_working_days(&cal, d), "2026-03-02".parse().unwrap());
+    }
+
+    #[test]
+    fn typed_points_become_hundredths() {
+        assert_eq!(parse_points("18"), Some(1800));
+        assert_eq!(parse_points(" 18.5 "), Some(1850));
+        assert_eq!(parse_points("0.05"), Some(5));
+        assert_eq!(parse_points("18.255"), None);
+        assert_eq!(parse_points("-1"), None);
+        assert_eq!(parse_points(".5"), None);
+        assert_eq!(parse_points("abc"), None);
+        assert_eq!(parse_points(""), None);
     }
 
     #[test]

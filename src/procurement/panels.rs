@@ -161,6 +161,55 @@ pub async fn panel_of(db: &Db, actor: &Actor, project_id: Uuid) -> Result<Vec<me
     }
 }
 
+/// Active expert accounts a purchaser may put on a panel: (id, name, e-mail).
+///
+/// # Errors
+/// `Forbidden` unless a purchaser.
+pub async fn expert_pool(db: &Db, actor: &Actor) -> Result<Vec<(Uuid, String, String)>> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Expert.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::DisplayName)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name, u.email))
+        .collect())
+}
+
+/// The names of panel members, in their order.
+///
+/// # Errors
+/// The database's error.
+pub async fn names(db: &Db, seats: &[members::Model]) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(seats.len());
+    for m in seats {
+        let user = users::Entity::find_by_id(m.expert_id)
+            .one(db.conn())
+            .await?;
+        out.push(user.map_or_else(String::new, |u| u.display_name));
+    }
+    Ok(out)
+}
+
+/// The actor's declarations on a project.
+///
+/// # Errors
+/// The database's error.
+pub async fn my_declarations(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+) -> Result<Vec<declarations::Model>> {
+    Ok(declarations::Entity::find()
+        .filter(declarations::Column::ProjectId.eq(project_id))
+        .filter(declarations::Column::ExpertId.eq(actor.user_id))
+        .order_by_asc(declarations::Column::Id)
+        .all(db.conn())
+        .await?)
+}
+
 /// Projects an expert sits on (actively).
 ///
 /// # Errors

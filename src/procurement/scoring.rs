@@ -140,6 +140,13 @@ pub async fn score(
         .filter(scores::Column::CriterionIndex.eq(index))
         .one(&*tx)
         .await?;
+    if let Some(same) = existing
+        .as_ref()
+        .filter(|e| e.points == points && e.comment == comment)
+    {
+        // Saving a sheet again writes only what changed.
+        return Ok(same.clone());
+    }
     let row = scores::Model {
         id: existing.as_ref().map_or_else(Uuid::now_v7, |e| e.id),
         project_id,

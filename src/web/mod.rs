@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod evaluation;
 pub mod i18n;
 pub mod portal;
 pub mod procurement;
@@ -153,6 +154,23 @@ pub fn routes() -> impl Endpoint {
             get(procurement::catalog_edit).post(procurement::catalog_update),
         )
         .at("/projects/:id", get(procurement::detail))
+        .at("/panels", get(evaluation::my_panels))
+        .at("/projects/:id/evaluation", get(evaluation::evaluation_view))
+        .at("/projects/:id/panel", poem::post(evaluation::assign))
+        .at(
+            "/projects/:id/declarations",
+            poem::post(evaluation::declare),
+        )
+        .at("/projects/:id/scores", poem::post(evaluation::save_scores))
+        .at("/projects/:id/award", poem::post(evaluation::propose_award))
+        .at(
+            "/projects/:id/challenges",
+            poem::post(evaluation::file_challenge),
+        )
+        .at(
+            "/challenges/:id/reply",
+            poem::post(evaluation::reply_challenge),
+        )
         .at(
             "/projects/:id/edit",
             get(procurement::edit_project).post(procurement::update_project),

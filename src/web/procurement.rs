@@ -673,6 +673,7 @@ struct DetailPage {
     my_bids: Vec<MyBid>,
     live_bid: Option<Uuid>,
     bid: BidForm,
+    award: super::evaluation::AwardSection,
     errors: Vec<ShownError>,
 }
 
@@ -773,6 +774,7 @@ async fn detail_page(
         Err(Error::NotFound(_)) => None,
         Err(e) => return Err(e),
     };
+    let award = super::evaluation::award_section(state, actor, &p).await?;
     let mut rules_shown = vec![rule_view(&Rule::Active), rule_view(&Rule::NotDishonest)];
     rules_shown.extend(p.eligibility.iter().map(rule_view));
     let page = DetailPage {
@@ -848,6 +850,7 @@ async fn detail_page(
             })
             .collect(),
         bid,
+        award,
         errors,
     };
     Ok(render_status(
@@ -858,6 +861,16 @@ async fn detail_page(
         "project-title",
         page,
     ))
+}
+
+/// The project page again with the errors of a form posted from it.
+pub(super) async fn detail_page_with_errors(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<ShownError>,
+) -> Result<Response> {
+    detail_page(state, viewer, id, BidForm::default(), errors).await
 }
 
 #[handler]

@@ -153,7 +153,8 @@ pub struct Evaluated {
     pub experts: Vec<(entity::users::Model, String)>,
 }
 
-pub async fn evaluated(app: &TestApp) -> Evaluated {
+/// The same tender opened (panel of five, three bids), nothing declared yet.
+pub async fn opened(app: &TestApp) -> Evaluated {
     let w = world(app).await;
     let p = w.project.clone();
     let mut experts = Vec::new();
@@ -198,47 +199,61 @@ pub async fn evaluated(app: &TestApp) -> Evaluated {
     cogov::procurement::bids::open_due(app.db(), "fixture", app.clock.now())
         .await
         .unwrap();
-    for (_, t) in &experts {
-        for b in &bidders {
-            let (s, _) = json(
-                app.post_json(
-                    &format!("/api/v1/projects/{p}/declarations"),
-                    Some(t),
-                    json!({"organization_id": b.organization_id, "conflict": false}),
-                )
-                .await,
-            )
-            .await;
-            assert_eq!(s, 201);
-        }
-        for (b, points) in bidders.iter().zip([6000, 5500, 6500]) {
-            let (s, _) = json(
-                app.put_json(
-                    &format!("/api/v1/projects/{p}/scores"),
-                    Some(t),
-                    json!({"bid_id": b.bid_id, "criterion_index": 0, "points_hundredths": points, "comment": "方案完整"}),
-                )
-                .await,
-            )
-            .await;
-            assert_eq!(s, 200);
-        }
+    Evaluated {
+        world: w,
+        bidders,
+        experts,
+    }
+}
+
+/// Expert `t` declares no conflict about every bidder and scores A 60, B 55,
+/// C 65, then submits.
+pub async fn declare_and_score(app: &TestApp, e: &Evaluated, t: &str) {
+    let p = &e.world.project;
+    let bidders = &e.bidders;
+    for b in bidders {
         let (s, _) = json(
             app.post_json(
-                &format!("/api/v1/projects/{p}/scores/submit"),
+                &format!("/api/v1/projects/{p}/declarations"),
                 Some(t),
-                json!({}),
+                json!({"organization_id": b.organization_id, "conflict": false}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+    for (b, points) in bidders.iter().zip([6000, 5500, 6500]) {
+        let (s, _) = json(
+            app.put_json(
+                &format!("/api/v1/projects/{p}/scores"),
+                Some(t),
+                json!({"bid_id": b.bid_id, "criterion_index": 0, "points_hundredths": points, "comment": "方案完整"}),
             )
             .await,
         )
         .await;
         assert_eq!(s, 200);
     }
-    Evaluated {
-        world: w,
-        bidders,
-        experts,
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/scores/submit"),
+            Some(t),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+}
+
+/// The tender with every expert's sheet in.
+pub async fn evaluated(app: &TestApp) -> Evaluated {
+    let e = opened(app).await;
+    for (_, t) in &e.experts {
+        declare_and_score(app, &e, t).await;
     }
+    e
 }
 
 /// Uploads a PDF-looking file and returns its id.
