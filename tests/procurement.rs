@@ -550,7 +550,7 @@ async fn questions_are_asked_privately_and_answered_publicly() {
 }
 
 #[tokio::test]
-async fn the_demo_has_projects_in_every_state_so_far_with_bids_where_they_belong() {
+async fn the_demo_has_projects_in_every_state_with_bids_panels_and_challenges_where_they_belong() {
     let app = spawn().await;
     cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
     cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
@@ -578,9 +578,73 @@ async fn the_demo_has_projects_in_every_state_so_far_with_bids_where_they_belong
     states.sort();
     assert_eq!(
         states,
-        ["cancelled", "draft", "evaluating", "failed", "open"],
+        [
+            "awarded",
+            "cancelled",
+            "draft",
+            "evaluating",
+            "failed",
+            "notice",
+            "open"
+        ],
         "seeded once"
     );
+    let find = |status: &str| {
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["status"] == status)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Notice: a public notice with an open challenge; awarded: final, one dismissed.
+    let (s, n) = json(
+        app.get(&format!("/api/v1/projects/{}/award", find("notice")), None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{n}");
+    assert_eq!(n["status"], "notice");
+    assert_eq!(n["rank"], 1);
+    assert_eq!(n["panel"].as_array().unwrap().len(), 5);
+    assert_eq!(n["challenges"][0]["status"], "open");
+    let (_, n) = json(
+        app.get(&format!("/api/v1/projects/{}/award", find("awarded")), None)
+            .await,
+    )
+    .await;
+    assert_eq!(n["status"], "final");
+    assert_eq!(n["challenges"][0]["status"], "dismissed");
+    // Evaluating: the printed expert account still has to declare and score.
+    let (_, expert) = {
+        let u = <entity::users::Entity as sea_orm::EntityTrait>::find()
+            .all(app.db().conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.email == "expert@demo.cogov.cn")
+            .unwrap();
+        ((), app.token(&u, false).await)
+    };
+    let (s, state) = json(
+        app.get(
+            &format!("/api/v1/projects/{}/evaluation", find("evaluating")),
+            Some(&expert),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{state}");
+    let submitted: Vec<bool> = state["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["submitted"].as_bool().unwrap())
+        .collect();
+    assert_eq!(submitted, [false, true, true, true, true]);
     let evaluating = mine["items"]
         .as_array()
         .unwrap()

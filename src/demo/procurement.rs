@@ -1,8 +1,11 @@
-//! Demo procurement: projects of the demo department in every state this
-//! build reaches (draft, open with sealed bids, questions and an amendment,
-//! evaluating with its opening record, failed, cancelled), with bids from
-//! demo organizations that have their own accounts (`bidder-N@demo.cogov.cn`).
-//! Past steps run at past instants, through the same functions as the API.
+//! Demo procurement: projects of the demo department in every state (draft;
+//! open with sealed bids, questions and an amendment; evaluating, with four
+//! of five experts' sheets in and `expert@demo.cogov.cn` still to declare
+//! and score; notice, with an open challenge; awarded, after a dismissed
+//! challenge; failed; cancelled), with bids from demo organizations that
+//! have their own accounts (`bidder-N@demo.cogov.cn`) and a pool of demo
+//! experts (`expert-N@demo.cogov.cn`). Past steps run at past instants,
+//! through the same functions as the API.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{organizations, projects as project_rows, users};
@@ -14,10 +17,12 @@ use crate::auth::users::NewUser;
 use crate::auth::{Actor, Role, Via};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::procurement::award::{self, Decision};
 use crate::procurement::bids::{self, BidInput};
 use crate::procurement::catalog;
 use crate::procurement::projects::{self, ProjectInput};
 use crate::procurement::rules::{Criterion, Method, Rule};
+use crate::procurement::{panels, scoring};
 
 async fn actor(db: &Db, email: &str) -> Result<Actor> {
     let u = users::Entity::find()
@@ -67,6 +72,72 @@ async fn bidders(db: &Db, now: DateTime<Utc>) -> Result<Vec<Actor>> {
         out.push(actor(db, &email).await?);
     }
     Ok(out)
+}
+
+/// The demo expert pool: the printed `expert@demo.cogov.cn` and four more.
+async fn experts(db: &Db, now: DateTime<Utc>) -> Result<Vec<Actor>> {
+    const NAMES: [&str; 4] = ["王磊", "孙丽", "周强", "吴芳"];
+    let mut out = vec![actor(db, "expert@demo.cogov.cn").await?];
+    for (n, name) in NAMES.iter().enumerate() {
+        let email = format!("expert-{}@demo.cogov.cn", n + 2);
+        let exists = users::Entity::find()
+            .filter(users::Column::Email.eq(email.clone()))
+            .count(db.conn())
+            .await?
+            > 0;
+        if !exists {
+            crate::auth::users::create(
+                db,
+                None,
+                NewUser {
+                    email: email.clone(),
+                    display_name: format!("{name} (评审专家)"),
+                    password: DEMO_PASSWORD.into(),
+                    role: Role::Expert,
+                    department_id: None,
+                    organization_id: None,
+                },
+                now,
+            )
+            .await?;
+        }
+        out.push(actor(db, &email).await?);
+    }
+    Ok(out)
+}
+
+/// An expert declares no conflict about every bidder, scores every
+/// eligible bid (varied, within each weight) and submits the sheet.
+async fn score_sheet(
+    db: &Db,
+    expert: &Actor,
+    project: &projects::Project,
+    k: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let id = project.row.id;
+    let (_, entries) = bids::opening_record(db, id).await?;
+    for e in &entries {
+        panels::declare(db, expert, id, e.organization_id, false, None, at).await?;
+    }
+    for (n, e) in entries.iter().filter(|e| e.eligible).enumerate() {
+        let n = i64::try_from(n).unwrap_or(0);
+        for (i, c) in project.criteria.iter().enumerate() {
+            if c.is_price {
+                continue;
+            }
+            let max = i64::from(c.weight) * 100;
+            let points =
+                max * (70 + (n * 7 + k * 3 + i64::try_from(i).unwrap_or(0) * 5) % 25) / 100;
+            let comment = if points * 100 >= max * 85 {
+                "方案完整，措施具体，团队经验丰富。"
+            } else {
+                "基本满足要求，个别环节不够细化。"
+            };
+            scoring::score(db, expert, id, e.bid_id, i, points, comment, at).await?;
+        }
+    }
+    scoring::submit_sheet(db, expert, id, at).await
 }
 
 fn criteria(price: u32) -> Vec<Criterion> {
@@ -249,6 +320,141 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
         .await?;
     }
     bids::open_project(db, eval.row.id, t1 + days(25)).await?;
+    let experts = experts(db, now).await?;
+    let panel: Vec<Uuid> = experts.iter().map(|e| e.user_id).collect();
+    panels::assign(db, &buyer, eval.row.id, &panel, t1 + days(20)).await?;
+    let eval = projects::get(db, Some(&buyer), eval.row.id).await?;
+    for (k, expert) in experts.iter().enumerate().skip(1) {
+        score_sheet(db, expert, &eval, k as i64, t1 + days(27)).await?;
+    }
+
+    // Notice: awarded to rank 1 yesterday, one bidder has challenged.
+    let t4 = now - days(30);
+    let notice = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区困境儿童关爱服务项目",
+            "E01",
+            Method::PublicTender,
+            800_000,
+            t4 + days(21),
+            30,
+            vec![Rule::MinGrade { grade: 3 }],
+        ),
+        t4,
+    )
+    .await?;
+    projects::publish(db, &buyer, notice.row.id, t4).await?;
+    for (n, b) in bidders.iter().take(4).enumerate() {
+        bids::submit(
+            db,
+            b,
+            notice.row.id,
+            bid(76_000_000 - n as i64 * 2_500_000, n),
+            t4 + days(3 + n as i64),
+        )
+        .await?;
+    }
+    bids::open_project(db, notice.row.id, t4 + days(21)).await?;
+    panels::assign(db, &buyer, notice.row.id, &panel, t4 + days(15)).await?;
+    let notice = projects::get(db, Some(&buyer), notice.row.id).await?;
+    for (k, expert) in experts.iter().enumerate() {
+        score_sheet(db, expert, &notice, k as i64, t4 + days(23)).await?;
+    }
+    let best = scoring::ranking(db, &buyer, notice.row.id).await?;
+    if let Some(first) = best.first() {
+        award::propose(db, &buyer, notice.row.id, first.key, None, now - days(1)).await?;
+    }
+    // The runner-up challenges the scoring.
+    let (_, entries) = bids::opening_record(db, notice.row.id).await?;
+    let runner_up = best
+        .get(1)
+        .and_then(|r| entries.iter().find(|e| e.bid_id == r.key))
+        .and_then(|e| {
+            bidders
+                .iter()
+                .find(|b| b.organization_id == Some(e.organization_id))
+        });
+    if let Some(who) = runner_up {
+        award::file_challenge(
+            db,
+            who,
+            notice.row.id,
+            "我机构在服务方案一项的得分明显偏低，评审未考虑我机构已在本区开展三年同类服务的经验，请求复核。",
+            &[],
+            now - days(1) + Duration::hours(5),
+        )
+        .await?;
+    }
+
+    // Awarded: the window closed after a dismissed challenge.
+    let t5 = now - days(75);
+    let awarded = projects::create(
+        db,
+        &buyer,
+        input(
+            "朝阳区社区社会工作服务站运营项目",
+            "C01",
+            Method::PublicTender,
+            1_500_000,
+            t5 + days(22),
+            20,
+            vec![Rule::MinGrade { grade: 3 }],
+        ),
+        t5,
+    )
+    .await?;
+    projects::publish(db, &buyer, awarded.row.id, t5).await?;
+    for (n, b) in bidders.iter().enumerate() {
+        bids::submit(
+            db,
+            b,
+            awarded.row.id,
+            bid(145_000_000 - n as i64 * 4_000_000, n),
+            t5 + days(4),
+        )
+        .await?;
+    }
+    bids::open_project(db, awarded.row.id, t5 + days(22)).await?;
+    panels::assign(db, &buyer, awarded.row.id, &panel, t5 + days(10)).await?;
+    let awarded = projects::get(db, Some(&buyer), awarded.row.id).await?;
+    for (k, expert) in experts.iter().enumerate() {
+        score_sheet(db, expert, &awarded, k as i64 + 2, t5 + days(24)).await?;
+    }
+    let ranking = scoring::ranking(db, &buyer, awarded.row.id).await?;
+    if let Some(first) = ranking.first() {
+        award::propose(db, &buyer, awarded.row.id, first.key, None, t5 + days(26)).await?;
+        let (_, entries) = bids::opening_record(db, awarded.row.id).await?;
+        let last = ranking
+            .last()
+            .and_then(|r| entries.iter().find(|e| e.bid_id == r.key));
+        if let Some(who) = last.and_then(|e| {
+            bidders
+                .iter()
+                .find(|b| b.organization_id == Some(e.organization_id))
+        }) {
+            let c = award::file_challenge(
+                db,
+                who,
+                awarded.row.id,
+                "中标人报价低于成本，可能影响服务质量。",
+                &[],
+                t5 + days(27),
+            )
+            .await?;
+            award::reply(
+                db,
+                &buyer,
+                c.row.id,
+                Decision::Dismissed,
+                "中标人已提交成本构成说明，报价不低于成本，质疑不成立。",
+                t5 + days(30),
+            )
+            .await?;
+        }
+        award::finalize(db, awarded.row.id, t5 + days(60)).await?;
+    }
 
     // Failed: one bid under competitive consultation.
     let t2 = now - days(40);
