@@ -140,6 +140,26 @@ async fn score_sheet(
     scoring::submit_sheet(db, expert, id, at).await
 }
 
+/// Creates and publishes a project at `at`; then `bidders` bid, the n-th
+/// (from 0) `step` fen below `first`, at `bid_at(n)`.
+async fn tender(
+    db: &Db,
+    buyer: &Actor,
+    input: ProjectInput,
+    at: DateTime<Utc>,
+    bidders: &[Actor],
+    (first, step): (i64, i64),
+    bid_at: impl Fn(i64) -> DateTime<Utc>,
+) -> Result<projects::Project> {
+    let p = projects::create(db, buyer, input, at).await?;
+    projects::publish(db, buyer, p.row.id, at).await?;
+    for (n, b) in (0_i64..).zip(bidders) {
+        let bid_input = bid(first - n * step, usize::try_from(n).unwrap_or(0));
+        bids::submit(db, b, p.row.id, bid_input, bid_at(n)).await?;
+    }
+    Ok(p)
+}
+
 fn criteria(price: u32) -> Vec<Criterion> {
     vec![
         Criterion {
@@ -236,7 +256,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
 
     // Open, with sealed bids, a question answered and an amendment.
     let t0 = now - days(3);
-    let open = projects::create(
+    let open = tender(
         db,
         &buyer,
         input(
@@ -249,19 +269,11 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
             vec![Rule::MinGrade { grade: 3 }],
         ),
         t0,
+        &bidders[..bidders.len().min(3)],
+        (110_000_000, 3_000_000),
+        |n| t0 + Duration::hours(6 + n),
     )
     .await?;
-    projects::publish(db, &buyer, open.row.id, t0).await?;
-    for (n, b) in bidders.iter().take(3).enumerate() {
-        bids::submit(
-            db,
-            b,
-            open.row.id,
-            bid(110_000_000 - n as i64 * 3_000_000, n),
-            t0 + Duration::hours(6 + n as i64),
-        )
-        .await?;
-    }
     if let Some(asker) = bidders.first() {
         let q = projects::ask(
             db,
@@ -293,7 +305,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
 
     // Evaluating: bids opened at a past deadline.
     let t1 = now - days(60);
-    let eval = projects::create(
+    let eval = tender(
         db,
         &buyer,
         input(
@@ -306,19 +318,11 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
             vec![Rule::NotAbnormal],
         ),
         t1,
+        &bidders,
+        (190_000_000, 5_000_000),
+        |_| t1 + days(5),
     )
     .await?;
-    projects::publish(db, &buyer, eval.row.id, t1).await?;
-    for (n, b) in bidders.iter().enumerate() {
-        bids::submit(
-            db,
-            b,
-            eval.row.id,
-            bid(190_000_000 - n as i64 * 5_000_000, n),
-            t1 + days(5),
-        )
-        .await?;
-    }
     bids::open_project(db, eval.row.id, t1 + days(25)).await?;
     let experts = experts(db, now).await?;
     let panel: Vec<Uuid> = experts.iter().map(|e| e.user_id).collect();
@@ -330,7 +334,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
 
     // Notice: awarded to rank 1 yesterday, one bidder has challenged.
     let t4 = now - days(30);
-    let notice = projects::create(
+    let notice = tender(
         db,
         &buyer,
         input(
@@ -343,19 +347,11 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
             vec![Rule::MinGrade { grade: 3 }],
         ),
         t4,
+        &bidders[..bidders.len().min(4)],
+        (76_000_000, 2_500_000),
+        |n| t4 + days(3 + n),
     )
     .await?;
-    projects::publish(db, &buyer, notice.row.id, t4).await?;
-    for (n, b) in bidders.iter().take(4).enumerate() {
-        bids::submit(
-            db,
-            b,
-            notice.row.id,
-            bid(76_000_000 - n as i64 * 2_500_000, n),
-            t4 + days(3 + n as i64),
-        )
-        .await?;
-    }
     bids::open_project(db, notice.row.id, t4 + days(21)).await?;
     panels::assign(db, &buyer, notice.row.id, &panel, t4 + days(15)).await?;
     let notice = projects::get(db, Some(&buyer), notice.row.id).await?;
@@ -390,7 +386,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
 
     // Awarded: the window closed after a dismissed challenge.
     let t5 = now - days(75);
-    let awarded = projects::create(
+    let awarded = tender(
         db,
         &buyer,
         input(
@@ -403,19 +399,11 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
             vec![Rule::MinGrade { grade: 3 }],
         ),
         t5,
+        &bidders,
+        (145_000_000, 4_000_000),
+        |_| t5 + days(4),
     )
     .await?;
-    projects::publish(db, &buyer, awarded.row.id, t5).await?;
-    for (n, b) in bidders.iter().enumerate() {
-        bids::submit(
-            db,
-            b,
-            awarded.row.id,
-            bid(145_000_000 - n as i64 * 4_000_000, n),
-            t5 + days(4),
-        )
-        .await?;
-    }
     bids::open_project(db, awarded.row.id, t5 + days(22)).await?;
     panels::assign(db, &buyer, awarded.row.id, &panel, t5 + days(10)).await?;
     let awarded = projects::get(db, Some(&buyer), awarded.row.id).await?;

@@ -80,6 +80,27 @@ pub async fn release(
     Ok(())
 }
 
+/// Runs `work` under the lease on `name` (5 minutes, lapsing if this
+/// process dies): `None` when another holder has it; the lease is given back
+/// whether the work succeeds or fails.
+///
+/// # Errors
+/// The work's error, or the database's.
+pub async fn under_lease<T>(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    work: impl Future<Output = Result<T>>,
+) -> Result<Option<T>> {
+    if !acquire(db, name, holder, now, Duration::minutes(5)).await? {
+        return Ok(None);
+    }
+    let result = work.await;
+    release(db, name, holder, now, None).await?;
+    result.map(Some)
+}
+
 /// The day a daily job last completed.
 ///
 /// # Errors

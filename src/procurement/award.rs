@@ -812,10 +812,7 @@ pub const JOB: &str = "procurement.award";
 /// # Errors
 /// The database's error (projects awarded before it stay awarded).
 pub async fn award_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
-    if !crate::jobs::acquire(db, JOB, holder, now, chrono::Duration::minutes(5)).await? {
-        return Ok(Vec::new());
-    }
-    let result = async {
+    let work = async {
         let due = awards::Entity::find()
             .filter(awards::Column::Status.eq(NOTICE))
             .filter(awards::Column::ChallengeUntil.lt(crate::clock::china_date(now)))
@@ -829,10 +826,10 @@ pub async fn award_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<
             }
         }
         Ok(awarded)
-    }
-    .await;
-    crate::jobs::release(db, JOB, holder, now, None).await?;
-    result
+    };
+    Ok(crate::jobs::under_lease(db, JOB, holder, now, work)
+        .await?
+        .unwrap_or_default())
 }
 
 /// A bidder's own scores after the notice.

@@ -629,10 +629,7 @@ pub const JOB: &str = "procurement.opening";
 /// # Errors
 /// The database's error (projects opened before it stay opened).
 pub async fn open_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
-    if !crate::jobs::acquire(db, JOB, holder, now, chrono::Duration::minutes(5)).await? {
-        return Ok(Vec::new());
-    }
-    let result = async {
+    let work = async {
         let due = projects::Entity::find()
             .filter(projects::Column::Status.eq(Status::Open.as_str()))
             .filter(projects::Column::BidDeadline.lte(now))
@@ -646,10 +643,10 @@ pub async fn open_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<U
             }
         }
         Ok(opened)
-    }
-    .await;
-    crate::jobs::release(db, JOB, holder, now, None).await?;
-    result
+    };
+    Ok(crate::jobs::under_lease(db, JOB, holder, now, work)
+        .await?
+        .unwrap_or_default())
 }
 
 /// The public opening record of a project, once opened.
