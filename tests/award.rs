@@ -157,6 +157,16 @@ async fn a_project_goes_from_scoring_through_notice_and_a_dismissed_challenge_to
     )
     .await;
     assert_eq!((s, problem_codes(&err)), (422, vec!["length".to_owned()]));
+    let (s, _) = json(
+        app.post_json(
+            &challenges,
+            Some(&c.token),
+            json!({"reasons": "自己质疑自己"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "the winner does not challenge its own award");
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 3, 6, 2, 0, 0).unwrap());
     let (s, ch) = json(

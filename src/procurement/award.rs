@@ -437,7 +437,7 @@ pub async fn get_challenge(
 /// A bidder files a challenge against the current notice.
 ///
 /// # Errors
-/// `Forbidden` unless an org user of an organization; `Conflict` when there
+/// `Forbidden` unless an org user of a losing bidder; `Conflict` when there
 /// is no notice, the window has closed, or the organization has filed one;
 /// `Invalid` for an organization that did not bid, empty reasons, or files
 /// that are not the caller's unattached uploads.
@@ -483,6 +483,11 @@ pub async fn file_challenge(
     if !entries.iter().any(|e| e.organization_id == org) {
         return Err(Error::forbidden(
             "only bidders of this project may challenge its award",
+        ));
+    }
+    if award.organization_id == org {
+        return Err(Error::forbidden(
+            "the winning organization does not challenge its own award",
         ));
     }
     let filed = challenges::Entity::find()

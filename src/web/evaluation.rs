@@ -794,7 +794,10 @@ pub(super) async fn award_section(
             panel: n.panel.into_iter().map(|p| p.name).collect(),
         }),
         challenges: challenge_rows(state, challenges),
-        can_challenge: window_open && bidder_here && !filed,
+        can_challenge: window_open
+            && bidder_here
+            && !filed
+            && actor.and_then(|a| a.organization_id) != Some(n.row.organization_id),
         own_scores,
         evaluation_link,
     })
