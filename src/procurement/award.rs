@@ -576,7 +576,7 @@ pub async fn reply(
     now: DateTime<Utc>,
 ) -> Result<ChallengeView> {
     policy::check(Some(actor), policy::Action::Purchase)?;
-    let reasons = too_long("reply", reasons, 5000)?;
+    let reasons = too_long("reasons", reasons, 5000)?;
     let tx = db.begin().await?;
     let c = challenges::Entity::find_by_id(challenge_id)
         .one(&*tx)

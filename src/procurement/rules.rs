@@ -462,6 +462,24 @@ pub enum Action {
     Cancel,
 }
 
+impl Action {
+    /// The action as a past participle, for messages.
+    #[must_use]
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Edit => "edited",
+            Self::Publish => "published",
+            Self::Amend => "amended",
+            Self::Open => "opened",
+            Self::Fail => "failed",
+            Self::Notify => "given an award notice",
+            Self::Award => "awarded",
+            Self::Reevaluate => "sent back to the panel",
+            Self::Cancel => "cancelled",
+        }
+    }
+}
+
 impl Status {
     /// Every state.
     pub const ALL: [Status; 7] = [
@@ -515,8 +533,11 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
         _ => {
             return Err(Error::Conflict {
                 code: "wrong_state",
-                message: format!("a project that is {} cannot be {action:?}", from.as_str())
-                    .to_lowercase(),
+                message: format!(
+                    "a project that is {} cannot be {}",
+                    from.as_str(),
+                    action.done()
+                ),
             });
         }
     })
