@@ -17,6 +17,7 @@ pub mod departments;
 pub mod divisions;
 pub mod error;
 pub mod files;
+pub mod grants;
 pub mod jobs;
 pub mod money;
 pub mod pagination;

@@ -37,6 +37,10 @@ mod m20261123_000028_create_scores;
 mod m20261123_000029_extend_panel_members;
 mod m20261123_000030_create_awards;
 mod m20261123_000031_create_challenges;
+mod m20261123_000032_create_grants;
+mod m20261123_000033_create_installments;
+mod m20261123_000034_create_grant_reports;
+mod m20261123_000035_create_disbursements;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -76,6 +80,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000029_extend_panel_members::Migration),
             Box::new(m20261123_000030_create_awards::Migration),
             Box::new(m20261123_000031_create_challenges::Migration),
+            Box::new(m20261123_000032_create_grants::Migration),
+            Box::new(m20261123_000033_create_installments::Migration),
+            Box::new(m20261123_000034_create_grant_reports::Migration),
+            Box::new(m20261123_000035_create_disbursements::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod departments;
 pub mod dto;
 pub mod files;
+pub mod grants;
 pub mod me;
 pub mod organizations;
 pub mod panels;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Files,
     /// Procurement of services: the catalog and projects.
     Procurement,
+    /// Grants: installments, reports, payments.
+    Grants,
 }
 
 /// Result of every operation.
@@ -65,6 +68,7 @@ pub type Apis = (
     organizations::InvitationsApi,
     annual_reports::AnnualReportsApi,
     files::FilesApi,
+    grants::GrantsApi,
     (
         catalog::CatalogApi,
         projects::ProjectsApi,
@@ -92,6 +96,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             organizations::InvitationsApi,
             annual_reports::AnnualReportsApi,
             files::FilesApi,
+            grants::GrantsApi,
             (
                 catalog::CatalogApi,
                 projects::ProjectsApi,

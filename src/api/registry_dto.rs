@@ -312,7 +312,7 @@ pub struct ApplicationPage {
     pub next_cursor: Option<String>,
 }
 
-/// A reason (return, rejection, revocation, lifting).
+/// A reason (return, rejection, revocation, lifting, declining or terminating a grant).
 #[derive(Debug, Clone, Object, Deserialize)]
 pub struct ReasonInput {
     /// 1 to 2000 characters.

@@ -273,6 +273,12 @@ pub async fn download(
                 .await
                 .map_err(|_| hidden())?;
         }
+        // Accepted grant reports are public; others as their grant says.
+        (Some(crate::grants::service::FILE_OWNER), Some(owner)) => {
+            crate::grants::service::report_access(db, actor, owner)
+                .await
+                .map_err(|_| hidden())?;
+        }
         _ if actor.is_none() => return Err(Error::Unauthenticated),
         (Some(crate::procurement::bids::FILE_OWNER), Some(owner)) => {
             let actor = actor.ok_or(Error::Unauthenticated)?;

@@ -32,7 +32,8 @@
 //!   comments, experts unnamed) once a notice is published;
 //! - the award job ([`award_due`]) moves a project from `notice` to
 //!   `awarded` when its window has closed and no challenge is open, exactly
-//!   once (a lease, a locked row and a conditional update).
+//!   once (a lease, a locked row and a conditional update), and creates its
+//!   grant in the same transaction ([`crate::grants`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{awards, challenges, files as file_rows, panel_members as members, projects};
@@ -780,6 +781,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     if !move_project(&*tx, project_id, status, to, None, now).await? {
         return Ok(false);
     }
+    let grant = crate::grants::service::create_from_award(&*tx, &award, &row, now).await?;
     awards::ActiveModel {
         id: Set(award.id),
         status: Set(FINAL.into()),
@@ -797,7 +799,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
             project_id,
             Some(&serde_json::json!({"status": status.as_str()})),
             Some(&serde_json::json!({
-                "status": to.as_str(), "award_id": award.id,
+                "status": to.as_str(), "award_id": award.id, "grant_id": grant.id,
                 "winner": award.organization_name, "amount_fen": award.amount_fen,
             })),
         ),

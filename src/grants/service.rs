@@ -1,0 +1,915 @@
+//! The grant service: creation from an award, the schedule, acceptance,
+//! reports, disbursements, completion and termination. One transaction per
+//! command, each with its audit entry; the grant row is locked first so
+//! concurrent commands on one grant take turns.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{disbursements, grant_reports as reports, grants, installments};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::rules::{self, Action, Installment, ReportKind, Status, Trigger};
+use crate::audit::{self, Change, Who};
+use crate::auth::{Actor, Role, policy};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::files;
+use crate::pagination::PageRequest;
+
+/// Report states.
+pub const DUE: &str = "due";
+/// Submitted, awaiting review.
+pub const SUBMITTED: &str = "submitted";
+/// Accepted by the purchaser.
+pub const ACCEPTED: &str = "accepted";
+/// Returned for changes.
+pub const RETURNED: &str = "returned";
+/// Owner kind of report files.
+pub const FILE_OWNER: &str = "grant_report";
+
+/// A grant with its installments, reports and disbursements.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The row.
+    pub row: grants::Model,
+    /// State.
+    pub status: Status,
+    /// Installments in order.
+    pub installments: Vec<installments::Model>,
+    /// Reports by due date; bodies and figures blanked for those who may
+    /// not read them yet ([`Grant::details`]).
+    pub reports: Vec<reports::Model>,
+    /// Disbursements, oldest first.
+    pub disbursements: Vec<disbursements::Model>,
+    /// Whether the reader sees reports not yet accepted.
+    pub details: bool,
+}
+
+impl Grant {
+    /// Paid so far, fen.
+    #[must_use]
+    pub fn paid_fen(&self) -> i64 {
+        self.installments.iter().map(|i| i.paid_fen).sum()
+    }
+
+    /// Still to pay, fen.
+    #[must_use]
+    pub fn remaining_fen(&self) -> i64 {
+        self.row.amount_fen - self.paid_fen()
+    }
+
+    /// Payable now, fen.
+    #[must_use]
+    pub fn payable_fen(&self) -> i64 {
+        self.installments
+            .iter()
+            .map(|i| rules::payable(i.amount_fen, i.payable_at.is_some(), i.paid_fen))
+            .sum()
+    }
+
+    /// Reports past their due date and not accepted or submitted, on `today`.
+    #[must_use]
+    pub fn overdue(&self, today: NaiveDate) -> Vec<&reports::Model> {
+        self.reports
+            .iter()
+            .filter(|r| is_overdue(r, today))
+            .collect()
+    }
+}
+
+/// Whether a report is overdue on `today`: past its due date and neither
+/// submitted nor accepted.
+#[must_use]
+pub fn is_overdue(r: &reports::Model, today: NaiveDate) -> bool {
+    matches!(r.status.as_str(), DUE | RETURNED) && r.due_on < today
+}
+
+fn snapshot(g: &grants::Model) -> serde_json::Value {
+    json!({
+        "status": g.status, "status_reason": g.status_reason, "amount_fen": g.amount_fen,
+        "organization_id": g.organization_id, "performance_score": g.performance_score,
+    })
+}
+
+/// Creates the grant of an award inside the caller's transaction (the award
+/// job's): default schedule, reports with due dates.
+///
+/// # Errors
+/// The database's error.
+pub async fn create_from_award<C: ConnectionTrait>(
+    tx: &C,
+    award: &entity::awards::Model,
+    project: &entity::projects::Model,
+    now: DateTime<Utc>,
+) -> Result<grants::Model> {
+    let g = grants::Model {
+        id: Uuid::now_v7(),
+        project_id: project.id,
+        award_id: award.id,
+        bid_id: award.bid_id,
+        organization_id: award.organization_id,
+        department_id: project.department_id,
+        title: project.title.clone(),
+        amount_fen: award.amount_fen,
+        service_start: project.service_start,
+        service_end: project.service_end,
+        status: Status::PendingAcceptance.as_str().into(),
+        status_reason: None,
+        accepted_at: None,
+        performance_score: None,
+        performance_comment: None,
+        closed_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    grants::ActiveModel::from(g.clone())
+        .reset_all()
+        .insert(tx)
+        .await?;
+    let schedule = rules::default_schedule(g.amount_fen);
+    write_schedule(tx, g.id, &schedule).await?;
+    let mut due: Vec<(ReportKind, NaiveDate)> =
+        rules::progress_due_dates(g.service_start, g.service_end)
+            .into_iter()
+            .map(|d| (ReportKind::Progress, d))
+            .collect();
+    due.extend(rules::report_due_dates(g.service_start, g.service_end));
+    due.sort_by_key(|(_, d)| *d);
+    for (kind, due_on) in &due {
+        reports::ActiveModel::from(reports::Model {
+            id: Uuid::now_v7(),
+            grant_id: g.id,
+            kind: kind.as_str().into(),
+            due_on: *due_on,
+            status: DUE.into(),
+            body: String::new(),
+            people_served: None,
+            spending_fen: None,
+            submitted_at: None,
+            submitted_by: None,
+            reviewed_at: None,
+            reviewed_by: None,
+            review_note: None,
+        })
+        .reset_all()
+        .insert(tx)
+        .await?;
+    }
+    audit::append(
+        tx,
+        &Who::system(),
+        Change::new::<(), _>(
+            "grant.create",
+            "grant",
+            g.id,
+            None,
+            Some(&json!({
+                "project_id": g.project_id, "award_id": g.award_id,
+                "organization_id": g.organization_id, "amount_fen": g.amount_fen,
+                "schedule": schedule.iter().map(|i| json!({"trigger": i.trigger.as_str(), "amount_fen": i.amount_fen})).collect::<Vec<_>>(),
+                "reports": due.iter().map(|(k, d)| json!({"kind": k.as_str(), "due_on": d})).collect::<Vec<_>>(),
+            })),
+        ),
+        now,
+    )
+    .await?;
+    Ok(g)
+}
+
+async fn write_schedule<C: ConnectionTrait>(
+    tx: &C,
+    grant_id: Uuid,
+    schedule: &[Installment],
+) -> Result<()> {
+    installments::Entity::delete_many()
+        .filter(installments::Column::GrantId.eq(grant_id))
+        .exec(tx)
+        .await?;
+    for (position, inst) in (0..).zip(schedule) {
+        installments::ActiveModel::from(installments::Model {
+            id: Uuid::now_v7(),
+            grant_id,
+            position,
+            trigger: inst.trigger.as_str().into(),
+            amount_fen: inst.amount_fen,
+            paid_fen: 0,
+            payable_at: None,
+            paid_at: None,
+        })
+        .reset_all()
+        .insert(tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Loads a grant row, locked for update inside a transaction.
+async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Model, Status)> {
+    let row = grants::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx)
+        .await?
+        .ok_or(Error::NotFound("grant"))?;
+    let status = Status::parse(&row.status)
+        .ok_or_else(|| Error::Internal(format!("grant {id} has an unknown status")))?;
+    Ok((row, status))
+}
+
+/// Whether the actor funds the grant: a purchaser of its department.
+fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
+    policy::check(Some(actor), policy::Action::Purchase)?;
+    if actor.department_id == Some(g.department_id) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("this grant is another department's"))
+    }
+}
+
+/// Whether the actor works for the grantee (any org role).
+fn grantee(actor: &Actor, g: &grants::Model) -> Result<()> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    if actor.organization_id == Some(g.organization_id) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("this grant is another organization's"))
+    }
+}
+
+/// Whether the actor is the grantee's org admin.
+fn grantee_admin(actor: &Actor, g: &grants::Model) -> Result<()> {
+    grantee(actor, g)?;
+    if actor.role == Role::OrgAdmin {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only the organization's org admin accepts or declines a grant",
+        ))
+    }
+}
+
+fn sees_details(actor: Option<&Actor>, g: &grants::Model) -> bool {
+    actor.is_some_and(|a| {
+        matches!(a.role, Role::Auditor | Role::Admin)
+            || (a.role == Role::Purchaser && a.department_id == Some(g.department_id))
+            || (a.role.is_org_role() && a.organization_id == Some(g.organization_id))
+    })
+}
+
+async fn assemble<C: ConnectionTrait>(
+    conn: &C,
+    actor: Option<&Actor>,
+    row: grants::Model,
+) -> Result<Grant> {
+    let status = Status::parse(&row.status)
+        .ok_or_else(|| Error::Internal(format!("grant {} has an unknown status", row.id)))?;
+    let details = sees_details(actor, &row);
+    let installments = installments::Entity::find()
+        .filter(installments::Column::GrantId.eq(row.id))
+        .order_by_asc(installments::Column::Position)
+        .all(conn)
+        .await?;
+    let reports = reports::Entity::find()
+        .filter(reports::Column::GrantId.eq(row.id))
+        .order_by_asc(reports::Column::DueOn)
+        .order_by_asc(reports::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            if details || r.status == ACCEPTED {
+                r
+            } else {
+                reports::Model {
+                    body: String::new(),
+                    people_served: None,
+                    spending_fen: None,
+                    submitted_by: None,
+                    reviewed_by: None,
+                    review_note: None,
+                    ..r
+                }
+            }
+        })
+        .collect();
+    let disbursements = disbursements::Entity::find()
+        .filter(disbursements::Column::GrantId.eq(row.id))
+        .order_by_asc(disbursements::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(Grant {
+        row,
+        status,
+        installments,
+        reports,
+        disbursements,
+        details,
+    })
+}
+
+/// One grant (public; details of reports for those concerned).
+///
+/// # Errors
+/// `NotFound`.
+pub async fn get(db: &Db, actor: Option<&Actor>, id: Uuid) -> Result<Grant> {
+    let row = grants::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("grant"))?;
+    assemble(db.conn(), actor, row).await
+}
+
+/// Which grants to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Of this grantee.
+    pub organization_id: Option<Uuid>,
+    /// Of this project.
+    pub project_id: Option<Uuid>,
+    /// Funded by this department.
+    pub department_id: Option<Uuid>,
+    /// In this state.
+    pub status: Option<Status>,
+}
+
+/// A page of grants, newest first (public), and the next page's cursor.
+///
+/// # Errors
+/// The database's error.
+pub async fn list(
+    db: &Db,
+    actor: Option<&Actor>,
+    filter: &Filter,
+    page: &PageRequest,
+) -> Result<(Vec<Grant>, Option<String>)> {
+    let mut q = grants::Entity::find().order_by_desc(grants::Column::Id);
+    if let Some(o) = filter.organization_id {
+        q = q.filter(grants::Column::OrganizationId.eq(o));
+    }
+    if let Some(p) = filter.project_id {
+        q = q.filter(grants::Column::ProjectId.eq(p));
+    }
+    if let Some(d) = filter.department_id {
+        q = q.filter(grants::Column::DepartmentId.eq(d));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(grants::Column::Status.eq(s.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(grants::Column::Id.lt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    let (rows, next) = page.finish(rows, |r| r.id);
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(assemble(db.conn(), actor, row).await?);
+    }
+    Ok((out, next))
+}
+
+async fn save(
+    tx: &impl ConnectionTrait,
+    actor: &Actor,
+    before: &grants::Model,
+    after: &grants::Model,
+    verb: &'static str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    grants::ActiveModel::from(after.clone())
+        .reset_all()
+        .update(tx)
+        .await?;
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new(
+            verb,
+            "grant",
+            after.id,
+            Some(&snapshot(before)),
+            Some(&snapshot(after)),
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The purchaser replaces the schedule before acceptance.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` once accepted; `Invalid`
+/// naming each broken rule.
+pub async fn set_schedule(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    schedule: &[Installment],
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    let tx = db.begin().await?;
+    let (row, status) = locked(&*tx, id).await?;
+    funder(actor, &row)?;
+    rules::transition(status, Action::EditSchedule)?;
+    let errors = rules::check_schedule(row.amount_fen, schedule);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    write_schedule(&*tx, id, schedule).await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "grant.schedule",
+            "grant",
+            id,
+            None,
+            Some(&json!({"schedule": schedule.iter().map(|i| json!({"trigger": i.trigger.as_str(), "amount_fen": i.amount_fen})).collect::<Vec<_>>()})),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, Some(actor), id).await
+}
+
+/// Marks installments with `trigger` payable (inside the caller's transaction).
+async fn make_payable<C: ConnectionTrait>(
+    tx: &C,
+    grant_id: Uuid,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    installments::Entity::update_many()
+        .col_expr(installments::Column::PayableAt, Expr::value(now))
+        .filter(installments::Column::GrantId.eq(grant_id))
+        .filter(installments::Column::Trigger.eq(trigger.as_str()))
+        .filter(installments::Column::PayableAt.is_null())
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// The grantee's org admin accepts: the grant is active and the signing
+/// installment payable.
+///
+/// # Errors
+/// `Forbidden` unless the grantee's org admin; `Conflict` unless pending.
+pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Grant> {
+    let tx = db.begin().await?;
+    let (row, status) = locked(&*tx, id).await?;
+    grantee_admin(actor, &row)?;
+    let to = rules::transition(status, Action::Accept)?;
+    let after = grants::Model {
+        status: to.as_str().into(),
+        accepted_at: Some(now),
+        updated_at: now,
+        ..row.clone()
+    };
+    save(&*tx, actor, &row, &after, "grant.accept", now).await?;
+    make_payable(&*tx, id, Trigger::Signing, now).await?;
+    tx.commit().await?;
+    get(db, Some(actor), id).await
+}
+
+fn reason_text(field: &str, text: &str) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 2000 {
+        return Err(Error::invalid(
+            field,
+            "reason_required",
+            "give a reason of 1 to 2000 characters",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// The grantee's org admin declines, with a reason.
+///
+/// # Errors
+/// As [`accept`]; `Invalid` without a reason.
+pub async fn decline(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    let reason = reason_text("reason", reason)?;
+    let tx = db.begin().await?;
+    let (row, status) = locked(&*tx, id).await?;
+    grantee_admin(actor, &row)?;
+    let to = rules::transition(status, Action::Decline)?;
+    let after = grants::Model {
+        status: to.as_str().into(),
+        status_reason: Some(reason),
+        closed_at: Some(now),
+        updated_at: now,
+        ..row.clone()
+    };
+    save(&*tx, actor, &row, &after, "grant.decline", now).await?;
+    tx.commit().await?;
+    get(db, Some(actor), id).await
+}
+
+/// The purchaser terminates a pending or active grant, with a reason.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` once closed; `Invalid`
+/// without a reason.
+pub async fn terminate(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    let reason = reason_text("reason", reason)?;
+    let tx = db.begin().await?;
+    let (row, status) = locked(&*tx, id).await?;
+    funder(actor, &row)?;
+    let to = rules::transition(status, Action::Terminate)?;
+    let after = grants::Model {
+        status: to.as_str().into(),
+        status_reason: Some(reason),
+        closed_at: Some(now),
+        updated_at: now,
+        ..row.clone()
+    };
+    save(&*tx, actor, &row, &after, "grant.terminate", now).await?;
+    tx.commit().await?;
+    get(db, Some(actor), id).await
+}
+
+/// What a report says.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    /// Text.
+    pub body: String,
+    /// People served to date.
+    pub people_served: Option<i64>,
+    /// Spending to date, fen.
+    pub spending_fen: Option<i64>,
+    /// The submitter's unattached uploads.
+    pub file_ids: Vec<Uuid>,
+}
+
+async fn report_and_grant<C: ConnectionTrait>(
+    tx: &C,
+    report_id: Uuid,
+) -> Result<(reports::Model, grants::Model, Status)> {
+    let r = reports::Entity::find_by_id(report_id)
+        .one(tx)
+        .await?
+        .ok_or(Error::NotFound("report"))?;
+    let (g, status) = locked(tx, r.grant_id).await?;
+    Ok((r, g, status))
+}
+
+/// The grantee submits a due or returned report.
+///
+/// # Errors
+/// `Forbidden` unless an org user of the grantee; `Conflict` unless the
+/// grant is active and the report due or returned; `Invalid` for empty
+/// text, negative figures or files that are not the caller's uploads.
+pub async fn submit_report(
+    db: &Db,
+    actor: &Actor,
+    report_id: Uuid,
+    input: ReportInput,
+    now: DateTime<Utc>,
+) -> Result<reports::Model> {
+    let body = input.body.trim().to_owned();
+    let mut errors = Vec::new();
+    if body.is_empty() || body.chars().count() > 20_000 {
+        errors.push(crate::error::FieldError::new(
+            "body",
+            "length",
+            "write the report in 1 to 20000 characters",
+        ));
+    }
+    for (field, v) in [
+        ("people_served", input.people_served),
+        ("spending_fen", input.spending_fen),
+    ] {
+        if v.is_some_and(|v| v < 0) {
+            errors.push(crate::error::FieldError::new(
+                field,
+                "negative",
+                "figures cannot be negative",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let tx = db.begin().await?;
+    let (r, g, status) = report_and_grant(&*tx, report_id).await?;
+    grantee(actor, &g)?;
+    rules::transition(status, Action::Report)?;
+    if !matches!(r.status.as_str(), DUE | RETURNED) {
+        return Err(Error::Conflict {
+            code: "wrong_state",
+            message: format!("this report is {}", r.status),
+        });
+    }
+    let after = reports::Model {
+        status: SUBMITTED.into(),
+        body,
+        people_served: input.people_served,
+        spending_fen: input.spending_fen,
+        submitted_at: Some(now),
+        submitted_by: Some(actor.user_id),
+        ..r.clone()
+    };
+    reports::ActiveModel::from(after.clone())
+        .reset_all()
+        .update(&*tx)
+        .await?;
+    let mut hashes = Vec::new();
+    for (i, file) in input.file_ids.iter().enumerate() {
+        let f = files::attach(&*tx, actor, *file, FILE_OWNER, r.id, r.kind.as_str(), now)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid(mut errs) => {
+                    for x in &mut errs {
+                        x.field = format!("file_ids[{i}]");
+                    }
+                    Error::Invalid(errs)
+                }
+                other => other,
+            })?;
+        hashes.push(f.sha256);
+    }
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "grant.report_submit",
+            "grant",
+            g.id,
+            Some(&json!({"report_id": r.id, "status": r.status})),
+            Some(&json!({
+                "report_id": r.id, "kind": r.kind, "status": SUBMITTED,
+                "people_served": after.people_served, "spending_fen": after.spending_fen,
+                "files": hashes,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Files attached to a report, for those who may read it.
+///
+/// # Errors
+/// `NotFound` for others.
+pub async fn report_files(
+    db: &Db,
+    actor: Option<&Actor>,
+    report_id: Uuid,
+) -> Result<Vec<entity::files::Model>> {
+    report_access(db, actor, report_id).await?;
+    files::attached_to(db.conn(), FILE_OWNER, report_id).await
+}
+
+/// The report if the actor may read it in full: accepted reports for
+/// everyone, others for the grantee, the department, auditors and admins.
+///
+/// # Errors
+/// `NotFound` otherwise.
+pub async fn report_access(
+    db: &Db,
+    actor: Option<&Actor>,
+    report_id: Uuid,
+) -> Result<reports::Model> {
+    let r = reports::Entity::find_by_id(report_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("report"))?;
+    let g = grants::Entity::find_by_id(r.grant_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::NotFound("report"))?;
+    if r.status == ACCEPTED || sees_details(actor, &g) {
+        Ok(r)
+    } else {
+        Err(Error::NotFound("report"))
+    }
+}
+
+/// The purchaser accepts a submitted report (making its installment
+/// payable) or returns it with a note.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` unless submitted on an
+/// active grant; `Invalid` for a return without a note.
+pub async fn review_report(
+    db: &Db,
+    actor: &Actor,
+    report_id: Uuid,
+    accept: bool,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<reports::Model> {
+    let note = note.trim();
+    if !accept && note.is_empty() {
+        return Err(Error::invalid(
+            "note",
+            "reason_required",
+            "say what must change",
+        ));
+    }
+    let tx = db.begin().await?;
+    let (r, g, status) = report_and_grant(&*tx, report_id).await?;
+    funder(actor, &g)?;
+    rules::transition(status, Action::Report)?;
+    if r.status != SUBMITTED {
+        return Err(Error::Conflict {
+            code: "wrong_state",
+            message: format!("this report is {}", r.status),
+        });
+    }
+    let after = reports::Model {
+        status: if accept { ACCEPTED } else { RETURNED }.into(),
+        reviewed_at: Some(now),
+        reviewed_by: Some(actor.user_id),
+        review_note: (!note.is_empty()).then(|| note.to_owned()),
+        ..r.clone()
+    };
+    reports::ActiveModel::from(after.clone())
+        .reset_all()
+        .update(&*tx)
+        .await?;
+    if accept {
+        let kind = ReportKind::parse(&r.kind)
+            .ok_or_else(|| Error::Internal(format!("report {} has an unknown kind", r.id)))?;
+        if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
+            make_payable(&*tx, g.id, trigger, now).await?;
+        }
+    }
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            if accept {
+                "grant.report_accept"
+            } else {
+                "grant.report_return"
+            },
+            "grant",
+            g.id,
+            Some(&json!({"report_id": r.id, "status": r.status})),
+            Some(&json!({"report_id": r.id, "kind": r.kind, "status": after.status, "note": after.review_note})),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The purchaser records a payment on a payable installment.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` unless active; `Invalid`
+/// for an unknown installment, an amount not above 0 or above what is
+/// payable, or an empty reference.
+#[allow(clippy::too_many_arguments)]
+pub async fn disburse(
+    db: &Db,
+    actor: &Actor,
+    grant_id: Uuid,
+    installment_id: Uuid,
+    amount_fen: i64,
+    paid_on: NaiveDate,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<disbursements::Model> {
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 200 {
+        return Err(Error::invalid(
+            "reference",
+            "required",
+            "give the payment's reference (voucher or transfer number)",
+        ));
+    }
+    let tx = db.begin().await?;
+    let (g, status) = locked(&*tx, grant_id).await?;
+    funder(actor, &g)?;
+    rules::transition(status, Action::Report)?;
+    let inst = installments::Entity::find_by_id(installment_id)
+        .one(&*tx)
+        .await?
+        .filter(|i| i.grant_id == grant_id)
+        .ok_or_else(|| {
+            Error::invalid(
+                "installment_id",
+                "unknown_installment",
+                "choose an installment of this grant",
+            )
+        })?;
+    let payable = rules::payable(inst.amount_fen, inst.payable_at.is_some(), inst.paid_fen);
+    if amount_fen <= 0 || amount_fen > payable {
+        return Err(Error::invalid(
+            "amount_fen",
+            "over_payable",
+            format!("this installment has {payable} fen payable now"),
+        ));
+    }
+    let d = disbursements::Model {
+        id: Uuid::now_v7(),
+        grant_id,
+        installment_id,
+        amount_fen,
+        paid_on,
+        reference: reference.to_owned(),
+        recorded_by: actor.user_id,
+        recorded_at: now,
+    };
+    disbursements::ActiveModel::from(d.clone())
+        .reset_all()
+        .insert(&*tx)
+        .await?;
+    let paid = inst.paid_fen + amount_fen;
+    installments::ActiveModel::from(installments::Model {
+        paid_fen: paid,
+        paid_at: (paid == inst.amount_fen).then_some(now),
+        ..inst.clone()
+    })
+    .reset_all()
+    .update(&*tx)
+    .await?;
+    audit::append(
+        &*tx,
+        &actor.who(),
+        Change::new(
+            "grant.disburse",
+            "grant",
+            grant_id,
+            Some(&json!({"installment_id": installment_id, "paid_fen": inst.paid_fen})),
+            Some(&json!({
+                "installment_id": installment_id, "paid_fen": paid, "amount_fen": amount_fen,
+                "paid_on": paid_on, "reference": d.reference,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// The purchaser records the performance score and completes the grant:
+/// the final report accepted and every installment paid.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` unless active, with the
+/// final report accepted and nothing left to pay; `Invalid` for a score
+/// outside 0-100 or an empty comment.
+pub async fn complete(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    score: i32,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<Grant> {
+    rules::check_score(score).map_err(|e| Error::Invalid(vec![e]))?;
+    let comment = reason_text("comment", comment)?;
+    let tx = db.begin().await?;
+    let (row, status) = locked(&*tx, id).await?;
+    funder(actor, &row)?;
+    let to = rules::transition(status, Action::Complete)?;
+    let g = assemble(&*tx, Some(actor), row.clone()).await?;
+    let final_accepted = g
+        .reports
+        .iter()
+        .any(|r| r.kind == ReportKind::Final.as_str() && r.status == ACCEPTED);
+    if !final_accepted || g.remaining_fen() != 0 {
+        return Err(Error::Conflict {
+            code: "not_finished",
+            message: format!(
+                "a grant completes once the final report is accepted and everything is paid; {} fen remain",
+                g.remaining_fen()
+            ),
+        });
+    }
+    let after = grants::Model {
+        status: to.as_str().into(),
+        performance_score: Some(score),
+        performance_comment: Some(comment),
+        closed_at: Some(now),
+        updated_at: now,
+        ..row.clone()
+    };
+    save(&*tx, actor, &row, &after, "grant.complete", now).await?;
+    tx.commit().await?;
+    get(db, Some(actor), id).await
+}

@@ -1,0 +1,494 @@
+//! Grants through the API on both databases: from the award to completion,
+//! with the money exact and every refusal named.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use cogov::clock::Clock;
+use common::procurement::{Evaluated, evaluated};
+use common::{TestApp, json, problem_codes, spawn};
+use serde_json::{Value, json};
+
+/// The evaluated tender awarded to C (95 000.00 yuan), its window closed and
+/// the award job run: returns the grant.
+async fn awarded(app: &TestApp) -> (Evaluated, Value) {
+    let e = evaluated(app).await;
+    let p = &e.world.project;
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/award"),
+            Some(&e.world.buyer),
+            json!({"bid_id": e.bidders[2].bid_id}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 17, 1, 0, 0).unwrap());
+    let awarded = cogov::procurement::award::award_due(app.db(), "job", app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(awarded.len(), 1);
+    let (s, page) = json(
+        app.get(&format!("/api/v1/grants?project_id={p}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one grant per award");
+    (e, items[0].clone())
+}
+
+fn amounts(g: &Value) -> Vec<i64> {
+    g["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["amount_fen"].as_i64().unwrap())
+        .collect()
+}
+
+fn report_id(g: &Value, kind: &str) -> String {
+    g["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == kind)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn installment_id(g: &Value, trigger: &str) -> String {
+    g["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["trigger"] == trigger)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_and_completed() {
+    let app = spawn().await;
+    let (e, g) = awarded(&app).await;
+    let id = g["id"].as_str().unwrap().to_owned();
+    let url = format!("/api/v1/grants/{id}");
+    let (buyer, winner, loser) = (&e.world.buyer, &e.bidders[2].token, &e.bidders[0].token);
+    assert_eq!(g["status"], "pending_acceptance");
+    assert_eq!(g["amount_fen"], 95_000_000);
+    assert_eq!(amounts(&g), [28_500_000, 38_000_000, 28_500_000]);
+    assert_eq!(g["service_start"], "2026-04-01");
+    let kinds: Vec<&str> = g["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        // 1 July, 30 September (the middle), 1 October, 1 January; 15 and 30 days after the end.
+        [
+            "progress",
+            "midterm",
+            "progress",
+            "progress",
+            "final",
+            "financial"
+        ]
+    );
+
+    // The schedule: other departments and bad sums are refused; a remainder is kept exact.
+    let schedule = format!("{url}/schedule");
+    let (s, err) = json(
+        app.put_json(
+            &schedule,
+            Some(buyer),
+            json!({"installments": [
+                {"trigger": "signing", "amount_fen": 31_666_666},
+                {"trigger": "midterm", "amount_fen": 31_666_666},
+                {"trigger": "final", "amount_fen": 31_666_666},
+            ]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["sum_mismatch".to_owned()])
+    );
+    let (s, err) = json(
+        app.put_json(
+            &schedule,
+            Some(winner),
+            json!({"installments": [{"trigger": "signing", "amount_fen": 95_000_000}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "{err}");
+    let (s, g) = json(
+        app.put_json(
+            &schedule,
+            Some(buyer),
+            json!({"installments": [
+                {"trigger": "signing", "amount_fen": 31_666_666},
+                {"trigger": "midterm", "amount_fen": 31_666_666},
+                {"trigger": "final", "amount_fen": 31_666_668},
+            ]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{g}");
+    assert_eq!(amounts(&g), [31_666_666, 31_666_666, 31_666_668]);
+
+    // Only the winner's org admin accepts.
+    let accept = format!("{url}/accept");
+    let (s, _) = json(app.post_json(&accept, Some(loser), json!({})).await).await;
+    assert_eq!(s, 403);
+    let (s, _) = json(app.post_json(&accept, Some(buyer), json!({})).await).await;
+    assert_eq!(s, 403);
+    let (s, g) = json(app.post_json(&accept, Some(winner), json!({})).await).await;
+    assert_eq!(s, 200, "{g}");
+    assert_eq!(
+        (g["status"].as_str(), g["payable_fen"].as_i64()),
+        (Some("active"), Some(31_666_666))
+    );
+    let (s, _) = json(app.post_json(&accept, Some(winner), json!({})).await).await;
+    assert_eq!(s, 409, "accepted once");
+    let (s, _) = json(
+        app.put_json(
+            &schedule,
+            Some(buyer),
+            json!({"installments": [{"trigger": "signing", "amount_fen": 95_000_000}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "the schedule is fixed once accepted");
+
+    // Payments: never more than payable, and in parts.
+    let pay = format!("{url}/disbursements");
+    let signing = installment_id(&g, "signing");
+    let midterm = installment_id(&g, "midterm");
+    let pay_body = |inst: &str, amount: i64| json!({"installment_id": inst, "amount_fen": amount, "paid_on": "2026-03-20", "reference": "GK-2026-0318"});
+    let (s, err) = json(
+        app.post_json(&pay, Some(buyer), pay_body(&midterm, 1))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["over_payable".to_owned()])
+    );
+    let (s, err) = json(
+        app.post_json(&pay, Some(buyer), pay_body(&signing, 31_666_667))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["over_payable".to_owned()])
+    );
+    let (s, _) = json(
+        app.post_json(&pay, Some(winner), pay_body(&signing, 100))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    for part in [20_000_000, 11_666_666] {
+        let (s, d) = json(
+            app.post_json(&pay, Some(buyer), pay_body(&signing, part))
+                .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{d}");
+    }
+    let (_, g) = json(app.get(&url, None).await).await;
+    assert_eq!(
+        (
+            g["paid_fen"].as_i64(),
+            g["remaining_fen"].as_i64(),
+            g["payable_fen"].as_i64()
+        ),
+        (Some(31_666_666), Some(63_333_334), Some(0))
+    );
+    assert!(g["installments"][0]["paid_at"].is_string());
+
+    // Reports: submitted by the grantee, hidden from the public until accepted.
+    let midterm_report = report_id(&g, "midterm");
+    let submit = format!("/api/v1/grant-reports/{midterm_report}/submit");
+    let review = format!("/api/v1/grant-reports/{midterm_report}/review");
+    let body = json!({"body": "已完成 320 户老人上门评估，开展服务 2 140 人次。", "people_served": 320, "spending_fen": 30_000_000});
+    let (s, _) = json(app.post_json(&submit, Some(loser), body.clone()).await).await;
+    assert_eq!(s, 403);
+    let (s, err) = json(
+        app.post_json(
+            &submit,
+            Some(winner),
+            json!({"body": " ", "people_served": -1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["length".to_owned(), "negative".to_owned()])
+    );
+    let (s, r) = json(app.post_json(&submit, Some(winner), body.clone()).await).await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("submitted")));
+    let (_, public) = json(app.get(&url, None).await).await;
+    let shown = public["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == midterm_report.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (shown["body"].as_str(), shown["people_served"].as_i64()),
+        (Some(""), None)
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/grant-reports/{midterm_report}"), None)
+            .await
+            .0
+            .status(),
+        404
+    );
+    let (s, err) = json(
+        app.post_json(&review, Some(buyer), json!({"accept": false}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["reason_required".to_owned()])
+    );
+    let (s, r) = json(
+        app.post_json(
+            &review,
+            Some(buyer),
+            json!({"accept": false, "note": "请补充服务对象名单"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("returned")));
+    let (s, _) = json(app.post_json(&submit, Some(winner), body.clone()).await).await;
+    assert_eq!(s, 200, "a returned report is submitted again");
+    let (s, r) = json(
+        app.post_json(&review, Some(buyer), json!({"accept": true}))
+            .await,
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (200, Some("accepted")));
+    let (s, r) = json(
+        app.get(&format!("/api/v1/grant-reports/{midterm_report}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, r["report"]["people_served"].as_i64()),
+        (200, Some(320)),
+        "public once accepted"
+    );
+    let (_, g) = json(app.get(&url, None).await).await;
+    assert_eq!(
+        g["payable_fen"], 31_666_666,
+        "the mid-term installment is payable"
+    );
+
+    // Completion waits for the final report and the last fen.
+    let complete = format!("{url}/complete");
+    let (s, err) = json(
+        app.post_json(
+            &complete,
+            Some(buyer),
+            json!({"score": 88, "comment": "服务规范"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, err["type"].as_str()),
+        (409, Some("/problems/not_finished"))
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 4, 10, 1, 0, 0).unwrap());
+    let final_report = report_id(&g, "final");
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grant-reports/{final_report}/submit"),
+            Some(winner),
+            json!({"body": "全年服务 8 600 人次，满意度 96%。", "people_served": 410, "spending_fen": 95_000_000}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grant-reports/{final_report}/review"),
+            Some(buyer),
+            json!({"accept": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, g) = json(app.get(&url, None).await).await;
+    assert!(
+        g["overdue_reports"].as_u64().unwrap() >= 1,
+        "the unsent progress reports are overdue"
+    );
+    for trigger in ["midterm", "final"] {
+        let inst = installment_id(&g, trigger);
+        let amount = g["installments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["trigger"] == trigger)
+            .unwrap()["amount_fen"]
+            .as_i64()
+            .unwrap();
+        let (s, _) = json(
+            app.post_json(&pay, Some(buyer), pay_body(&inst, amount))
+                .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+    let (s, err) = json(
+        app.post_json(
+            &complete,
+            Some(buyer),
+            json!({"score": 101, "comment": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["score_range".to_owned()])
+    );
+    let (s, g) = json(
+        app.post_json(
+            &complete,
+            Some(buyer),
+            json!({"score": 88, "comment": "服务规范，记录完整"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{g}");
+    assert_eq!(
+        (
+            g["status"].as_str(),
+            g["performance_score"].as_i64(),
+            g["remaining_fen"].as_i64()
+        ),
+        (Some("completed"), Some(88), Some(0))
+    );
+    let (s, _) = json(
+        app.post_json(
+            &format!("{url}/terminate"),
+            Some(buyer),
+            json!({"reason": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409);
+
+    // Every step is in the audit chain.
+    let (_, page) = json(
+        app.get(
+            &format!("/api/v1/audit?entity_type=grant&entity_id={id}&limit=100"),
+            Some(&e.world.auditor),
+        )
+        .await,
+    )
+    .await;
+    let mut actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    actions.reverse();
+    assert_eq!(actions.first(), Some(&"grant.create"));
+    assert_eq!(actions.last(), Some(&"grant.complete"));
+    for a in [
+        "grant.schedule",
+        "grant.accept",
+        "grant.disburse",
+        "grant.report_submit",
+        "grant.report_return",
+        "grant.report_accept",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_grant_can_be_declined_or_terminated_with_a_reason() {
+    let app = spawn().await;
+    let (e, g) = awarded(&app).await;
+    let url = format!("/api/v1/grants/{}", g["id"].as_str().unwrap());
+    let winner = &e.bidders[2].token;
+    let (s, err) = json(
+        app.post_json(
+            &format!("{url}/decline"),
+            Some(winner),
+            json!({"reason": ""}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["reason_required".to_owned()])
+    );
+    let (s, err) = json(
+        app.post_json(
+            &format!("{url}/terminate"),
+            Some(&e.bidders[0].token),
+            json!({"reason": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "{err}");
+    let (s, g) = json(
+        app.post_json(
+            &format!("{url}/terminate"),
+            Some(&e.world.buyer),
+            json!({"reason": "财政资金未到位"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, g["status"].as_str()), (200, Some("terminated")));
+    let (s, _) = json(
+        app.post_json(&format!("{url}/accept"), Some(winner), json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 409, "a terminated grant is not accepted");
+    let (s, _) = json(
+        app.get("/api/v1/grants?status=terminated&limit=0", None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, page) = json(app.get("/api/v1/grants?status=terminated", None).await).await;
+    assert_eq!((s, page["items"].as_array().unwrap().len()), (200, 1));
+}
