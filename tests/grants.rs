@@ -492,3 +492,85 @@ async fn a_grant_can_be_declined_or_terminated_with_a_reason() {
     let (s, page) = json(app.get("/api/v1/grants?status=terminated", None).await).await;
     assert_eq!((s, page["items"].as_array().unwrap().len()), (200, 1));
 }
+
+#[tokio::test]
+async fn after_a_decline_the_next_ranked_bidder_is_offered_the_grant_until_none_is_left() {
+    let app = spawn().await;
+    let (e, g) = awarded(&app).await;
+    let buyer = &e.world.buyer;
+    let p = e.world.project.clone();
+    let decline = |id: &str| format!("/api/v1/grants/{id}/decline");
+    let mut grant = g["id"].as_str().unwrap().to_owned();
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grants/{grant}/award-next"),
+            Some(buyer),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 409, "only after a decline");
+    // C (rank 1), then A (rank 2, 100 000.00), then B (rank 3, 90 000.00) decline.
+    for (who, next_amount) in [(2, Some(100_000_000)), (0, Some(90_000_000)), (1, None)] {
+        let (s, d) = json(
+            app.post_json(
+                &decline(&grant),
+                Some(&e.bidders[who].token),
+                json!({"reason": "人员无法到位"}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!((s, d["status"].as_str()), (200, Some("declined")), "{d}");
+        let (s, next) = json(
+            app.post_json(
+                &format!("/api/v1/grants/{grant}/award-next"),
+                Some(buyer),
+                json!({}),
+            )
+            .await,
+        )
+        .await;
+        match next_amount {
+            Some(amount) => {
+                assert_eq!(s, 200, "{next}");
+                assert_eq!(next["amount_fen"], amount);
+                assert_eq!(next["status"], "pending_acceptance");
+                grant = next["id"].as_str().unwrap().to_owned();
+            }
+            None => assert_eq!(
+                (s, next["type"].as_str()),
+                (409, Some("/problems/no_next_bidder"))
+            ),
+        }
+    }
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grants/{grant}/fail-project"),
+            Some(&e.bidders[1].token),
+            json!({"reason": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grants/{grant}/fail-project"),
+            Some(buyer),
+            json!({"reason": "中标候选人均放弃，项目废标"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, project) = json(app.get(&format!("/api/v1/projects/{p}"), None).await).await;
+    assert_eq!(project["status"], "failed");
+    let (_, page) = json(
+        app.get(&format!("/api/v1/grants?project_id={p}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+}

@@ -470,6 +470,42 @@ impl GrantsApi {
         Ok(Json(Grant::new(g, crate::clock::china_date(now))))
     }
 
+    /// Offer the grant to the next ranked bidder after a decline (purchaser)
+    #[oai(
+        path = "/grants/:id/award-next",
+        method = "post",
+        operation_id = "award_grant_to_next"
+    )]
+    async fn award_grant_to_next(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Grant>> {
+        let now = state.clock.now();
+        let g = service::award_next(&state.db, &auth.0, id.0, now).await?;
+        Ok(Json(Grant::new(g, crate::clock::china_date(now))))
+    }
+
+    /// Fail the project after a decline, with a reason (purchaser)
+    #[oai(
+        path = "/grants/:id/fail-project",
+        method = "post",
+        operation_id = "fail_project_after_decline"
+    )]
+    async fn fail_project_after_decline(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ReasonInput>,
+    ) -> ApiResult<Json<Grant>> {
+        let now = state.clock.now();
+        service::fail_project(&state.db, &auth.0, id.0, &body.reason, now).await?;
+        let g = service::get(&state.db, Some(&auth.0), id.0).await?;
+        Ok(Json(Grant::new(g, crate::clock::china_date(now))))
+    }
+
     /// Terminate the grant with a reason (purchaser)
     #[oai(
         path = "/grants/:id/terminate",

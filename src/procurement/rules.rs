@@ -525,7 +525,8 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
         (S::Draft, A::Publish) => S::Open,
         (S::Open, A::Amend) => S::Open,
         (S::Open, A::Open) => S::Evaluating,
-        (S::Evaluating | S::Notice, A::Fail) => S::Failed,
+        // Awarded -> failed only when every offered winner declined the grant.
+        (S::Evaluating | S::Notice | S::Awarded, A::Fail) => S::Failed,
         (S::Notice, A::Reevaluate) => S::Evaluating,
         (S::Evaluating, A::Notify) => S::Notice,
         (S::Notice, A::Award) => S::Awarded,
