@@ -408,6 +408,20 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
     .await;
     assert_eq!(s, 409);
 
+    // The grant is on the winner's public track record, in the API and on the page.
+    let org = e.bidders[2].organization_id;
+    let (_, profile) = json(app.get(&format!("/api/v1/organizations/{org}"), None).await).await;
+    assert_eq!(profile["grants"][0]["performance_score"], 88);
+    assert_eq!(profile["grants"][0]["amount_fen"], 95_000_000);
+    let page = app.browser().get(&format!("/registry/{org}")).await;
+    assert!(
+        page.body.contains("履约记录")
+            && page.body.contains("950000.00")
+            && page.body.contains("已完成"),
+        "{}",
+        page.body
+    );
+
     // Every step is in the audit chain.
     let (_, page) = json(
         app.get(

@@ -158,11 +158,13 @@ impl OrganizationsApi {
         let credit_records = credit::records_of(state.db.conn(), id.0).await?;
         let grades = credit::grades_of(state.db.conn(), id.0).await?;
         let reports = annual_reports::public_of(&state.db, id.0).await?;
+        let grants = crate::grants::service::track_record(&state.db, id.0, today).await?;
         Ok(Json(OrganizationProfile {
             organization: Organization::from_model(org, today),
             credit_records: credit_records.into_iter().map(Into::into).collect(),
             grades: grades.into_iter().map(Into::into).collect(),
             annual_reports: reports.into_iter().map(Into::into).collect(),
+            grants: grants.into_iter().map(Into::into).collect(),
         }))
     }
 

@@ -533,6 +533,48 @@ pub struct OrganizationProfile {
     pub grades: Vec<Grade>,
     /// Its accepted annual reports' public figures, newest first.
     pub annual_reports: Vec<PublicAnnualReport>,
+    /// Its track record: grants (not those declined), newest first.
+    pub grants: Vec<TrackRecordEntry>,
+}
+
+/// A grant on an organization's track record.
+#[derive(Debug, Clone, Object)]
+pub struct TrackRecordEntry {
+    /// The grant.
+    pub grant_id: Uuid,
+    /// Its project.
+    pub project_id: Uuid,
+    /// The project's title.
+    pub title: String,
+    /// Amount, fen.
+    pub amount_fen: i64,
+    /// Service period start.
+    pub service_start: NaiveDate,
+    /// Service period end.
+    pub service_end: NaiveDate,
+    /// `pending_acceptance`, `active`, `completed` or `terminated`.
+    pub status: String,
+    /// Performance score (0-100) once completed.
+    pub performance_score: Option<i32>,
+    /// Reports past due and not submitted (active grants).
+    pub overdue_reports: u32,
+}
+
+impl From<crate::grants::service::TrackRecord> for TrackRecordEntry {
+    fn from(t: crate::grants::service::TrackRecord) -> Self {
+        let g = t.grant;
+        Self {
+            grant_id: g.id,
+            project_id: g.project_id,
+            title: g.title,
+            amount_fen: g.amount_fen,
+            service_start: g.service_start,
+            service_end: g.service_end,
+            status: g.status,
+            performance_score: g.performance_score,
+            overdue_reports: u32::try_from(t.overdue_reports).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 /// The public figures of an accepted annual report.

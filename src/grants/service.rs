@@ -394,6 +394,48 @@ pub async fn list(
     Ok((out, next))
 }
 
+/// One line of an organization's public track record.
+#[derive(Debug, Clone)]
+pub struct TrackRecord {
+    /// The grant.
+    pub grant: grants::Model,
+    /// Its reports past due and not submitted, on the day asked.
+    pub overdue_reports: usize,
+}
+
+/// An organization's grants (not those it declined), newest first, with
+/// their amounts, states, performance scores and overdue reports (public).
+///
+/// # Errors
+/// The database's error.
+pub async fn track_record(
+    db: &Db,
+    organization_id: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<TrackRecord>> {
+    let rows = grants::Entity::find()
+        .filter(grants::Column::OrganizationId.eq(organization_id))
+        .filter(grants::Column::Status.ne(Status::Declined.as_str()))
+        .order_by_desc(grants::Column::Id)
+        .all(db.conn())
+        .await?;
+    let mut out = Vec::new();
+    for grant in rows {
+        let overdue_reports = reports::Entity::find()
+            .filter(reports::Column::GrantId.eq(grant.id))
+            .all(db.conn())
+            .await?
+            .iter()
+            .filter(|r| grant.status == Status::Active.as_str() && is_overdue(r, today))
+            .count();
+        out.push(TrackRecord {
+            grant,
+            overdue_reports,
+        });
+    }
+    Ok(out)
+}
+
 async fn save(
     tx: &impl ConnectionTrait,
     actor: &Actor,

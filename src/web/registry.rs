@@ -227,11 +227,24 @@ struct ReportRow {
 }
 
 #[derive(Debug, Serialize)]
+struct TrackRow {
+    id: Uuid,
+    project_id: Uuid,
+    title: String,
+    amount: String,
+    period: String,
+    status: String,
+    score: String,
+    overdue: usize,
+}
+
+#[derive(Debug, Serialize)]
 struct ProfilePage {
     org: OrgView,
     credit_records: Vec<CreditRow>,
     grades: Vec<GradeRow>,
     reports: Vec<ReportRow>,
+    grants: Vec<TrackRow>,
     is_registrar: bool,
     is_insider: bool,
     today: String,
@@ -249,6 +262,7 @@ async fn profile_page(
     let records = credit::records_of(state.db.conn(), id).await?;
     let grades = credit::grades_of(state.db.conn(), id).await?;
     let reports = annual_reports::public_of(&state.db, id).await?;
+    let grants = crate::grants::service::track_record(&state.db, id, today).await?;
     let is_registrar = viewer
         .actor
         .as_ref()
@@ -316,6 +330,23 @@ async fn profile_page(
                 staff_count: r.staff_count,
                 volunteer_count: r.volunteer_count,
                 activities: r.activities,
+            })
+            .collect(),
+        grants: grants
+            .into_iter()
+            .map(|t| TrackRow {
+                id: t.grant.id,
+                project_id: t.grant.project_id,
+                title: t.grant.title,
+                amount: yuan(t.grant.amount_fen),
+                period: format!("{} — {}", t.grant.service_start, t.grant.service_end),
+                status: t.grant.status,
+                score: t
+                    .grant
+                    .performance_score
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                overdue: t.overdue_reports,
             })
             .collect(),
         is_registrar,

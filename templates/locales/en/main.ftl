@@ -548,3 +548,15 @@ err-no_notice = There is no award notice to challenge.
 err-already_replied = This challenge has been answered.
 err-invalid_points = Enter points such as 18 or 18.5.
 err-already_declared = You have declared about this bidder.
+
+# Grants
+track-record-heading = Track record: grants
+track-record-none = No grants yet.
+field-project = Project
+field-performance_score = Performance score
+reports-overdue = { $n } report(s) overdue
+gstatus-pending_acceptance = Awaiting acceptance
+gstatus-active = Active
+gstatus-completed = Completed
+gstatus-terminated = Terminated
+gstatus-declined = Declined

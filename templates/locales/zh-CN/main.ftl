@@ -548,3 +548,15 @@ err-no_notice = 没有可质疑的中标公告。
 err-already_replied = 该质疑已答复。
 err-invalid_points = 请输入分数，如 18 或 18.5。
 err-already_declared = 您已对该投标人作出声明。
+
+# Grants
+track-record-heading = 履约记录：资助项目
+track-record-none = 暂无资助项目。
+field-project = 项目
+field-performance_score = 绩效评分
+reports-overdue = { $n } 份报告逾期
+gstatus-pending_acceptance = 待接受
+gstatus-active = 执行中
+gstatus-completed = 已完成
+gstatus-terminated = 已终止
+gstatus-declined = 已放弃
