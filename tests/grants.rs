@@ -4,42 +4,9 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use cogov::clock::Clock;
-use common::procurement::{Evaluated, evaluated};
-use common::{TestApp, json, problem_codes, spawn};
+use common::procurement::awarded;
+use common::{json, problem_codes, spawn};
 use serde_json::{Value, json};
-
-/// The evaluated tender awarded to C (95 000.00 yuan), its window closed and
-/// the award job run: returns the grant.
-async fn awarded(app: &TestApp) -> (Evaluated, Value) {
-    let e = evaluated(app).await;
-    let p = &e.world.project;
-    let (s, _) = json(
-        app.post_json(
-            &format!("/api/v1/projects/{p}/award"),
-            Some(&e.world.buyer),
-            json!({"bid_id": e.bidders[2].bid_id}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201);
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 3, 17, 1, 0, 0).unwrap());
-    let awarded = cogov::procurement::award::award_due(app.db(), "job", app.clock.now())
-        .await
-        .unwrap();
-    assert_eq!(awarded.len(), 1);
-    let (s, page) = json(
-        app.get(&format!("/api/v1/grants?project_id={p}"), None)
-            .await,
-    )
-    .await;
-    assert_eq!(s, 200, "{page}");
-    let items = page["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "one grant per award");
-    (e, items[0].clone())
-}
 
 fn amounts(g: &Value) -> Vec<i64> {
     g["installments"]

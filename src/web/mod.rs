@@ -7,6 +7,7 @@
 pub mod account;
 pub mod admin;
 pub mod evaluation;
+pub mod grants;
 pub mod i18n;
 pub mod portal;
 pub mod procurement;
@@ -155,6 +156,17 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/projects/:id", get(procurement::detail))
         .at("/panels", get(evaluation::my_panels))
+        .at("/grants", get(grants::list))
+        .at("/grants/:id", get(grants::grant_view))
+        .at("/grants/:id/:what", poem::post(grants::command))
+        .at(
+            "/grant-reports/:id/submit",
+            poem::post(grants::submit_report),
+        )
+        .at(
+            "/grant-reports/:id/review",
+            poem::post(grants::review_report),
+        )
         .at("/projects/:id/evaluation", get(evaluation::evaluation_view))
         .at("/projects/:id/panel", poem::post(evaluation::assign))
         .at(

@@ -1,0 +1,532 @@
+//! Grant pages: the public list and grant page (installments, paid and
+//! remaining totals, reports, payments), with the grantee's forms (accept,
+//! decline, submit reports) and the purchaser's (schedule, report review,
+//! payments, completion, termination, the next bidder after a decline).
+//! The services decide who may do what; the page shows each form only to
+//! those it would accept.
+
+use chrono::NaiveDate;
+use poem::web::{Data, Form, Path, Query};
+use poem::{Response, handler};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::registry::yuan;
+use super::{ShownError, Viewer, act, or_fail, render_status, status_for};
+use crate::app::AppState;
+use crate::auth::Role;
+use crate::error::{Error, FieldError, Result};
+use crate::grants::rules::{self, Installment, Status, Trigger};
+use crate::grants::service::{self, Filter, ReportInput};
+use crate::money::Fen;
+use crate::pagination::PageRequest;
+
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn fen(field_name: &str, s: &str) -> Result<i64> {
+    Fen::from_yuan_str(s)
+        .map(|f| f.0)
+        .map_err(|e| Error::invalid(field_name, "invalid_amount", e.to_string()))
+}
+
+// ---------- list ----------
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    mine: Option<String>,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    project_id: Option<Uuid>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    id: Uuid,
+    title: String,
+    amount: String,
+    paid: String,
+    status: String,
+    period: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ListPage {
+    rows: Vec<Row>,
+    statuses: Vec<&'static str>,
+    status: String,
+    mine: bool,
+    next: Option<String>,
+}
+
+#[handler]
+pub(super) async fn list(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let r = async {
+        let actor = viewer.actor.as_ref();
+        let mine = q.mine.is_some();
+        let mut filter = Filter {
+            status: Status::parse(&q.status),
+            project_id: q.project_id,
+            ..Filter::default()
+        };
+        if mine {
+            let a = viewer.actor()?;
+            match a.role {
+                Role::Purchaser => filter.department_id = a.department_id,
+                r if r.is_org_role() => filter.organization_id = a.organization_id,
+                _ => {
+                    return Err(Error::forbidden(
+                        "only purchasers and organizations have grants",
+                    ));
+                }
+            }
+            if filter.department_id.is_none() && filter.organization_id.is_none() {
+                return Err(Error::forbidden(
+                    "you belong to no department or organization",
+                ));
+            }
+        }
+        let page = PageRequest::parse(None, q.cursor.as_deref())?;
+        let (grants, next) = service::list(&state.db, actor, &filter, &page).await?;
+        let rows = grants
+            .into_iter()
+            .map(|g| Row {
+                id: g.row.id,
+                paid: yuan(g.paid_fen()),
+                title: g.row.title.clone(),
+                amount: yuan(g.row.amount_fen),
+                status: g.row.status.clone(),
+                period: format!("{} — {}", g.row.service_start, g.row.service_end),
+            })
+            .collect();
+        let next = next.map(|c| {
+            let mut qs = vec![("cursor", c)];
+            if mine {
+                qs.push(("mine", "1".into()));
+            }
+            if !q.status.is_empty() {
+                qs.push(("status", q.status.clone()));
+            }
+            if let Some(p) = q.project_id {
+                qs.push(("project_id", p.to_string()));
+            }
+            format!(
+                "/grants?{}",
+                serde_urlencoded::to_string(qs).unwrap_or_default()
+            )
+        });
+        let page = ListPage {
+            rows,
+            statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+            status: q.status.clone(),
+            mine,
+            next,
+        };
+        Ok(render_status(
+            &state,
+            &viewer,
+            poem::http::StatusCode::OK,
+            "pages/grants/list",
+            "grants-title",
+            page,
+        ))
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+// ---------- one grant ----------
+
+#[derive(Debug, Serialize)]
+struct InstallmentRow {
+    id: Uuid,
+    trigger: String,
+    amount: String,
+    paid: String,
+    payable: String,
+    payable_now: bool,
+    paid_in_full: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ReportRow {
+    id: Uuid,
+    kind: String,
+    due_on: String,
+    status: String,
+    overdue: bool,
+    body: String,
+    people_served: String,
+    spending: String,
+    review_note: String,
+    can_submit: bool,
+    can_review: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct GrantPage {
+    id: Uuid,
+    project_id: Uuid,
+    title: String,
+    organization: String,
+    organization_id: Uuid,
+    amount: String,
+    paid: String,
+    remaining: String,
+    payable: String,
+    period: String,
+    status: String,
+    status_reason: String,
+    score: String,
+    comment: String,
+    installments: Vec<InstallmentRow>,
+    reports: Vec<ReportRow>,
+    disbursements: Vec<(String, String, String)>,
+    is_funder: bool,
+    can_accept: bool,
+    can_edit_schedule: bool,
+    can_pay: bool,
+    can_complete: bool,
+    can_terminate: bool,
+    after_decline: bool,
+    triggers: Vec<&'static str>,
+    errors: Vec<ShownError>,
+}
+
+async fn grant_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<ShownError>,
+) -> Result<Response> {
+    let actor = viewer.actor.as_ref();
+    let today = crate::clock::china_date(state.clock.now());
+    let g = service::get(&state.db, actor, id).await?;
+    let is_funder = actor
+        .is_some_and(|a| a.role == Role::Purchaser && a.department_id == Some(g.row.department_id));
+    let is_grantee = actor
+        .is_some_and(|a| a.role.is_org_role() && a.organization_id == Some(g.row.organization_id));
+    let is_grantee_admin = is_grantee && actor.is_some_and(|a| a.role == Role::OrgAdmin);
+    let active = g.status == Status::Active;
+    let org = crate::registry::organizations::get(state.db.conn(), g.row.organization_id).await?;
+    let page = GrantPage {
+        id,
+        project_id: g.row.project_id,
+        title: g.row.title.clone(),
+        organization: org.name,
+        organization_id: org.id,
+        amount: yuan(g.row.amount_fen),
+        paid: yuan(g.paid_fen()),
+        remaining: yuan(g.remaining_fen()),
+        payable: yuan(g.payable_fen()),
+        period: format!("{} — {}", g.row.service_start, g.row.service_end),
+        status: g.row.status.clone(),
+        status_reason: g.row.status_reason.clone().unwrap_or_default(),
+        score: g
+            .row
+            .performance_score
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        comment: g.row.performance_comment.clone().unwrap_or_default(),
+        installments: g
+            .installments
+            .iter()
+            .map(|i| {
+                let payable = rules::payable(i.amount_fen, i.payable_at.is_some(), i.paid_fen);
+                InstallmentRow {
+                    id: i.id,
+                    trigger: i.trigger.clone(),
+                    amount: yuan(i.amount_fen),
+                    paid: yuan(i.paid_fen),
+                    payable: yuan(payable),
+                    payable_now: payable > 0,
+                    paid_in_full: i.paid_at.is_some(),
+                }
+            })
+            .collect(),
+        reports: g
+            .reports
+            .iter()
+            .map(|r| ReportRow {
+                id: r.id,
+                kind: r.kind.clone(),
+                due_on: r.due_on.to_string(),
+                status: r.status.clone(),
+                overdue: active && service::is_overdue(r, today),
+                body: r.body.clone(),
+                people_served: r.people_served.map(|n| n.to_string()).unwrap_or_default(),
+                spending: r.spending_fen.map(yuan).unwrap_or_default(),
+                review_note: r.review_note.clone().unwrap_or_default(),
+                can_submit: is_grantee
+                    && active
+                    && matches!(r.status.as_str(), service::DUE | service::RETURNED),
+                can_review: is_funder && active && r.status == service::SUBMITTED,
+            })
+            .collect(),
+        disbursements: g
+            .disbursements
+            .iter()
+            .map(|d| {
+                (
+                    d.paid_on.to_string(),
+                    yuan(d.amount_fen),
+                    d.reference.clone(),
+                )
+            })
+            .collect(),
+        is_funder,
+        can_accept: is_grantee_admin && g.status == Status::PendingAcceptance,
+        can_edit_schedule: is_funder && g.status == Status::PendingAcceptance,
+        can_pay: is_funder && active && g.payable_fen() > 0,
+        can_complete: is_funder && active,
+        can_terminate: is_funder && rules::transition(g.status, rules::Action::Terminate).is_ok(),
+        after_decline: is_funder && g.status == Status::Declined,
+        triggers: Trigger::ALL.iter().map(|t| t.as_str()).collect(),
+        errors,
+    };
+    Ok(render_status(
+        state,
+        viewer,
+        status_for(&page.errors),
+        "pages/grants/grant",
+        "grant-title",
+        page,
+    ))
+}
+
+#[handler]
+pub(super) async fn grant_view(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let r = grant_page(&state, &viewer, id, vec![]).await;
+    or_fail(&state, &viewer, r)
+}
+
+/// Runs a grant form's action; back to the grant page either way.
+async fn on_grant(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    csrf: &str,
+    action: impl Future<Output = Result<()>>,
+) -> Response {
+    act(
+        state,
+        viewer,
+        csrf,
+        action,
+        format!("/grants/{id}"),
+        async |e| grant_page(state, viewer, id, e).await,
+    )
+    .await
+}
+
+#[handler]
+pub(super) async fn command(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path((id, what)): Path<(Uuid, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let now = state.clock.now();
+    let text = field(&pairs, "text");
+    let action = async {
+        let a = viewer.actor()?;
+        match what.as_str() {
+            "accept" => service::accept(&state.db, a, id, now).await.map(|_| ()),
+            "decline" => service::decline(&state.db, a, id, text, now)
+                .await
+                .map(|_| ()),
+            "terminate" => service::terminate(&state.db, a, id, text, now)
+                .await
+                .map(|_| ()),
+            "fail-project" => service::fail_project(&state.db, a, id, text, now).await,
+            "complete" => {
+                let score = field(&pairs, "score").trim().parse().map_err(|_| {
+                    Error::invalid("score", "score_range", "the performance score is 0 to 100")
+                })?;
+                service::complete(&state.db, a, id, score, text, now)
+                    .await
+                    .map(|_| ())
+            }
+            "schedule" => {
+                let mut schedule = Vec::new();
+                let mut errors = Vec::new();
+                for t in Trigger::ALL {
+                    let typed = field(&pairs, &format!("amount-{}", t.as_str()));
+                    if typed.trim().is_empty() {
+                        continue;
+                    }
+                    match fen(&format!("amount-{}", t.as_str()), typed) {
+                        Ok(amount_fen) => schedule.push(Installment {
+                            trigger: t,
+                            amount_fen,
+                        }),
+                        Err(Error::Invalid(e)) => errors.extend(e),
+                        Err(e) => return Err(e),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(Error::Invalid(errors));
+                }
+                service::set_schedule(&state.db, a, id, &schedule, now)
+                    .await
+                    .map(|_| ())
+            }
+            "disbursements" => {
+                let installment = field(&pairs, "installment_id").parse().map_err(|_| {
+                    Error::invalid("installment_id", "required", "choose the installment")
+                })?;
+                let amount = fen("amount_yuan", field(&pairs, "amount_yuan"))?;
+                let paid_on: NaiveDate = field(&pairs, "paid_on").parse().map_err(|_| {
+                    Error::invalid("paid_on", "invalid_date", "enter the date as YYYY-MM-DD")
+                })?;
+                service::disburse(
+                    &state.db,
+                    a,
+                    id,
+                    installment,
+                    amount,
+                    paid_on,
+                    field(&pairs, "reference"),
+                    now,
+                )
+                .await
+                .map(|_| ())
+            }
+            _ => Err(Error::NotFound("page")),
+        }
+    };
+    if what == "award-next" {
+        // Creates a new grant: go to it.
+        let r = async {
+            viewer.check_csrf(field(&pairs, "csrf_token"))?;
+            let g = service::award_next(&state.db, viewer.actor()?, id, now).await?;
+            Ok(poem::IntoResponse::into_response(
+                poem::web::Redirect::see_other(format!("/grants/{}", g.row.id)),
+            ))
+        }
+        .await;
+        return match r {
+            Ok(resp) => resp,
+            Err(e) => match super::form_errors(viewer.lang, &e) {
+                Some(errors) => or_fail(
+                    &state,
+                    &viewer,
+                    grant_page(&state, &viewer, id, errors).await,
+                ),
+                None => super::fail(&state, &viewer, e),
+            },
+        };
+    }
+    on_grant(&state, &viewer, id, field(&pairs, "csrf_token"), action).await
+}
+
+#[handler]
+pub(super) async fn review_report(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(report): Path<Uuid>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let grant_id = match service::report_access(&state.db, viewer.actor.as_ref(), report).await {
+        Ok(r) => r.grant_id,
+        Err(e) => return super::fail(&state, &viewer, e),
+    };
+    let action = async {
+        let accept = field(&pairs, "decision") == "accept";
+        service::review_report(
+            &state.db,
+            viewer.actor()?,
+            report,
+            accept,
+            field(&pairs, "note"),
+            state.clock.now(),
+        )
+        .await
+        .map(|_| ())
+    };
+    on_grant(
+        &state,
+        &viewer,
+        grant_id,
+        field(&pairs, "csrf_token"),
+        action,
+    )
+    .await
+}
+
+#[handler]
+pub(super) async fn submit_report(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(report): Path<Uuid>,
+    mp: poem::web::Multipart,
+) -> Response {
+    let upload = match super::portal::Upload::read(mp).await {
+        Ok(u) => u,
+        Err(e) => return super::fail(&state, &viewer, e),
+    };
+    let grant_id = match service::report_access(&state.db, viewer.actor.as_ref(), report).await {
+        Ok(r) => r.grant_id,
+        Err(e) => return super::fail(&state, &viewer, e),
+    };
+    let action = async {
+        let mut errors = Vec::new();
+        let people_served = match upload.text("people_served").trim() {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "people_served",
+                        "invalid_number",
+                        "enter a whole number",
+                    ));
+                    None
+                }
+            },
+        };
+        let spending_fen = match upload.text("spending_yuan").trim() {
+            "" => None,
+            s => match fen("spending_yuan", s) {
+                Ok(f) => Some(f),
+                Err(Error::Invalid(e)) => {
+                    errors.extend(e);
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let file = upload.store(&state, &viewer).await?;
+        let input = ReportInput {
+            body: upload.text("body").to_owned(),
+            people_served,
+            spending_fen,
+            file_ids: file.into_iter().collect(),
+        };
+        service::submit_report(&state.db, viewer.actor()?, report, input, state.clock.now())
+            .await
+            .map(|_| ())
+    };
+    on_grant(&state, &viewer, grant_id, upload.text("csrf_token"), action).await
+}

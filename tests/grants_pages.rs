@@ -1,0 +1,113 @@
+//! Grants through the pages: the winner accepts and reports, the purchaser
+//! pays and reviews, the public reads the grant.
+
+mod common;
+
+use common::procurement::awarded;
+use common::{PASSWORD, spawn};
+
+#[tokio::test]
+async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
+    let app = spawn().await;
+    let (_e, g) = awarded(&app).await;
+    let id = g["id"].as_str().unwrap().to_owned();
+    let url = format!("/grants/{id}");
+
+    let mut public = app.browser();
+    let page = public.get("/grants").await;
+    assert!(page.body.contains(&url), "{}", page.body);
+    let project = public
+        .get(&format!("/projects/{}", g["project_id"].as_str().unwrap()))
+        .await;
+    let link = format!("/grants?project_id={}", g["project_id"].as_str().unwrap());
+    assert!(project.body.contains(&link));
+    assert!(public.get(&link).await.body.contains(&url));
+    let page = public.get(&url).await;
+    assert!(page.body.contains("待接受") && page.body.contains("285000.00"));
+    assert!(!page.body.contains("接受资助"), "no forms for the public");
+
+    // The winner's org admin accepts.
+    let mut winner = app.browser();
+    assert_eq!(winner.login("admin3@org.cn", PASSWORD).await.status, 303);
+    let page = winner.get(&url).await;
+    assert!(page.body.contains("接受资助"));
+    let done = winner
+        .post(&format!("{url}/accept"), &[("csrf_token", &page.csrf())])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+
+    // The purchaser records a payment: too much is refused with the reason.
+    let mut buyer = app.browser();
+    assert_eq!(buyer.login("buyer@gov.cn", PASSWORD).await.status, 303);
+    let page = buyer.get(&url).await;
+    assert!(page.body.contains("登记拨付"));
+    let installment = page
+        .body
+        .split("name=\"installment_id\"><option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = page.csrf();
+    let pay = |amount: &'static str| {
+        [
+            ("csrf_token", csrf.clone()),
+            ("installment_id", installment.clone()),
+            ("amount_yuan", amount.to_owned()),
+            ("paid_on", "2026-03-20".to_owned()),
+            ("reference", "GK-2026-0318".to_owned()),
+        ]
+    };
+    let form = pay("285000.01");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = buyer.post(&format!("{url}/disbursements"), &pairs).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("金额超过该批次当前可拨付金额"));
+    let form = pay("285000.00");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let paid = buyer.post(&format!("{url}/disbursements"), &pairs).await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+
+    // The winner submits the first report due with a file; the purchaser accepts it.
+    let page = winner.get(&url).await;
+    let report = page
+        .body
+        .split("action=\"/grant-reports/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sent = winner
+        .post_multipart(
+            &format!("/grant-reports/{report}/submit"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("body", "第一季度入户评估 120 户。"),
+                ("people_served", "120"),
+                ("spending_yuan", "50000"),
+            ],
+            ("file", "台账.pdf", b"%PDF-1.7\n%ledger\n"),
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let page = buyer.get(&url).await;
+    assert!(page.body.contains("第一季度入户评估") && page.body.contains("提交审核意见"));
+    let reviewed = buyer
+        .post(
+            &format!("/grant-reports/{report}/review"),
+            &[("csrf_token", &page.csrf()), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(reviewed.status, 303, "{}", reviewed.body);
+
+    // The public sees the totals and the accepted report.
+    let page = public.get(&url).await;
+    assert!(page.body.contains("执行中") && page.body.contains("GK-2026-0318"));
+    assert!(page.body.contains("第一季度入户评估"));
+    let en = public.get_with(&url, ("accept-language", "en")).await;
+    assert!(en.body.contains("Payments") && en.body.contains("Accepted"));
+}
