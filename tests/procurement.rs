@@ -576,6 +576,7 @@ async fn the_demo_has_projects_in_every_state_with_bids_panels_and_challenges_wh
         .map(|p| p["status"].as_str().unwrap().to_owned())
         .collect();
     states.sort();
+    states.dedup();
     assert_eq!(
         states,
         [
@@ -600,6 +601,46 @@ async fn the_demo_has_projects_in_every_state_with_bids_panels_and_challenges_wh
             .unwrap()
             .to_owned()
     };
+    // Grants in every state.
+    let (_, grants) = json(app.get("/api/v1/grants?limit=100", None).await).await;
+    let mut grant_states: Vec<&str> = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["status"].as_str().unwrap())
+        .collect();
+    grant_states.sort_unstable();
+    assert_eq!(
+        grant_states,
+        [
+            "active",
+            "completed",
+            "declined",
+            "pending_acceptance",
+            "terminated"
+        ]
+    );
+    let completed = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["status"] == "completed")
+        .unwrap();
+    assert_eq!(
+        (
+            completed["remaining_fen"].as_i64(),
+            completed["performance_score"].as_i64()
+        ),
+        (Some(0), Some(92))
+    );
+    let active = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["status"] == "active")
+        .unwrap();
+    assert!(active["overdue_reports"].as_u64().unwrap() >= 1);
+    assert!(active["paid_fen"].as_i64().unwrap() > 0);
     // Notice: a public notice with an open challenge; awarded: final, one dismissed.
     let (s, n) = json(
         app.get(&format!("/api/v1/projects/{}/award", find("notice")), None)

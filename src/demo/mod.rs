@@ -4,6 +4,7 @@
 //! functions (so each has its audit entry). Safe to run on every start: what
 //! exists is kept.
 
+mod grants;
 mod procurement;
 mod registry;
 

@@ -4,7 +4,8 @@
 //! and score; notice, with an open challenge; awarded, after a dismissed
 //! challenge; failed; cancelled), with bids from demo organizations that
 //! have their own accounts (`bidder-N@demo.cogov.cn`) and a pool of demo
-//! experts (`expert-N@demo.cogov.cn`). Past steps run at past instants,
+//! experts (`expert-N@demo.cogov.cn`); and awarded projects whose grants
+//! are in every state ([`super::grants`]). Past steps run at past instants,
 //! through the same functions as the API.
 
 use chrono::{DateTime, Duration, Utc};
@@ -158,6 +159,61 @@ async fn tender(
         bids::submit(db, b, p.row.id, bid_input, bid_at(n)).await?;
     }
     Ok(p)
+}
+
+/// A public tender taken at past instants from `t` through bids, the
+/// panel's sheets, the award to rank 1 and a closed challenge window;
+/// returns the grant the award job created.
+async fn awarded_grant(
+    db: &Db,
+    buyer: &Actor,
+    experts: &[Actor],
+    bidders: &[Actor],
+    input: ProjectInput,
+    t: DateTime<Utc>,
+    prices: (i64, i64),
+) -> Result<Uuid> {
+    let deadline = input.bid_deadline;
+    let p = tender(db, buyer, input, t, bidders, prices, |n| {
+        t + Duration::days(3 + n)
+    })
+    .await?;
+    bids::open_project(db, p.row.id, deadline).await?;
+    let panel: Vec<Uuid> = experts.iter().map(|e| e.user_id).collect();
+    panels::assign(db, buyer, p.row.id, &panel, deadline - Duration::days(3)).await?;
+    let p = projects::get(db, Some(buyer), p.row.id).await?;
+    for (k, expert) in (0_i64..).zip(experts) {
+        score_sheet(db, expert, &p, k + 1, deadline + Duration::days(2)).await?;
+    }
+    let first = scoring::ranking(db, buyer, p.row.id)
+        .await?
+        .first()
+        .map(|r| r.key)
+        .ok_or_else(|| Error::Internal("demo tender has no ranking".into()))?;
+    award::propose(
+        db,
+        buyer,
+        p.row.id,
+        first,
+        None,
+        deadline + Duration::days(4),
+    )
+    .await?;
+    award::finalize(db, p.row.id, deadline + Duration::days(30)).await?;
+    let (grants, _) = crate::grants::service::list(
+        db,
+        Some(buyer),
+        &crate::grants::service::Filter {
+            project_id: Some(p.row.id),
+            ..Default::default()
+        },
+        &crate::pagination::PageRequest::parse(None, None)?,
+    )
+    .await?;
+    grants
+        .first()
+        .map(|g| g.row.id)
+        .ok_or_else(|| Error::Internal("demo award made no grant".into()))
 }
 
 fn criteria(price: u32) -> Vec<Criterion> {
@@ -443,6 +499,91 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
         }
         award::finalize(db, awarded.row.id, t5 + days(60)).await?;
     }
+
+    // Grants in every state (see `super::grants`).
+    let declined = crate::grants::service::list(
+        db,
+        Some(&buyer),
+        &crate::grants::service::Filter {
+            project_id: Some(awarded.row.id),
+            ..Default::default()
+        },
+        &crate::pagination::PageRequest::parse(None, None)?,
+    )
+    .await?
+    .0
+    .first()
+    .map(|g| g.row.id);
+    let ta = now - days(200);
+    let active = awarded_grant(
+        db,
+        &buyer,
+        &experts,
+        &bidders,
+        input(
+            "朝阳区残疾人社区康复服务项目",
+            "D01",
+            Method::PublicTender,
+            900_000,
+            ta + days(22),
+            30,
+            vec![Rule::MinGrade { grade: 3 }],
+        ),
+        ta,
+        (86_000_000, 1_500_000),
+    )
+    .await?;
+    let tc = now - days(560);
+    let completed = awarded_grant(
+        db,
+        &buyer,
+        &experts,
+        &bidders,
+        input(
+            "朝阳区社区法律援助服务项目",
+            "H01",
+            Method::PublicTender,
+            500_000,
+            tc + days(22),
+            30,
+            vec![Rule::MinGrade { grade: 3 }],
+        ),
+        tc,
+        (48_000_000, 1_000_000),
+    )
+    .await?;
+    let tt = now - days(150);
+    let terminated = awarded_grant(
+        db,
+        &buyer,
+        &experts,
+        &bidders,
+        input(
+            "朝阳区社区防灾减灾宣传教育项目",
+            "J01",
+            Method::PublicTender,
+            300_000,
+            tt + days(22),
+            30,
+            vec![],
+        ),
+        tt,
+        (28_500_000, 500_000),
+    )
+    .await?;
+    super::grants::seed(
+        db,
+        &buyer,
+        &bidders,
+        super::grants::Demo {
+            declined,
+            active,
+            completed,
+            terminated,
+        },
+        now,
+    )
+    .await?;
 
     // Failed: one bid under competitive consultation.
     let t2 = now - days(40);
