@@ -555,3 +555,121 @@ async fn after_a_decline_the_next_ranked_bidder_is_offered_the_grant_until_none_
     .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn the_public_rates_a_grant_a_few_times_an_hour_and_the_purchaser_moderates() {
+    let app = spawn().await;
+    let (e, g) = awarded(&app).await;
+    let id = g["id"].as_str().unwrap().to_owned();
+    let feedback = format!("/api/v1/grants/{id}/feedback");
+    let (s, _) = json(
+        app.post_json(&feedback, None, json!({"rating": 5, "comment": "很好"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 409, "not before the grant is active");
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/grants/{id}/accept"),
+            Some(&e.bidders[2].token),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, err) = json(
+        app.post_json(&feedback, None, json!({"rating": 6, "comment": " "}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["rating_range".to_owned(), "length".to_owned()])
+    );
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let (s, f) = json(
+            app.post_json(
+                &feedback,
+                None,
+                json!({"rating": n, "comment": format!("第{n}次评价：上门服务准时")}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!((s, f["status"].as_str()), (201, Some("pending")), "{f}");
+        ids.push(f["id"].as_str().unwrap().to_owned());
+    }
+    let resp = app
+        .post_json(&feedback, None, json!({"rating": 4, "comment": "再来一条"}))
+        .await;
+    assert_eq!(resp.0.status(), 429);
+    assert!(resp.0.headers().get("retry-after").is_some());
+    // An hour later the client may write again.
+    app.clock.advance(chrono::Duration::minutes(61));
+    let (s, _) = json(
+        app.post_json(&feedback, None, json!({"rating": 4, "comment": "一小时后"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    // Nothing is public until published; hiding needs a reason.
+    let (_, public) = json(app.get(&feedback, None).await).await;
+    assert_eq!(public.as_array().unwrap().len(), 0);
+    let (_, all) = json(app.get(&feedback, Some(&e.world.buyer)).await).await;
+    assert_eq!(all.as_array().unwrap().len(), 6);
+    let moderate = |f: &str| format!("/api/v1/grant-feedback/{f}/moderate");
+    let (s, _) = json(
+        app.post_json(
+            &moderate(&ids[0]),
+            Some(&e.bidders[2].token),
+            json!({"publish": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, err) = json(
+        app.post_json(
+            &moderate(&ids[0]),
+            Some(&e.world.buyer),
+            json!({"publish": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["reason_required".to_owned()])
+    );
+    let (s, _) = json(
+        app.post_json(
+            &moderate(&ids[0]),
+            Some(&e.world.buyer),
+            json!({"publish": false, "reason": "含有个人信息"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, f) = json(
+        app.post_json(
+            &moderate(&ids[4]),
+            Some(&e.world.buyer),
+            json!({"publish": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, f["status"].as_str()), (200, Some("published")));
+    let (_, public) = json(app.get(&feedback, None).await).await;
+    assert_eq!(public.as_array().unwrap().len(), 1);
+    assert_eq!(public[0]["rating"], 5);
+    let page = app
+        .browser()
+        .get(&format!("/projects/{}", e.world.project))
+        .await;
+    assert!(page.body.contains("第5次评价") && !page.body.contains("第1次评价"));
+}

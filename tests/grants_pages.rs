@@ -110,4 +110,48 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
     assert!(page.body.contains("第一季度入户评估"));
     let en = public.get_with(&url, ("accept-language", "en")).await;
     assert!(en.body.contains("Payments") && en.body.contains("Accepted"));
+
+    // The public rates the service; the purchaser publishes it.
+    let page = public.get(&url).await;
+    let sent = public
+        .post(
+            &format!("{url}/feedback"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("rating", "4"),
+                ("text", "护理员耐心细致"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert!(
+        !public.get(&url).await.body.contains("护理员耐心细致"),
+        "not before moderation"
+    );
+    let page = buyer.get(&url).await;
+    assert!(page.body.contains("护理员耐心细致") && page.body.contains("待审核"));
+    let feedback_id = page
+        .body
+        .split("action=\"/grant-feedback/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let moderated = buyer
+        .post(
+            &format!("/grant-feedback/{feedback_id}/moderate"),
+            &[
+                ("csrf_token", &page.csrf()),
+                ("grant_id", &id),
+                ("decision", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(moderated.status, 303, "{}", moderated.body);
+    assert!(
+        public.get(&url).await.body.contains("护理员耐心细致"),
+        "published"
+    );
 }

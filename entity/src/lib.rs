@@ -19,6 +19,7 @@ pub mod departments;
 pub mod disbursements;
 pub mod files;
 pub mod grades;
+pub mod grant_feedback;
 pub mod grant_reports;
 pub mod grants;
 pub mod installments;

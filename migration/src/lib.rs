@@ -41,6 +41,7 @@ mod m20261123_000032_create_grants;
 mod m20261123_000033_create_installments;
 mod m20261123_000034_create_grant_reports;
 mod m20261123_000035_create_disbursements;
+mod m20261123_000036_create_grant_feedback;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000033_create_installments::Migration),
             Box::new(m20261123_000034_create_grant_reports::Migration),
             Box::new(m20261123_000035_create_disbursements::Migration),
+            Box::new(m20261123_000036_create_grant_feedback::Migration),
         ]
     }
 }

@@ -349,6 +349,68 @@ pub struct GrantReportDetail {
     pub files: Vec<FileMeta>,
 }
 
+/// Feedback to leave.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct FeedbackInput {
+    /// 1 to 5.
+    pub rating: i16,
+    /// The comment.
+    #[oai(validator(max_length = 1000))]
+    pub comment: String,
+}
+
+/// A moderation decision.
+#[derive(Debug, Clone, Object, Deserialize)]
+pub struct ModerationInput {
+    /// Publish (true) or hide (false).
+    pub publish: bool,
+    /// Required when hiding.
+    #[oai(validator(max_length = 2000))]
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Feedback on a grant's service.
+#[derive(Debug, Clone, Object)]
+pub struct Feedback {
+    /// Id.
+    pub id: Uuid,
+    /// Grant.
+    pub grant_id: Uuid,
+    /// 1 to 5.
+    pub rating: i16,
+    /// The comment.
+    pub comment: String,
+    /// `pending`, `published` or `hidden`.
+    pub status: String,
+    /// Why hidden (for the department, auditors, admins).
+    pub moderation_reason: Option<String>,
+    /// Left.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::grant_feedback::Model> for Feedback {
+    fn from(f: entity::grant_feedback::Model) -> Self {
+        Self {
+            id: f.id,
+            grant_id: f.grant_id,
+            rating: f.rating,
+            comment: f.comment,
+            status: f.status,
+            moderation_reason: f.moderation_reason,
+            created_at: f.created_at,
+        }
+    }
+}
+
+/// Feedback left.
+#[derive(ApiResponse)]
+pub enum FeedbackLeft {
+    /// Awaiting moderation.
+    #[oai(status = 201)]
+    Created(Json<Feedback>),
+}
+
 /// A payment recorded.
 #[derive(ApiResponse)]
 pub enum Disbursed {
@@ -576,6 +638,79 @@ impl GrantsApi {
         let now = state.clock.now();
         let g = service::complete(&state.db, &auth.0, id.0, body.score, &body.comment, now).await?;
         Ok(Json(Grant::new(g, crate::clock::china_date(now))))
+    }
+
+    /// Rate a grant's service (anyone; a few an hour per client)
+    ///
+    /// Active and completed grants; shown once the purchaser publishes it.
+    #[oai(
+        path = "/grants/:id/feedback",
+        method = "post",
+        operation_id = "leave_grant_feedback"
+    )]
+    async fn leave_grant_feedback(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        remote: &poem::web::RemoteAddr,
+        id: Path<Uuid>,
+        body: JsonBody<FeedbackInput>,
+    ) -> ApiResult<FeedbackLeft> {
+        let client = remote
+            .as_socket_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        let f = crate::grants::feedback::leave(
+            &state.db,
+            auth.actor(),
+            &client,
+            id.0,
+            body.rating,
+            &body.comment,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(FeedbackLeft::Created(Json(f.into())))
+    }
+
+    /// Feedback on a grant (published for everyone; all for the department)
+    #[oai(
+        path = "/grants/:id/feedback",
+        method = "get",
+        operation_id = "list_grant_feedback"
+    )]
+    async fn list_grant_feedback(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Vec<Feedback>>> {
+        let list = crate::grants::feedback::of_grant(&state.db, auth.actor(), id.0).await?;
+        Ok(Json(list.into_iter().map(Into::into).collect()))
+    }
+
+    /// Publish or hide feedback (purchaser of the funding department)
+    #[oai(
+        path = "/grant-feedback/:id/moderate",
+        method = "post",
+        operation_id = "moderate_grant_feedback"
+    )]
+    async fn moderate_grant_feedback(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: JsonBody<ModerationInput>,
+    ) -> ApiResult<Json<Feedback>> {
+        let f = crate::grants::feedback::moderate(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.publish,
+            body.reason.as_deref().unwrap_or_default(),
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Json(f.into()))
     }
 
     /// One report with its files (public once accepted)

@@ -2,7 +2,8 @@
 //! the grant service: declined by its first winner and offered to the next
 //! ranked bidder (pending acceptance); active with the signing installment
 //! paid and a progress report overdue; completed with every report accepted,
-//! everything paid and a performance score; terminated.
+//! everything paid and a performance score; terminated; and residents'
+//! feedback, published, hidden and awaiting review.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -171,6 +172,64 @@ pub async fn seed(
         (last + Duration::days(10)).min(now),
     )
     .await?;
+
+    // Feedback from residents: published, hidden with a reason, one awaiting review.
+    let notes: [(Uuid, i16, &str, Option<bool>); 5] = [
+        (
+            demo.completed,
+            5,
+            "律师每月到社区坐班，帮我们解决了物业纠纷，非常感谢。",
+            Some(true),
+        ),
+        (
+            demo.completed,
+            4,
+            "讲座内容实用，希望增加周末场次。",
+            Some(true),
+        ),
+        (
+            demo.completed,
+            1,
+            "某某律师电话 138xxxx 态度差",
+            Some(false),
+        ),
+        (
+            demo.active,
+            5,
+            "康复师每周上门两次，老人恢复得很好。",
+            Some(true),
+        ),
+        (demo.active, 3, "预约时间有时需要等一周。", None),
+    ];
+    for (n, (grant, rating, text, publish)) in notes.into_iter().enumerate() {
+        let when = now - Duration::days(30 - i64::try_from(n).unwrap_or(0) * 5);
+        let f = crate::grants::feedback::leave(
+            db,
+            None,
+            &format!("demo-resident-{n}"),
+            grant,
+            rating,
+            text,
+            when,
+        )
+        .await?;
+        if let Some(publish) = publish {
+            let reason = if publish {
+                ""
+            } else {
+                "含有个人联系方式，不予公开。"
+            };
+            crate::grants::feedback::moderate(
+                db,
+                buyer,
+                f.id,
+                publish,
+                reason,
+                when + Duration::days(1),
+            )
+            .await?;
+        }
+    }
 
     // Terminated after acceptance.
     let g = service::get(db, Some(buyer), demo.terminated).await?;

@@ -28,7 +28,10 @@
 //!   reports (text, people served, spending to date, files);
 //! - everyone reads grants, their installments, paid and remaining totals,
 //!   disbursements and accepted reports; reports not yet accepted are for
-//!   the grantee, the department, auditors and admins.
+//!   the grantee, the department, auditors and admins;
+//! - anyone rates an active or completed grant's service, rate-limited per
+//!   client; the purchaser publishes or hides it ([`feedback`]).
 
+pub mod feedback;
 pub mod rules;
 pub mod service;

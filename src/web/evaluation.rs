@@ -699,6 +699,7 @@ pub(super) struct AwardSection {
     can_challenge: bool,
     own_scores: Option<OwnScoresView>,
     evaluation_link: bool,
+    feedback: Vec<super::grants::FeedbackRow>,
 }
 
 fn rank_row(l: award::SummaryLine) -> RankRow {
@@ -730,9 +731,14 @@ pub(super) async fn award_section(
         }
         _ => false,
     };
+    let feedback = super::grants::feedback_rows(
+        state,
+        crate::grants::feedback::published_for_project(&state.db, id).await?,
+    );
     let Some(n) = award::notice(&state.db, actor, id).await? else {
         return Ok(AwardSection {
             evaluation_link,
+            feedback,
             challenges: challenge_rows(
                 state,
                 award::challenges_of(&state.db, actor, id, now).await?,
@@ -800,6 +806,7 @@ pub(super) async fn award_section(
             && actor.and_then(|a| a.organization_id) != Some(n.row.organization_id),
         own_scores,
         evaluation_link,
+        feedback,
     })
 }
 

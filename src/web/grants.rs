@@ -204,7 +204,41 @@ struct GrantPage {
     can_terminate: bool,
     after_decline: bool,
     triggers: Vec<&'static str>,
+    can_feedback: bool,
+    feedback: Vec<FeedbackRow>,
     errors: Vec<ShownError>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct FeedbackRow {
+    id: Uuid,
+    stars: String,
+    comment: String,
+    status: String,
+    reason: String,
+    created_at: String,
+}
+
+/// Feedback as the pages show it.
+pub(super) fn feedback_rows(
+    state: &AppState,
+    rows: Vec<entity::grant_feedback::Model>,
+) -> Vec<FeedbackRow> {
+    rows.into_iter()
+        .map(|f| FeedbackRow {
+            id: f.id,
+            stars: "★".repeat(usize::try_from(f.rating).unwrap_or(0))
+                + &"☆".repeat(5 - usize::try_from(f.rating).unwrap_or(0).min(5)),
+            comment: f.comment,
+            status: f.status,
+            reason: f.moderation_reason.unwrap_or_default(),
+            created_at: f
+                .created_at
+                .with_timezone(&state.settings.timezone)
+                .format("%Y-%m-%d")
+                .to_string(),
+        })
+        .collect()
 }
 
 async fn grant_page(
@@ -296,6 +330,11 @@ async fn grant_page(
         can_terminate: is_funder && rules::transition(g.status, rules::Action::Terminate).is_ok(),
         after_decline: is_funder && g.status == Status::Declined,
         triggers: Trigger::ALL.iter().map(|t| t.as_str()).collect(),
+        can_feedback: matches!(g.status, Status::Active | Status::Completed),
+        feedback: feedback_rows(
+            state,
+            crate::grants::feedback::of_grant(&state.db, actor, id).await?,
+        ),
         errors,
     };
     Ok(render_status(
@@ -347,6 +386,20 @@ pub(super) async fn command(
     let now = state.clock.now();
     let text = field(&pairs, "text");
     let action = async {
+        if what == "feedback" {
+            let rating = field(&pairs, "rating").parse().unwrap_or(0);
+            return crate::grants::feedback::leave(
+                &state.db,
+                viewer.actor.as_ref(),
+                &viewer.client_ip,
+                id,
+                rating,
+                text,
+                now,
+            )
+            .await
+            .map(|_| ());
+        }
         let a = viewer.actor()?;
         match what.as_str() {
             "accept" => service::accept(&state.db, a, id, now).await.map(|_| ()),
@@ -529,4 +582,37 @@ pub(super) async fn submit_report(
             .map(|_| ())
     };
     on_grant(&state, &viewer, grant_id, upload.text("csrf_token"), action).await
+}
+
+#[handler]
+pub(super) async fn moderate_feedback(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(feedback): Path<Uuid>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let grant_id = match field(&pairs, "grant_id").parse::<Uuid>() {
+        Ok(g) => g,
+        Err(_) => return super::fail(&state, &viewer, Error::NotFound("feedback")),
+    };
+    let action = async {
+        crate::grants::feedback::moderate(
+            &state.db,
+            viewer.actor()?,
+            feedback,
+            field(&pairs, "decision") == "publish",
+            field(&pairs, "reason"),
+            state.clock.now(),
+        )
+        .await
+        .map(|_| ())
+    };
+    on_grant(
+        &state,
+        &viewer,
+        grant_id,
+        field(&pairs, "csrf_token"),
+        action,
+    )
+    .await
 }

@@ -167,6 +167,10 @@ pub fn routes() -> impl Endpoint {
             "/grant-reports/:id/review",
             poem::post(grants::review_report),
         )
+        .at(
+            "/grant-feedback/:id/moderate",
+            poem::post(grants::moderate_feedback),
+        )
         .at("/projects/:id/evaluation", get(evaluation::evaluation_view))
         .at("/projects/:id/panel", poem::post(evaluation::assign))
         .at(
