@@ -29,6 +29,9 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
     // The winner's org admin accepts.
     let mut winner = app.browser();
     assert_eq!(winner.login("admin3@org.cn", PASSWORD).await.status, 303);
+    let mine = winner.get("/grants?mine=1").await;
+    assert!(mine.body.contains(&url), "the organization's own grants");
+    assert!(winner.get("/my").await.body.contains("/grants?mine=1"));
     let page = winner.get(&url).await;
     assert!(page.body.contains("接受资助"));
     let done = winner

@@ -627,3 +627,4 @@ fstatus-pending = Awaiting review
 fstatus-published = Published
 fstatus-hidden = Hidden
 err-rating_range = Rate 1 to 5.
+my-grants = Our grants

@@ -627,3 +627,4 @@ fstatus-pending = 待审核
 fstatus-published = 已公开
 fstatus-hidden = 未公开
 err-rating_range = 评分为 1 至 5。
+my-grants = 本单位资助项目
