@@ -458,6 +458,13 @@ async fn a_grant_can_be_declined_or_terminated_with_a_reason() {
     )
     .await;
     assert_eq!((s, g["status"].as_str()), (200, Some("terminated")));
+    app.clock
+        .set(Utc.with_ymd_and_hms(2028, 1, 1, 1, 0, 0).unwrap());
+    let (_, g) = json(app.get(&url, None).await).await;
+    assert_eq!(
+        g["overdue_reports"], 0,
+        "a terminated grant owes no reports"
+    );
     let (s, _) = json(
         app.post_json(&format!("{url}/accept"), Some(winner), json!({}))
             .await,

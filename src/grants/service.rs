@@ -71,9 +71,13 @@ impl Grant {
             .sum()
     }
 
-    /// Reports past their due date and not accepted or submitted, on `today`.
+    /// Reports of an active grant past their due date and neither submitted
+    /// nor accepted, on `today` (a closed grant owes nothing more).
     #[must_use]
     pub fn overdue(&self, today: NaiveDate) -> Vec<&reports::Model> {
+        if self.status != Status::Active {
+            return Vec::new();
+        }
         self.reports
             .iter()
             .filter(|r| is_overdue(r, today))
