@@ -234,6 +234,38 @@ pub async fn attach<C: ConnectionTrait>(
     Ok(after)
 }
 
+/// Attaches several of the actor's uploads (a request's `file_ids`) to an
+/// owner, inside the caller's transaction; a refusal names `file_ids[i]`.
+///
+/// # Errors
+/// As [`attach`].
+pub async fn attach_all<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    file_ids: &[Uuid],
+    owner_kind: &'static str,
+    owner_id: Uuid,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<files::Model>> {
+    let mut attached = Vec::with_capacity(file_ids.len());
+    for (i, id) in file_ids.iter().enumerate() {
+        let f = attach(tx, actor, *id, owner_kind, owner_id, label, now)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid(mut errs) => {
+                    for x in &mut errs {
+                        x.field = format!("file_ids[{i}]");
+                    }
+                    Error::Invalid(errs)
+                }
+                other => other,
+            })?;
+        attached.push(f);
+    }
+    Ok(attached)
+}
+
 /// Files attached to an owner, oldest first (the caller has checked access).
 ///
 /// # Errors

@@ -824,21 +824,12 @@ pub async fn submit_report(
         .reset_all()
         .update(&*tx)
         .await?;
-    let mut hashes = Vec::new();
-    for (i, file) in input.file_ids.iter().enumerate() {
-        let f = files::attach(&*tx, actor, *file, FILE_OWNER, r.id, r.kind.as_str(), now)
-            .await
-            .map_err(|e| match e {
-                Error::Invalid(mut errs) => {
-                    for x in &mut errs {
-                        x.field = format!("file_ids[{i}]");
-                    }
-                    Error::Invalid(errs)
-                }
-                other => other,
-            })?;
-        hashes.push(f.sha256);
-    }
+    let hashes: Vec<String> =
+        files::attach_all(&*tx, actor, &input.file_ids, FILE_OWNER, r.id, &r.kind, now)
+            .await?
+            .into_iter()
+            .map(|f| f.sha256)
+            .collect();
     audit::append(
         &*tx,
         &actor.who(),

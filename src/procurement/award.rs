@@ -521,21 +521,8 @@ pub async fn file_challenge(
         .reset_all()
         .insert(&*tx)
         .await?;
-    let mut attached = Vec::new();
-    for (i, id) in file_ids.iter().enumerate() {
-        let f = files::attach(&*tx, actor, *id, FILE_OWNER, c.id, "challenge", now)
-            .await
-            .map_err(|e| match e {
-                Error::Invalid(mut errs) => {
-                    for x in &mut errs {
-                        x.field = format!("file_ids[{i}]");
-                    }
-                    Error::Invalid(errs)
-                }
-                other => other,
-            })?;
-        attached.push(f);
-    }
+    let attached =
+        files::attach_all(&*tx, actor, file_ids, FILE_OWNER, c.id, "challenge", now).await?;
     audit::append(
         &*tx,
         &actor.who(),

@@ -204,10 +204,8 @@ async fn place<C: ConnectionTrait>(
         return Err(Error::Invalid(vec![failure]));
     }
     let id = Uuid::now_v7();
-    let mut attached = Vec::new();
-    for file_id in &input.file_ids {
-        attached.push(files::attach(tx, actor, *file_id, FILE_OWNER, id, "bid", now).await?);
-    }
+    let attached =
+        files::attach_all(tx, actor, &input.file_ids, FILE_OWNER, id, "bid", now).await?;
     let hashes: Vec<String> = attached.iter().map(|f| f.sha256.clone()).collect();
     let hash = content_hash(&canonical(p.row.id, organization_id, &input, &hashes));
     let bid = bids::Model {
