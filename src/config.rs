@@ -106,6 +106,51 @@ pub enum JobCommand {
         #[arg(long, env = "COGOV_REPORT_DUE_OTHERS", default_value = "05-31", value_parser = parse_month_day)]
         report_due_others: (u32, u32),
     },
+    /// Remind organizations of grants awaiting acceptance and of reports
+    /// due within 7 days or overdue, then send the mail that is due.
+    Reminders {
+        /// Where mail goes.
+        #[command(flatten)]
+        mail: MailArgs,
+        /// The public URL of the service, for links in mails.
+        #[arg(long, env = "COGOV_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+}
+
+/// Where e-mail goes: SMTP when configured, else a directory of `.eml`
+/// files, else the log.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// Send mail through this SMTP server, e.g.
+    /// `smtps://user:password@smtp.example.cn` or
+    /// `smtp://smtp.example.cn:587?tls=required` (lettre's URL form).
+    #[arg(long, env = "COGOV_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Without SMTP, write each mail as an `.eml` file into this directory
+    /// (without either, mail is only logged).
+    #[arg(long, env = "COGOV_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// The From address of mail.
+    #[arg(
+        long,
+        env = "COGOV_MAIL_FROM",
+        default_value = "cogov <noreply@cogov.localhost>"
+    )]
+    pub mail_from: String,
+}
+
+impl MailArgs {
+    /// The mail settings, with the public URL for links.
+    #[must_use]
+    pub fn settings(&self, public_url: Option<&str>) -> crate::notifications::mail::MailSettings {
+        crate::notifications::mail::MailSettings {
+            smtp_url: self.smtp_url.clone(),
+            dir: self.mail_dir.clone(),
+            from: self.mail_from.clone(),
+            public_url: public_url.map(str::to_owned),
+        }
+    }
 }
 
 /// Options of `serve`.
@@ -147,6 +192,9 @@ pub struct ServeArgs {
     /// Day (MM-DD of the next year) other organizations' annual reports are due.
     #[arg(long, env = "COGOV_REPORT_DUE_OTHERS", default_value = "05-31", value_parser = parse_month_day)]
     pub report_due_others: (u32, u32),
+    /// Where mail goes.
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
 /// Reads `MM-DD` (a day that exists in every year, so not `02-29`).

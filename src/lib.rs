@@ -20,6 +20,7 @@ pub mod files;
 pub mod grants;
 pub mod jobs;
 pub mod money;
+pub mod notifications;
 pub mod pagination;
 pub mod procurement;
 pub mod registry;

@@ -13,6 +13,8 @@ use cogov::config::{
     StorageArgs, UserCommand, UserCreateArgs,
 };
 use cogov::db::Db;
+use cogov::notifications::mail::{self, Postman};
+use cogov::notifications::reminders;
 use cogov::registry::annual_reports::DueDates;
 use cogov::{AppState, Error, audit, build_app, demo};
 use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};
@@ -96,6 +98,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Job(JobCommand::Reminders { mail, public_url }) => {
+            let db = open(&cli.storage).await?;
+            let postman = Postman::new(&mail.settings(public_url.as_deref()))?;
+            let holder = job_holder();
+            match reminders::run(&db, &holder, SystemClock.now()).await? {
+                Some(run) => println!("{} notifications created", run.notifications),
+                None => println!("reminders are running elsewhere"),
+            }
+            match mail::deliver(&db, &postman, &holder, SystemClock.now()).await? {
+                Some(d) => println!(
+                    "mail to {}: {} sent, {} to retry, {} given up",
+                    postman.describe(),
+                    d.sent,
+                    d.retrying,
+                    d.failed
+                ),
+                None => println!("mail is being sent elsewhere"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cli.storage).await?;
             let report = audit::verify(db.conn()).await?;
@@ -130,7 +152,9 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
         println!("  cogov user create --email you@example.cn --role admin");
         println!("(or start with --demo to get one account for every role)");
     }
-    spawn_jobs(db.clone(), clock.clone(), settings.report_due);
+    let postman = Postman::new(&args.mail.settings(args.public_url.as_deref()))?;
+    println!("mail goes to {}", postman.describe());
+    spawn_jobs(db.clone(), clock.clone(), settings.report_due, postman);
     let state = AppState::new(db, clock, settings)?;
     let app = build_app(state);
     let scheme = if args.tls_cert.is_some() {
@@ -166,10 +190,35 @@ fn job_holder() -> String {
 }
 
 /// Runs the background jobs on timers: the bid opening and the award of
-/// notices whose challenge window closed every 15 seconds, the credit job every ten minutes (each decides whether it has work, and
-/// takes its lease first).
-fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates) {
+/// notices whose challenge window closed every 15 seconds, reminders and
+/// mail every 30 seconds, the credit job every ten minutes (each decides
+/// whether it has work, and takes its lease first).
+fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates, postman: Postman) {
     let holder = job_holder();
+    let (mail_db, mail_clock, mail_holder) = (db.clone(), clock.clone(), holder.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match reminders::run(&mail_db, &mail_holder, mail_clock.now()).await {
+                Ok(Some(run)) if run.notifications > 0 => {
+                    tracing::info!(count = run.notifications, "reminders created");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "reminder job failed"),
+            }
+            match mail::deliver(&mail_db, &postman, &mail_holder, mail_clock.now()).await {
+                Ok(Some(d)) if d != mail::Delivery::default() => tracing::info!(
+                    sent = d.sent,
+                    retrying = d.retrying,
+                    failed = d.failed,
+                    "mail delivered"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "mail job failed"),
+            }
+        }
+    });
     let (opening_db, opening_clock, opening_holder) = (db.clone(), clock.clone(), holder.clone());
     tokio::spawn(async move {
         // Bids open at their deadline: look every 15 seconds.

@@ -42,6 +42,8 @@ mod m20261123_000033_create_installments;
 mod m20261123_000034_create_grant_reports;
 mod m20261123_000035_create_disbursements;
 mod m20261123_000036_create_grant_feedback;
+mod m20261123_000037_create_notifications;
+mod m20261123_000038_create_outbox;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -86,6 +88,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000034_create_grant_reports::Migration),
             Box::new(m20261123_000035_create_disbursements::Migration),
             Box::new(m20261123_000036_create_grant_feedback::Migration),
+            Box::new(m20261123_000037_create_notifications::Migration),
+            Box::new(m20261123_000038_create_outbox::Migration),
         ]
     }
 }

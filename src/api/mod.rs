@@ -16,6 +16,7 @@ pub mod dto;
 pub mod files;
 pub mod grants;
 pub mod me;
+pub mod notifications;
 pub mod organizations;
 pub mod panels;
 pub mod problem;
@@ -58,6 +59,7 @@ pub type ApiResult<T> = Result<T, problem::ApiError>;
 pub type Apis = (
     me::AccountsApi,
     me::MeApi,
+    notifications::NotificationsApi,
     users::UsersApi,
     departments::DepartmentsApi,
     calendar::CalendarApi,
@@ -86,6 +88,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         (
             me::AccountsApi,
             me::MeApi,
+            notifications::NotificationsApi,
             users::UsersApi,
             departments::DepartmentsApi,
             calendar::CalendarApi,

@@ -50,6 +50,10 @@ pub enum Action {
     ReadPurchases,
     /// Upload files (to attach to one's applications, reports, bids, projects).
     Upload,
+    /// Read the e-mail outbox (what was sent, what failed).
+    ReadOutbox,
+    /// Mark one's own notifications read.
+    MarkOwnNotifications,
 }
 
 impl Action {
@@ -59,6 +63,7 @@ impl Action {
         matches!(
             self,
             Action::ManageOwnTokens
+                | Action::MarkOwnNotifications
                 | Action::ManageUsers
                 | Action::ManageDepartments
                 | Action::ManageCalendar
@@ -73,8 +78,10 @@ impl Action {
 
     fn allowed_for(self, role: Role) -> bool {
         match self {
-            Action::ReadOwnAccount | Action::ManageOwnTokens => true,
-            Action::ReadUsers | Action::ReadAudit => matches!(role, Role::Admin | Role::Auditor),
+            Action::ReadOwnAccount | Action::ManageOwnTokens | Action::MarkOwnNotifications => true,
+            Action::ReadUsers | Action::ReadAudit | Action::ReadOutbox => {
+                matches!(role, Role::Admin | Role::Auditor)
+            }
             Action::ManageUsers
             | Action::ManageDepartments
             | Action::ManageCalendar

@@ -18,6 +18,7 @@ use crate::auth::{Actor, Role, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::files;
+use crate::notifications::{self, Notice, Params};
 use crate::pagination::PageRequest;
 
 /// Report states.
@@ -938,6 +939,21 @@ pub async fn review_report(
         if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
             make_payable(&*tx, g.id, trigger, now).await?;
         }
+    } else {
+        let people = notifications::organization_users(&*tx, g.organization_id, false).await?;
+        let notice = Notice {
+            kind: notifications::Kind::ReportReturned,
+            key: format!("report:{}:returned:{}", r.id, now.timestamp_micros()),
+            link: format!("/grants/{}#report-{}", g.id, r.id),
+            params: Params {
+                grant: g.title.clone(),
+                report: Some(r.kind.clone()),
+                due_on: Some(r.due_on),
+                days: None,
+                note: after.review_note.clone(),
+            },
+        };
+        notifications::send(&*tx, &people, &notice, now).await?;
     }
     audit::append(
         &*tx,

@@ -25,11 +25,7 @@ use crate::procurement::evaluation::{self, show};
 use crate::procurement::rules::{self, Status};
 use crate::procurement::{bids, panels, projects, scoring};
 
-fn local(state: &AppState, t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&state.settings.timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+use super::local_time as local;
 
 /// A posted form as its pairs (repeated and generated field names).
 type Pairs = Vec<(String, String)>;

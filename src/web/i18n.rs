@@ -89,6 +89,16 @@ impl Lang {
     pub fn try_t(self, key: &str) -> Option<String> {
         LOCALES.try_lookup(&self.id(), key)
     }
+
+    /// Translates `key` with string arguments; `None` when the catalogue lacks it.
+    #[must_use]
+    pub fn try_t_with(self, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.try_lookup_with_args(&self.id(), key, &args)
+    }
 }
 
 /// The `t` helper: looks the key up in the language named by the context's `lang`.

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod evaluation;
 pub mod grants;
 pub mod i18n;
+pub mod notifications;
 pub mod portal;
 pub mod procurement;
 pub mod registry;
@@ -156,6 +157,14 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/projects/:id", get(procurement::detail))
         .at("/panels", get(evaluation::my_panels))
+        .at("/notifications", get(notifications::list))
+        .at(
+            "/notifications/read-all",
+            poem::post(notifications::read_all),
+        )
+        .at("/notifications/:id/open", poem::post(notifications::open))
+        .at("/notifications/:id/read", poem::post(notifications::read))
+        .at("/admin/outbox", get(notifications::outbox))
         .at("/grants", get(grants::list))
         .at("/grants/:id", get(grants::grant_view))
         .at("/grants/:id/:what", poem::post(grants::command))
@@ -238,6 +247,8 @@ pub struct Viewer {
     pub path: String,
     /// The client's address (for sign-in throttling).
     pub client_ip: String,
+    /// The signed-in user's unread notifications.
+    pub unread: u64,
 }
 
 fn language_of(req: &Request) -> Lang {
@@ -301,12 +312,22 @@ impl<'a> FromRequest<'a> for Viewer {
             .remote_addr()
             .as_socket_addr()
             .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        let unread = match &actor {
+            Some(a) => crate::notifications::unread_count(&state.db, a.user_id)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "notification count failed");
+                    poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+                })?,
+            None => 0,
+        };
         Ok(Self {
             actor,
             csrf,
             lang,
             path,
             client_ip,
+            unread,
         })
     }
 }
@@ -331,6 +352,14 @@ impl Viewer {
     pub fn actor(&self) -> Result<&Actor, Error> {
         self.actor.as_ref().ok_or(Error::Unauthenticated)
     }
+}
+
+/// A time as the pages show it: minutes, in the configured zone.
+#[must_use]
+pub fn local_time(state: &AppState, t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&state.settings.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A form that carries nothing but its CSRF token (sign-out, revoke, remove).
@@ -379,6 +408,8 @@ pub struct ViewerView {
     pub role: &'static str,
     /// Admin menu.
     pub is_admin: bool,
+    /// Unread notifications.
+    pub unread: u64,
 }
 
 /// The view model of every page: layout data plus the page's own `page`.
@@ -426,6 +457,7 @@ pub fn render_status<T: Serialize>(
             email: a.email.clone(),
             role: a.role.as_str(),
             is_admin: a.role == Role::Admin,
+            unread: viewer.unread,
         }),
         title,
         here: urlencoding::encode(&viewer.path).into_owned(),
@@ -462,6 +494,7 @@ fn status_page(state: &AppState, lang: Lang, status: StatusCode) -> Response {
         lang,
         path: "/".into(),
         client_ip: String::new(),
+        unread: 0,
     };
     let message_key = match status {
         StatusCode::NOT_FOUND => "error-not-found",

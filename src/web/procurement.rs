@@ -20,11 +20,7 @@ use crate::procurement::catalog;
 use crate::procurement::projects::{self, Filter, Project, ProjectInput};
 use crate::procurement::rules::{self, Criterion, Method, Rule, Status};
 
-fn local(state: &AppState, t: DateTime<Utc>) -> String {
-    t.with_timezone(&state.settings.timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+use super::local_time as local;
 
 /// A `datetime-local` value read as Beijing time.
 fn parse_local(field: &str, s: &str) -> Result<DateTime<Utc>> {

@@ -1,0 +1,34 @@
+//! The e-mail outbox: notifications to send by mail, sent, or given up on.
+
+use sea_orm::entity::prelude::*;
+
+/// An e-mail in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    /// Public id (UUID v7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The notification it carries (the mail is composed from it when sent).
+    pub notification_id: Uuid,
+    /// Recipient address.
+    pub to_address: String,
+    /// `pending`, `sent` or `failed` (given up).
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// Not to be tried before this time.
+    pub next_attempt_at: DateTimeUtc,
+    /// When sent.
+    pub sent_at: Option<DateTimeUtc>,
+    /// When queued.
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations of an e-mail.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,186 @@
+//! `/me/notifications`: the caller's own notifications.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::auth::TokenAuth;
+use super::{ApiResult, ApiTags};
+use crate::app::AppState;
+use crate::notifications::{self, Kind, params_of};
+use crate::pagination::PageRequest;
+use crate::web::i18n::Lang;
+
+/// The caller's notifications.
+pub struct NotificationsApi;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A grant waits for the organization to accept or decline it.
+    GrantAwaitingAcceptance,
+    /// A report falls due within 7 days.
+    ReportDueSoon,
+    /// A report is past its due date.
+    ReportOverdue,
+    /// The purchaser returned a report for changes.
+    ReportReturned,
+}
+
+impl From<Kind> for NotificationKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::GrantAwaitingAcceptance => Self::GrantAwaitingAcceptance,
+            Kind::ReportDueSoon => Self::ReportDueSoon,
+            Kind::ReportOverdue => Self::ReportOverdue,
+            Kind::ReportReturned => Self::ReportReturned,
+        }
+    }
+}
+
+/// A notification.
+#[derive(Debug, Clone, Object)]
+pub struct Notification {
+    /// Id.
+    pub id: Uuid,
+    /// What it is about (absent for a kind this version does not know).
+    pub kind: Option<NotificationKind>,
+    /// The message, in the language of `Accept-Language` (zh-CN by default).
+    pub message: String,
+    /// Path of the page it is about.
+    pub link: String,
+    /// The grant's title.
+    pub grant: String,
+    /// The report's kind: `progress`, `midterm`, `final` or `financial`.
+    pub report_kind: Option<String>,
+    /// The report's due date (China date).
+    pub due_on: Option<NaiveDate>,
+    /// Days left (due soon) or days late (overdue).
+    pub days: Option<i64>,
+    /// The purchaser's note (returned reports).
+    pub note: Option<String>,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+    /// When marked read; absent while unread.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl Notification {
+    fn new(n: entity::notifications::Model, lang: Lang) -> Self {
+        let params = params_of(&n);
+        Self {
+            id: n.id,
+            kind: Kind::parse(&n.kind).map(Into::into),
+            message: notifications::text(lang, &n.kind, &params),
+            link: n.link,
+            grant: params.grant,
+            report_kind: params.report,
+            due_on: params.due_on,
+            days: params.days,
+            note: params.note,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
+/// A page of notifications.
+#[derive(Debug, Clone, Object)]
+pub struct NotificationPage {
+    /// Notifications, newest first.
+    pub items: Vec<Notification>,
+    /// Unread notifications in all.
+    pub unread: u64,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// How many were marked read.
+#[derive(Debug, Clone, Object)]
+pub struct MarkedRead {
+    /// Notifications that were unread.
+    pub marked: u64,
+}
+
+fn lang_of(accept_language: Option<&str>) -> Lang {
+    accept_language
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::ZhCn)
+}
+
+#[OpenApi(prefix_path = "/me/notifications", tag = "ApiTags::Accounts")]
+impl NotificationsApi {
+    /// My notifications
+    ///
+    /// Reminders of grants awaiting acceptance and of reports due within 7
+    /// days or overdue, and returned reports; each is also mailed.
+    #[oai(path = "/", method = "get", operation_id = "list_my_notifications")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// Only unread ones.
+        unread: Query<Option<bool>>,
+        /// Page size, 1-100 (default 20).
+        limit: Query<Option<u64>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+        /// The language of `message`: zh-CN (default) or en.
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> ApiResult<Json<NotificationPage>> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let lang = lang_of(accept_language.0.as_deref());
+        let (rows, next_cursor) =
+            notifications::list(&state.db, &auth.0, unread.0.unwrap_or(false), &page).await?;
+        Ok(Json(NotificationPage {
+            items: rows
+                .into_iter()
+                .map(|n| Notification::new(n, lang))
+                .collect(),
+            unread: notifications::unread_count(&state.db, auth.0.user_id).await?,
+            next_cursor,
+        }))
+    }
+
+    /// Mark one of my notifications read
+    #[oai(
+        path = "/:id/read",
+        method = "post",
+        operation_id = "read_my_notification"
+    )]
+    async fn read(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        /// The language of `message`: zh-CN (default) or en.
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> ApiResult<Json<Notification>> {
+        let n = notifications::mark_read(&state.db, &auth.0, id.0, state.clock.now()).await?;
+        Ok(Json(Notification::new(
+            n,
+            lang_of(accept_language.0.as_deref()),
+        )))
+    }
+
+    /// Mark all my notifications read
+    #[oai(
+        path = "/read-all",
+        method = "post",
+        operation_id = "read_all_my_notifications"
+    )]
+    async fn read_all(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+    ) -> ApiResult<Json<MarkedRead>> {
+        let marked = notifications::mark_all_read(&state.db, &auth.0, state.clock.now()).await?;
+        Ok(Json(MarkedRead { marked }))
+    }
+}

@@ -1,0 +1,371 @@
+//! The e-mail outbox and its delivery job.
+//!
+//! Notifications are queued in `outbox` in the transaction that creates
+//! them; this job sends what is due, under its lease, a batch at a time.
+//! A mail is composed when it is sent, from its notification, in Chinese
+//! then English, with a link to the page when the public URL is known.
+//!
+//! Where mail goes ([`Postman`]): SMTP when `--smtp-url` is set (lettre),
+//! else `.eml` files in `--mail-dir`, else the log. A failed attempt is
+//! retried after [`retry_delay`]; a permanent refusal (a 5xx reply, an
+//! unusable address) or [`MAX_ATTEMPTS`] failures mark it `failed`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{notifications, outbox};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::{params_of, text};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::web::i18n::Lang;
+
+/// The job's lease name.
+pub const JOB: &str = "mail.deliver";
+/// Waiting to be sent (or retried).
+pub const PENDING: &str = "pending";
+/// Sent.
+pub const SENT: &str = "sent";
+/// Given up on.
+pub const FAILED: &str = "failed";
+/// Attempts before a mail is given up on.
+pub const MAX_ATTEMPTS: i32 = 6;
+/// Mails one run sends at most.
+const BATCH: u64 = 50;
+/// A run stops starting new sends after this long (well inside its lease).
+const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long to wait after the `attempts`-th failed attempt: 1, 4, 16, 64
+/// and 256 minutes; `None` once there have been [`MAX_ATTEMPTS`].
+#[must_use]
+pub fn retry_delay(attempts: i32) -> Option<Duration> {
+    if !(1..MAX_ATTEMPTS).contains(&attempts) {
+        return None;
+    }
+    Some(Duration::minutes(4_i64.pow(attempts.unsigned_abs() - 1)))
+}
+
+/// Where mail goes, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct MailSettings {
+    /// `smtp://`, `smtps://` URL (lettre's format, credentials included).
+    pub smtp_url: Option<String>,
+    /// Write `.eml` files here instead (when there is no SMTP URL).
+    pub dir: Option<PathBuf>,
+    /// The From address, e.g. `cogov <noreply@example.cn>`.
+    pub from: String,
+    /// The public URL of the service, for links in mails.
+    pub public_url: Option<String>,
+}
+
+enum Transport {
+    Log,
+    Dir(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Sends mail the configured way.
+pub struct Postman {
+    transport: Transport,
+    from: Mailbox,
+    public_url: Option<String>,
+}
+
+/// Why a send failed, and whether to try again.
+struct Failure {
+    permanent: bool,
+    message: String,
+}
+
+impl Postman {
+    /// Sets up the transport.
+    ///
+    /// # Errors
+    /// `BadInput` naming the setting that cannot be used.
+    pub fn new(settings: &MailSettings) -> Result<Self> {
+        let from: Mailbox = settings.from.parse().map_err(|e| {
+            Error::bad_input("mail_from", "invalid", format!("not a mail address: {e}"))
+        })?;
+        let transport = match (&settings.smtp_url, &settings.dir) {
+            (Some(url), _) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| {
+                        Error::bad_input("smtp_url", "invalid", format!("unusable SMTP URL: {e}"))
+                    })?
+                    .timeout(Some(std::time::Duration::from_secs(10)))
+                    .build(),
+            ),
+            (None, Some(dir)) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::bad_input("mail_dir", "invalid", format!("{}: {e}", dir.display()))
+                })?;
+                Transport::Dir(AsyncFileTransport::<Tokio1Executor>::new(dir))
+            }
+            (None, None) => Transport::Log,
+        };
+        Ok(Self {
+            transport,
+            from,
+            public_url: settings
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
+        })
+    }
+
+    /// Where mail goes, for the start-up message.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self.transport {
+            Transport::Log => "the log (no --smtp-url or --mail-dir)",
+            Transport::Dir(_) => "files in --mail-dir",
+            Transport::Smtp(_) => "SMTP",
+        }
+    }
+
+    async fn send(&self, to: &str, subject: String, body: String) -> Result<(), Failure> {
+        let permanent = |message: String| Failure {
+            permanent: true,
+            message,
+        };
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| permanent(format!("recipient {to}: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.clone())
+            .subject(subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| permanent(format!("composing: {e}")))?;
+        match &self.transport {
+            Transport::Log => {
+                tracing::info!(to = %to, subject = %subject, "mail (not sent: no SMTP configured)");
+                Ok(())
+            }
+            Transport::Dir(t) => t.send(message).await.map(drop).map_err(|e| Failure {
+                permanent: false,
+                message: e.to_string(),
+            }),
+            Transport::Smtp(t) => t.send(message).await.map(drop).map_err(|e| Failure {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// A notification's mail: subject and plain-text body, Chinese then English.
+#[must_use]
+pub fn compose(n: &notifications::Model, public_url: Option<&str>) -> (String, String) {
+    let params = params_of(n);
+    let zh = text(Lang::ZhCn, &n.kind, &params);
+    let en = text(Lang::En, &n.kind, &params);
+    let footer = |lang: Lang| lang.try_t("mail-footer").unwrap_or_default();
+    let link = public_url.map_or_else(|| n.link.clone(), |base| format!("{base}{}", n.link));
+    let subject = format!(
+        "{} · {}",
+        zh,
+        Lang::ZhCn.try_t("site-name").unwrap_or_default()
+    );
+    let body = format!(
+        "{zh}\n{en}\n\n{link}\n\n-- \n{}\n{}\n",
+        footer(Lang::ZhCn),
+        footer(Lang::En)
+    );
+    (subject, body)
+}
+
+/// What a delivery run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Mails sent.
+    pub sent: u64,
+    /// Mails that failed and will be tried again.
+    pub retrying: u64,
+    /// Mails given up on.
+    pub failed: u64,
+}
+
+/// Sends the mails that are due, under the job's lease: `None` when another
+/// server holds it.
+///
+/// # Errors
+/// The database's error (a mail's failure is recorded on it, not returned).
+pub async fn deliver(
+    db: &Db,
+    postman: &Postman,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Delivery>> {
+    crate::jobs::under_lease(db, JOB, holder, now, deliver_due(db, postman, now)).await
+}
+
+async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<Delivery> {
+    let started = std::time::Instant::now();
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbox::Column::Id)
+        .limit(BATCH)
+        .all(db.conn())
+        .await?;
+    let notes = notifications::Entity::find()
+        .filter(notifications::Column::Id.is_in(due.iter().map(|m| m.notification_id)))
+        .all(db.conn())
+        .await?;
+    let mut run = Delivery::default();
+    for mail in due {
+        if started.elapsed() > RUN_BUDGET {
+            break;
+        }
+        let result = match notes.iter().find(|n| n.id == mail.notification_id) {
+            Some(n) => {
+                let (subject, body) = compose(n, postman.public_url.as_deref());
+                postman.send(&mail.to_address, subject, body).await
+            }
+            None => Err(Failure {
+                permanent: true,
+                message: "its notification is gone".into(),
+            }),
+        };
+        let attempts = mail.attempts + 1;
+        let update = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+            .filter(outbox::Column::Id.eq(mail.id))
+            .filter(outbox::Column::Status.eq(PENDING));
+        let update = match result {
+            Ok(()) => {
+                run.sent += 1;
+                update
+                    .col_expr(outbox::Column::Status, Expr::value(SENT))
+                    .col_expr(outbox::Column::SentAt, Expr::value(now))
+                    .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+            }
+            Err(f) => {
+                tracing::warn!(mail = %mail.id, error = %f.message, "mail not sent");
+                let retry = (!f.permanent).then(|| retry_delay(attempts)).flatten();
+                let update = update.col_expr(outbox::Column::LastError, Expr::value(f.message));
+                match retry {
+                    Some(delay) => {
+                        run.retrying += 1;
+                        update.col_expr(outbox::Column::NextAttemptAt, Expr::value(now + delay))
+                    }
+                    None => {
+                        run.failed += 1;
+                        update.col_expr(outbox::Column::Status, Expr::value(FAILED))
+                    }
+                }
+            }
+        };
+        let tx = db.begin().await?;
+        update.exec(&*tx).await?;
+        tx.commit().await?;
+    }
+    Ok(run)
+}
+
+/// The outbox, newest first, for staff: every mail or those in one state.
+///
+/// # Errors
+/// The database's error.
+pub async fn recent(
+    db: &Db,
+    status: Option<&str>,
+    page: &crate::pagination::PageRequest,
+) -> Result<(
+    Vec<(outbox::Model, Option<notifications::Model>)>,
+    Option<String>,
+)> {
+    let mut q = outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .limit(page.limit + 1);
+    if let Some(s) = status {
+        q = q.filter(outbox::Column::Status.eq(s));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(outbox::Column::Id.lt(after));
+    }
+    let rows = q.all(db.conn()).await?;
+    let (rows, next) = page.finish(rows, |m| m.id);
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.notification_id).collect();
+    let notes = notifications::Entity::find()
+        .filter(notifications::Column::Id.is_in(ids))
+        .all(db.conn())
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|m| {
+            let n = notes.iter().find(|n| n.id == m.notification_id).cloned();
+            (m, n)
+        })
+        .collect();
+    Ok((rows, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_fourfold_and_stop_after_the_last_attempt() {
+        let minutes: Vec<_> = (1..MAX_ATTEMPTS)
+            .map(|a| retry_delay(a).unwrap().num_minutes())
+            .collect();
+        assert_eq!(minutes, vec![1, 4, 16, 64, 256]);
+        assert_eq!(retry_delay(MAX_ATTEMPTS), None);
+        assert_eq!(retry_delay(0), None);
+    }
+
+    #[test]
+    fn a_mail_is_written_in_both_languages_with_a_full_link() {
+        let params = super::super::Params {
+            grant: "社区服务".into(),
+            ..Default::default()
+        };
+        let n = notifications::Model {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            kind: "grant_awaiting_acceptance".into(),
+            dedup_key: "k".into(),
+            link: "/grants/abc".into(),
+            params: serde_json::to_string(&params).unwrap(),
+            created_at: Utc::now(),
+            read_at: None,
+        };
+        let (subject, body) = compose(&n, Some("https://cogov.example.cn"));
+        assert!(subject.contains("社区服务"), "{subject}");
+        assert!(
+            body.contains("https://cogov.example.cn/grants/abc"),
+            "{body}"
+        );
+        assert!(body.contains("accept"), "{body}");
+        let (_, relative) = compose(&n, None);
+        assert!(relative.contains("\n/grants/abc\n"), "{relative}");
+    }
+
+    #[test]
+    fn unusable_settings_are_refused_by_name() {
+        let bad_from = MailSettings {
+            from: "not an address".into(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(Postman::new(&bad_from), Err(Error::BadInput(e)) if e[0].field == "mail_from")
+        );
+        let bad_url = MailSettings {
+            from: "cogov <noreply@example.cn>".into(),
+            smtp_url: Some("ftp://nowhere".into()),
+            ..Default::default()
+        };
+        assert!(
+            matches!(Postman::new(&bad_url), Err(Error::BadInput(e)) if e[0].field == "smtp_url")
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The notification page (one's own messages, newest first, marked read
+//! when opened or all at once) and the outbox page for admins and auditors
+//! (every mail, its state, attempts and last error).
+
+use poem::web::{Data, Form, Path, Query, Redirect};
+use poem::{IntoResponse as _, Response, handler};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{CsrfForm, Viewer, local_time, or_fail, render};
+use crate::app::AppState;
+use crate::auth::policy::{Action, check};
+use crate::notifications::{self, mail, params_of, text};
+use crate::pagination::PageRequest;
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    unread: Option<String>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Item {
+    id: Uuid,
+    text: String,
+    at: String,
+    unread: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ListPage {
+    items: Vec<Item>,
+    unread_only: bool,
+    next: Option<String>,
+}
+
+#[handler]
+pub(super) async fn list(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let r = async {
+        let actor = viewer.actor()?;
+        let unread_only = q.unread.is_some();
+        let page = PageRequest::parse(None, q.cursor.as_deref())?;
+        let (rows, next) = notifications::list(&state.db, actor, unread_only, &page).await?;
+        let items = rows
+            .iter()
+            .map(|n| Item {
+                id: n.id,
+                text: text(viewer.lang, &n.kind, &params_of(n)),
+                at: local_time(&state, n.created_at),
+                unread: n.read_at.is_none(),
+            })
+            .collect();
+        let next = next.map(|c| {
+            let unread = if unread_only { "&unread=1" } else { "" };
+            format!("/notifications?cursor={c}{unread}")
+        });
+        Ok(render(
+            &state,
+            &viewer,
+            "pages/notifications",
+            "notifications-title",
+            ListPage {
+                items,
+                unread_only,
+                next,
+            },
+        ))
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+/// Marks the notification read and goes to the page it is about.
+#[handler]
+pub(super) async fn open(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let r = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        let n = notifications::mark_read(&state.db, viewer.actor()?, id, state.clock.now()).await?;
+        Ok(Redirect::see_other(n.link).into_response())
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+/// Marks the notification read and comes back to the list.
+#[handler]
+pub(super) async fn read(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let r = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        notifications::mark_read(&state.db, viewer.actor()?, id, state.clock.now()).await?;
+        Ok(Redirect::see_other("/notifications").into_response())
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+#[handler]
+pub(super) async fn read_all(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let r = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        notifications::mark_all_read(&state.db, viewer.actor()?, state.clock.now()).await?;
+        Ok(Redirect::see_other("/notifications").into_response())
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
+// ---------- the outbox ----------
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct OutboxQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MailRow {
+    to: String,
+    subject: String,
+    status: String,
+    attempts: i32,
+    last_error: String,
+    queued: String,
+    sent: String,
+    next_attempt: String,
+}
+
+#[derive(Debug, Serialize)]
+struct OutboxPage {
+    rows: Vec<MailRow>,
+    statuses: [&'static str; 3],
+    status: String,
+    next: Option<String>,
+}
+
+#[handler]
+pub(super) async fn outbox(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<OutboxQuery>,
+) -> Response {
+    let r = async {
+        check(Some(viewer.actor()?), Action::ReadOutbox)?;
+        let statuses = [mail::PENDING, mail::SENT, mail::FAILED];
+        let status = statuses.into_iter().find(|s| *s == q.status);
+        let page = PageRequest::parse(None, q.cursor.as_deref())?;
+        let (rows, next) = mail::recent(&state.db, status, &page).await?;
+        let rows = rows
+            .into_iter()
+            .map(|(m, n)| MailRow {
+                subject: n.map_or_else(String::new, |n| text(viewer.lang, &n.kind, &params_of(&n))),
+                to: m.to_address,
+                status: m.status.clone(),
+                attempts: m.attempts,
+                last_error: m.last_error.unwrap_or_default(),
+                queued: local_time(&state, m.created_at),
+                sent: m.sent_at.map(|t| local_time(&state, t)).unwrap_or_default(),
+                next_attempt: if m.status == mail::PENDING {
+                    local_time(&state, m.next_attempt_at)
+                } else {
+                    String::new()
+                },
+            })
+            .collect();
+        let next =
+            next.map(|c| format!("/admin/outbox?cursor={c}&status={}", status.unwrap_or("")));
+        Ok(render(
+            &state,
+            &viewer,
+            "pages/admin/outbox",
+            "outbox-title",
+            OutboxPage {
+                rows,
+                statuses,
+                status: status.unwrap_or("").to_owned(),
+                next,
+            },
+        ))
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
