@@ -300,6 +300,8 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// When annual reports are due.
     pub report_due: crate::registry::annual_reports::DueDates,
+    /// Where mail goes: `smtp`, `dir` or `log` (shown on the outbox page).
+    pub mail_transport: &'static str,
 }
 
 impl Settings {
@@ -322,6 +324,11 @@ impl Settings {
                 foundations: args.report_due_foundations,
                 others: args.report_due_others,
             },
+            mail_transport: match (&args.mail.smtp_url, &args.mail.mail_dir) {
+                (Some(_), _) => "smtp",
+                (None, Some(_)) => "dir",
+                (None, None) => "log",
+            },
         }
     }
 }
@@ -337,6 +344,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             max_upload_bytes: 20 * 1024 * 1024,
             report_due: crate::registry::annual_reports::DueDates::default(),
+            mail_transport: "log",
         }
     }
 }

@@ -153,6 +153,7 @@ struct OutboxPage {
     statuses: [&'static str; 3],
     status: String,
     next: Option<String>,
+    transport: &'static str,
 }
 
 #[handler]
@@ -196,6 +197,7 @@ pub(super) async fn outbox(
                 statuses,
                 status: status.unwrap_or("").to_owned(),
                 next,
+                transport: state.settings.mail_transport,
             },
         ))
     }

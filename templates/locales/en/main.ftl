@@ -657,3 +657,6 @@ field-attempts = Attempts
 ostatus-pending = Waiting
 ostatus-sent = Sent
 ostatus-failed = Given up
+outbox-transport-smtp = Mail is sent through the configured SMTP server.
+outbox-transport-dir = Mail is written as files into the configured mail directory, not sent.
+outbox-transport-log = No SMTP server is configured: mail is only written to the log (“sent” means logged). Set --smtp-url to send it.

@@ -657,3 +657,6 @@ field-attempts = 尝试次数
 ostatus-pending = 待发送
 ostatus-sent = 已发送
 ostatus-failed = 已放弃
+outbox-transport-smtp = 邮件通过已配置的 SMTP 服务器发送。
+outbox-transport-dir = 邮件以文件形式写入已配置的邮件目录，未实际发出。
+outbox-transport-log = 未配置 SMTP 服务器：邮件只写入日志（“已发送”即已记入日志）。设置 --smtp-url 后才会发出。
