@@ -195,7 +195,14 @@ pub struct ServeArgs {
     /// Where mail goes.
     #[command(flatten)]
     pub mail: MailArgs,
+    /// The OCDS ocid prefix: the one the Open Contracting Partnership
+    /// registered for this publisher (`ocds-` and six characters).
+    #[arg(long, env = "COGOV_OCID_PREFIX", default_value = DEFAULT_OCID_PREFIX)]
+    pub ocid_prefix: String,
 }
+
+/// The ocid prefix until a registered one is configured.
+pub const DEFAULT_OCID_PREFIX: &str = "ocds-cogov0";
 
 /// Reads `MM-DD` (a day that exists in every year, so not `02-29`).
 ///
@@ -302,6 +309,10 @@ pub struct Settings {
     pub report_due: crate::registry::annual_reports::DueDates,
     /// Where mail goes: `smtp`, `dir` or `log` (shown on the outbox page).
     pub mail_transport: &'static str,
+    /// The OCDS ocid prefix (registered with the Open Contracting Partnership).
+    pub ocid_prefix: String,
+    /// The public URL of the service, when configured (for absolute links).
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -329,6 +340,11 @@ impl Settings {
                 (None, Some(_)) => "dir",
                 (None, None) => "log",
             },
+            ocid_prefix: args.ocid_prefix.clone(),
+            public_url: args
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
         }
     }
 }
@@ -345,6 +361,8 @@ impl Default for Settings {
             max_upload_bytes: 20 * 1024 * 1024,
             report_due: crate::registry::annual_reports::DueDates::default(),
             mail_transport: "log",
+            ocid_prefix: DEFAULT_OCID_PREFIX.to_owned(),
+            public_url: None,
         }
     }
 }

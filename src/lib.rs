@@ -21,6 +21,7 @@ pub mod grants;
 pub mod jobs;
 pub mod money;
 pub mod notifications;
+pub mod open;
 pub mod pagination;
 pub mod procurement;
 pub mod registry;

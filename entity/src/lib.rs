@@ -27,6 +27,7 @@ pub mod invitations;
 pub mod job_leases;
 pub mod login_attempts;
 pub mod notifications;
+pub mod open_events;
 pub mod opening_records;
 pub mod organizations;
 pub mod outbox;

@@ -44,6 +44,7 @@ mod m20261123_000035_create_disbursements;
 mod m20261123_000036_create_grant_feedback;
 mod m20261123_000037_create_notifications;
 mod m20261123_000038_create_outbox;
+mod m20261123_000039_create_open_events;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000036_create_grant_feedback::Migration),
             Box::new(m20261123_000037_create_notifications::Migration),
             Box::new(m20261123_000038_create_outbox::Migration),
+            Box::new(m20261123_000039_create_open_events::Migration),
         ]
     }
 }

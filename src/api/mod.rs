@@ -17,6 +17,7 @@ pub mod files;
 pub mod grants;
 pub mod me;
 pub mod notifications;
+pub mod open;
 pub mod organizations;
 pub mod panels;
 pub mod problem;
@@ -49,6 +50,8 @@ pub enum ApiTags {
     Procurement,
     /// Grants: installments, reports, payments.
     Grants,
+    /// Open data: the change feed and OCDS.
+    OpenData,
 }
 
 /// Result of every operation.
@@ -71,6 +74,7 @@ pub type Apis = (
     annual_reports::AnnualReportsApi,
     files::FilesApi,
     grants::GrantsApi,
+    open::OpenDataApi,
     (
         catalog::CatalogApi,
         projects::ProjectsApi,
@@ -100,6 +104,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             annual_reports::AnnualReportsApi,
             files::FilesApi,
             grants::GrantsApi,
+            open::OpenDataApi,
             (
                 catalog::CatalogApi,
                 projects::ProjectsApi,

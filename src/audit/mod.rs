@@ -146,6 +146,8 @@ pub async fn append<C: ConnectionTrait>(
     })
     .exec_without_returning(tx)
     .await?;
+    // A public change also goes to the open-data log, in this transaction.
+    crate::open::record(tx, &entry).await?;
     Ok(entry)
 }
 
