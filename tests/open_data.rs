@@ -210,6 +210,35 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
         record["compiledRelease"]["contracts"],
         releases[5]["contracts"]
     );
+    // Grants as 360Giving-shaped CSV and JSON.
+    let resp = app.get("/api/v1/open/grants.csv", None).await;
+    assert_eq!(resp.0.status(), 200);
+    let csv = resp.0.into_body().into_string().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("Identifier,Title,Description,Currency,Amount Awarded,Award Date")
+    );
+    assert!(
+        lines[1].starts_with(&format!("360G-cogov-{grant},")),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains(",CNY,950000.00,2026-03-17,2026-04-01,")
+            && lines[1].contains(",active,285000.00,,CG-"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(&supplier.as_str().unwrap().to_owned()));
+    let (s, open) = json(app.get("/api/v1/open/grants.json", None).await).await;
+    assert_eq!(s, 200);
+    let one = &open["grants"][0];
+    assert_eq!(one["amountAwarded"], 950_000.0);
+    assert_eq!(one["amountDisbursed"], 285_000.0);
+    assert_eq!(one["recipientOrganization"][0]["id"], supplier);
+    assert_eq!(one["plannedDates"][0]["startDate"], "2026-04-01");
+
     for missing in ["ocds-cogov0-CG-2099-999999", "elsewhere-CG-1", "x"] {
         let (s, _) = json(
             app.get(&format!("/api/v1/open/ocds/records/{missing}"), None)

@@ -4,15 +4,17 @@ use chrono::{DateTime, Utc};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::organizations::Csv;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::error::Error;
+use crate::grants::export;
 use crate::open::{self, FeedFilter, data_of, ocds};
 
 /// Open data.
@@ -188,6 +190,36 @@ impl OpenDataApi {
             });
         }
         Ok(Json(Any(package)))
+    }
+
+    /// Grants as CSV, 360Giving columns (public)
+    ///
+    /// Every grant an award made, except declined ones: identifier, title,
+    /// description, currency, amount awarded (yuan), award date, planned
+    /// dates, recipient (`CN-USCI-` code) and funder, then cogov's status,
+    /// amount disbursed, performance score and project number.
+    #[oai(
+        path = "/open/grants.csv",
+        method = "get",
+        operation_id = "export_grants_csv"
+    )]
+    async fn grants_csv(&self, state: Data<&AppState>) -> ApiResult<Csv> {
+        Ok(Csv::Ok(PlainText(export::csv(&state.db).await?)))
+    }
+
+    /// Grants as JSON, a 360Giving-shaped package (public)
+    ///
+    /// `{"grants": [...]}` with 360Giving's field names (`amountAwarded`,
+    /// `recipientOrganization`, ...) and cogov's `status`,
+    /// `amountDisbursed`, `performanceScore`, `projectNumber`.
+    #[oai(
+        path = "/open/grants.json",
+        method = "get",
+        operation_id = "export_grants_json"
+    )]
+    async fn grants_json(&self, state: Data<&AppState>) -> ApiResult<Json<Any<Value>>> {
+        let grants = export::open_grants(&state.db).await?;
+        Ok(Json(Any(serde_json::json!({ "grants": grants }))))
     }
 
     /// OCDS 1.1 record package of one contracting process (public)

@@ -32,6 +32,7 @@
 //! - anyone rates an active or completed grant's service, rate-limited per
 //!   client; the purchaser publishes or hides it ([`feedback`]).
 
+pub mod export;
 pub mod feedback;
 pub mod rules;
 pub mod service;

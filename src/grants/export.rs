@@ -1,0 +1,212 @@
+//! Grants as open data, in the shape of the 360Giving Data Standard: CSV
+//! with its column titles, and a JSON package `{"grants": [...]}` with its
+//! field names (camelCase, as that standard has them), plus cogov's own
+//! columns (status, paid, performance score, the project number).
+//!
+//! Every grant an award made is listed except declined ones, which never
+//! came into force. Identifiers: `360G-cogov-{grant id}` for grants,
+//! `CN-USCI-{code}` for recipients, `cogov-dept-{code}` for funders
+//! (departments have no code in cogov yet). Amounts are yuan with two
+//! decimals in CSV (exact, from fen) and numbers in JSON; dates are China
+//! dates.
+
+use chrono::NaiveDate;
+use entity::{departments, disbursements, grants, organizations, projects};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use crate::clock::china_date;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::money::Fen;
+
+/// One grant as published.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenGrant {
+    /// `360G-cogov-{id}`.
+    pub id: String,
+    /// The grant's title (the project's).
+    pub title: String,
+    /// What the service is (the project's description).
+    pub description: String,
+    /// Always `CNY`.
+    pub currency: &'static str,
+    /// Yuan.
+    pub amount_awarded: f64,
+    /// The same in fen (CSV prints it exactly).
+    #[serde(skip)]
+    pub amount_fen: i64,
+    /// When the award became final (China date).
+    pub award_date: NaiveDate,
+    /// The service period.
+    pub planned_dates: Vec<PlannedDates>,
+    /// The grantee.
+    pub recipient_organization: Vec<Org>,
+    /// The department that buys the service.
+    pub funding_organization: Vec<Org>,
+    /// cogov: `pending_acceptance`, `active`, `completed` or `terminated`.
+    pub status: String,
+    /// cogov: paid so far, yuan.
+    pub amount_disbursed: f64,
+    /// The same in fen.
+    #[serde(skip)]
+    pub disbursed_fen: i64,
+    /// cogov: the performance score at completion.
+    pub performance_score: Option<i32>,
+    /// cogov: the project number (the OCDS ocid is a prefix plus it).
+    pub project_number: String,
+}
+
+/// A period.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedDates {
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+}
+
+/// An organization as 360Giving names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Org {
+    /// `CN-USCI-{code}` or `cogov-...`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+#[allow(clippy::cast_precision_loss)] // exact below 2^53 fen
+fn yuan(fen: i64) -> f64 {
+    fen as f64 / 100.0
+}
+
+/// Every published grant, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
+    let rows = grants::Entity::find()
+        .filter(grants::Column::Status.ne("declined"))
+        .order_by_asc(grants::Column::Id)
+        .all(db.conn())
+        .await?;
+    let orgs = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(rows.iter().map(|g| g.organization_id)))
+        .all(db.conn())
+        .await?;
+    let depts = departments::Entity::find().all(db.conn()).await?;
+    let projs = projects::Entity::find()
+        .filter(projects::Column::Id.is_in(rows.iter().map(|g| g.project_id)))
+        .all(db.conn())
+        .await?;
+    let paid = disbursements::Entity::find()
+        .filter(disbursements::Column::GrantId.is_in(rows.iter().map(|g| g.id)))
+        .all(db.conn())
+        .await?;
+    rows.into_iter()
+        .map(|g| {
+            let org = orgs.iter().find(|o| o.id == g.organization_id);
+            let dept = depts.iter().find(|d| d.id == g.department_id);
+            let project = projs
+                .iter()
+                .find(|p| p.id == g.project_id)
+                .ok_or_else(|| Error::Internal(format!("grant {} has no project", g.id)))?;
+            let disbursed: i64 = paid
+                .iter()
+                .filter(|d| d.grant_id == g.id)
+                .map(|d| d.amount_fen)
+                .sum();
+            Ok(OpenGrant {
+                id: format!("360G-cogov-{}", g.id),
+                title: g.title.clone(),
+                description: project.description.clone(),
+                currency: "CNY",
+                amount_awarded: yuan(g.amount_fen),
+                amount_fen: g.amount_fen,
+                award_date: china_date(g.created_at),
+                planned_dates: vec![PlannedDates {
+                    start_date: g.service_start,
+                    end_date: g.service_end,
+                }],
+                recipient_organization: vec![Org {
+                    id: crate::open::ocds::organization_party_id(
+                        org.and_then(|o| o.uscc.as_deref()),
+                        g.organization_id,
+                    ),
+                    name: org.map(|o| o.name.clone()).unwrap_or_default(),
+                }],
+                funding_organization: vec![Org {
+                    id: dept.map_or_else(String::new, |d| format!("cogov-dept-{}", d.code)),
+                    name: dept.map(|d| d.name.clone()).unwrap_or_default(),
+                }],
+                status: g.status,
+                amount_disbursed: yuan(disbursed),
+                disbursed_fen: disbursed,
+                performance_score: g.performance_score,
+                project_number: project.number.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The CSV columns: 360Giving's titles, then cogov's.
+pub const CSV_COLUMNS: [&str; 16] = [
+    "Identifier",
+    "Title",
+    "Description",
+    "Currency",
+    "Amount Awarded",
+    "Award Date",
+    "Planned Dates:Start Date",
+    "Planned Dates:End Date",
+    "Recipient Org:Identifier",
+    "Recipient Org:Name",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Status",
+    "Amount Disbursed",
+    "Performance Score",
+    "Project Number",
+];
+
+/// The grants as CSV.
+///
+/// # Errors
+/// The database's error.
+pub async fn csv(db: &Db) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Internal(e.to_string());
+    w.write_record(CSV_COLUMNS).map_err(fail)?;
+    for g in open_grants(db).await? {
+        let (recipient, funder, dates) = (
+            &g.recipient_organization[0],
+            &g.funding_organization[0],
+            &g.planned_dates[0],
+        );
+        w.write_record([
+            g.id.as_str(),
+            &g.title,
+            &g.description,
+            g.currency,
+            &Fen(g.amount_fen).to_string(),
+            &g.award_date.to_string(),
+            &dates.start_date.to_string(),
+            &dates.end_date.to_string(),
+            &recipient.id,
+            &recipient.name,
+            &funder.id,
+            &funder.name,
+            &g.status,
+            &Fen(g.disbursed_fen).to_string(),
+            &g.performance_score
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            &g.project_number,
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+}
