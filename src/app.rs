@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The page templates.
     pub templates: Arc<web::templates::Templates>,
+    /// API request quotas of tokens.
+    pub limiter: Arc<api::hardening::Limiter>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
         Ok(Self {
             db,
             clock,
+            limiter: Arc::new(api::hardening::Limiter::new(settings.api_rate_per_minute)),
             settings: Arc::new(settings),
             templates: Arc::new(templates),
         })
@@ -69,7 +72,10 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .nest("/api/v1/openapi.json", spec)
         .nest(
             "/api/v1",
-            api_service.into_endpoint().catch_all_error(api_error),
+            api_service
+                .into_endpoint()
+                .catch_all_error(api_error)
+                .around(api::hardening::around),
         )
         .nest("/api/docs", docs)
         .nest("/api", api_fallback.catch_all_error(api_error))

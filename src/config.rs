@@ -199,6 +199,10 @@ pub struct ServeArgs {
     /// registered for this publisher (`ocds-` and six characters).
     #[arg(long, env = "COGOV_OCID_PREFIX", default_value = DEFAULT_OCID_PREFIX)]
     pub ocid_prefix: String,
+    /// API requests one token may make per minute (bursts up to the same
+    /// number); beyond it, 429 with `Retry-After`. 0 turns the limit off.
+    #[arg(long, env = "COGOV_API_RATE_PER_MINUTE", default_value_t = 600)]
+    pub api_rate_per_minute: u32,
 }
 
 /// The ocid prefix until a registered one is configured.
@@ -313,6 +317,8 @@ pub struct Settings {
     pub ocid_prefix: String,
     /// The public URL of the service, when configured (for absolute links).
     pub public_url: Option<String>,
+    /// API requests a token may make per minute (0: no limit).
+    pub api_rate_per_minute: u32,
 }
 
 impl Settings {
@@ -345,6 +351,7 @@ impl Settings {
                 .public_url
                 .as_deref()
                 .map(|u| u.trim_end_matches('/').to_owned()),
+            api_rate_per_minute: args.api_rate_per_minute,
         }
     }
 }
@@ -363,6 +370,7 @@ impl Default for Settings {
             mail_transport: "log",
             ocid_prefix: DEFAULT_OCID_PREFIX.to_owned(),
             public_url: None,
+            api_rate_per_minute: 600,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod departments;
 pub mod dto;
 pub mod files;
 pub mod grants;
+pub mod hardening;
 pub mod me;
 pub mod notifications;
 pub mod open;

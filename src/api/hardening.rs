@@ -1,0 +1,151 @@
+//! What every API request goes through besides its handler:
+//!
+//! - **rate limit**: a request with a bearer token counts against that
+//!   token's quota (`--api-rate-per-minute`, in bursts up to the same
+//!   number, by the GCRA of `governor`, kept in this process); beyond it
+//!   the answer is 429 with `Retry-After` in seconds. Anonymous reads are
+//!   not limited here;
+//! - **`ETag`**: every successful `GET` answer carries a strong `ETag` (a
+//!   SHA-256 of its body); a request whose `If-None-Match` names it gets
+//!   304 with no body.
+//!
+//! `Idempotency-Key` on writes lives in [`crate::api::idempotency`].
+
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use poem::http::{HeaderValue, Method, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use sha2::{Digest as _, Sha256};
+
+use super::problem::Problem;
+use crate::app::AppState;
+
+/// Per-token request quotas.
+pub struct Limiter {
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+impl Limiter {
+    /// A limiter allowing `per_minute` requests per token; 0 allows all.
+    #[must_use]
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limiter: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+        }
+    }
+
+    /// Counts one request of `token`: `Err(seconds)` to wait when over quota.
+    ///
+    /// # Errors
+    /// The whole seconds until the token may ask again (at least 1).
+    pub fn check(&self, token: &str) -> Result<(), u64> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        // Keep a digest, not the secret, in memory.
+        let key = hex::encode(Sha256::digest(token.as_bytes()));
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+        })
+    }
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether an `If-None-Match` value names `tag` (or is `*`).
+#[must_use]
+pub fn none_match(header_value: &str, tag: &str) -> bool {
+    header_value
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
+}
+
+/// The rate limit and `ETag` around the API.
+///
+/// # Errors
+/// The inner endpoint's error.
+pub async fn around<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> poem::Result<Response> {
+    if let (Some(state), Some(token)) = (req.data::<AppState>(), bearer(&req))
+        && let Err(wait) = state.limiter.check(token)
+    {
+        let mut resp = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("this token made too many requests; retry in {wait} s"),
+        )
+        .into_http();
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
+    let is_get = req.method() == Method::GET;
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let resp = ep.call(req).await?.into_response();
+    if !is_get || resp.status() != StatusCode::OK {
+        return Ok(resp);
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = body.into_bytes().await?;
+    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
+    let mut resp = if if_none_match.is_some_and(|h| none_match(&h, &tag)) {
+        let mut r = Response::from_parts(parts, poem::Body::empty());
+        r.set_status(StatusCode::NOT_MODIFIED);
+        r.headers_mut().remove(header::CONTENT_LENGTH);
+        r.headers_mut().remove(header::CONTENT_TYPE);
+        r
+    } else {
+        Response::from_parts(parts, poem::Body::from(bytes))
+    };
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_names_a_tag_in_a_list_weakly_or_by_star() {
+        assert!(none_match("\"abc\"", "\"abc\""));
+        assert!(none_match("\"x\", \"abc\"", "\"abc\""));
+        assert!(none_match("W/\"abc\"", "\"abc\""));
+        assert!(none_match("*", "\"abc\""));
+        assert!(!none_match("\"abd\"", "\"abc\""));
+    }
+
+    #[test]
+    fn a_token_over_its_quota_waits_and_others_do_not() {
+        let limiter = Limiter::new(3);
+        for _ in 0..3 {
+            assert!(limiter.check("cgv_a").is_ok());
+        }
+        let wait = limiter.check("cgv_a").unwrap_err();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert!(limiter.check("cgv_b").is_ok());
+        let off = Limiter::new(0);
+        for _ in 0..1000 {
+            assert!(off.check("cgv_a").is_ok());
+        }
+    }
+}
