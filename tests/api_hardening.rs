@@ -95,3 +95,78 @@ async fn a_token_over_its_quota_gets_429_with_retry_after_and_others_go_on() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_write_retried_with_its_idempotency_key_happens_once() {
+    let app = spawn().await;
+    let (_, token) = app.user_with_token("retry@cogov.cn", Role::OrgMember).await;
+    let (_, other) = app.user_with_token("other@cogov.cn", Role::OrgMember).await;
+    let post = |token: String, key: &'static str, name: &'static str| {
+        app.client
+            .post("/api/v1/me/tokens")
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .body_json(&json!({"name": name, "scopes": ["read"]}))
+            .send()
+    };
+    let first = post(token.clone(), "k-0001", "laptop").await;
+    assert_eq!(first.0.status(), 201);
+    assert!(first.0.headers().get("idempotency-replayed").is_none());
+    let (_, first) = json(first).await;
+    let again = post(token.clone(), "k-0001", "laptop").await;
+    assert_eq!(again.0.status(), 201);
+    assert_eq!(
+        again.0.headers().get("idempotency-replayed").unwrap(),
+        "true"
+    );
+    let (_, again) = json(again).await;
+    assert_eq!(again, first, "the same answer, secret included");
+    let (_, list) = json(app.get("/api/v1/me/tokens", Some(&token)).await).await;
+    let named: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named.iter().filter(|n| **n == "laptop").count(),
+        1,
+        "created once: {named:?}"
+    );
+
+    // The same key with another body is refused; another caller's key is theirs.
+    let (s, err) = json(post(token.clone(), "k-0001", "phone").await).await;
+    assert_eq!(
+        (s, problem_codes(&err)),
+        (422, vec!["idempotency_key_reused".to_owned()])
+    );
+    assert_eq!(err["errors"][0]["field"], "Idempotency-Key");
+    let (s, theirs) = json(post(other.clone(), "k-0001", "laptop").await).await;
+    assert_eq!(s, 201);
+    assert_ne!(theirs["secret"], first["secret"]);
+
+    // A bad key is a 400; refusals are kept like any answer.
+    let bad = app
+        .client
+        .post("/api/v1/me/tokens")
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", "has space")
+        .body_json(&json!({"name": "x", "scopes": ["read"]}))
+        .send()
+        .await;
+    assert_eq!(bad.0.status(), 400);
+    let (s, _) = json(post(token.clone(), "k-0002", "").await).await;
+    assert_eq!(s, 422);
+    let replayed = post(token.clone(), "k-0002", "").await;
+    assert_eq!(replayed.0.status(), 422);
+    assert_eq!(
+        replayed.0.headers().get("idempotency-replayed").unwrap(),
+        "true"
+    );
+
+    // After a day the key is forgotten: it may name another request.
+    app.clock.advance(chrono::Duration::hours(25));
+    let fresh = post(token.clone(), "k-0001", "phone").await;
+    assert_eq!(fresh.0.status(), 201);
+    assert!(fresh.0.headers().get("idempotency-replayed").is_none());
+}

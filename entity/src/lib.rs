@@ -22,6 +22,7 @@ pub mod grades;
 pub mod grant_feedback;
 pub mod grant_reports;
 pub mod grants;
+pub mod idempotency_keys;
 pub mod installments;
 pub mod invitations;
 pub mod job_leases;

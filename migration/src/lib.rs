@@ -45,6 +45,7 @@ mod m20261123_000036_create_grant_feedback;
 mod m20261123_000037_create_notifications;
 mod m20261123_000038_create_outbox;
 mod m20261123_000039_create_open_events;
+mod m20261123_000040_create_idempotency_keys;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -92,6 +93,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000037_create_notifications::Migration),
             Box::new(m20261123_000038_create_outbox::Migration),
             Box::new(m20261123_000039_create_open_events::Migration),
+            Box::new(m20261123_000040_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -74,7 +74,7 @@ pub fn none_match(header_value: &str, tag: &str) -> bool {
         .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
 }
 
-/// The rate limit and `ETag` around the API.
+/// The rate limit, then `Idempotency-Key` for writes or `ETag` for reads.
 ///
 /// # Errors
 /// The inner endpoint's error.
@@ -93,14 +93,16 @@ pub async fn around<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> poem::R
         }
         return Ok(resp);
     }
-    let is_get = req.method() == Method::GET;
+    if req.method() != Method::GET {
+        return super::idempotency::guard(&*ep, req).await;
+    }
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let resp = ep.call(req).await?.into_response();
-    if !is_get || resp.status() != StatusCode::OK {
+    if resp.status() != StatusCode::OK {
         return Ok(resp);
     }
     let (parts, body) = resp.into_parts();

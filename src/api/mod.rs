@@ -16,6 +16,7 @@ pub mod dto;
 pub mod files;
 pub mod grants;
 pub mod hardening;
+pub mod idempotency;
 pub mod me;
 pub mod notifications;
 pub mod open;
