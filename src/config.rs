@@ -203,6 +203,10 @@ pub struct ServeArgs {
     /// number); beyond it, 429 with `Retry-After`. 0 turns the limit off.
     #[arg(long, env = "COGOV_API_RATE_PER_MINUTE", default_value_t = 600)]
     pub api_rate_per_minute: u32,
+    /// Let webhook receivers be on loopback or private addresses (testing,
+    /// receivers inside the government network).
+    #[arg(long, env = "COGOV_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
 }
 
 /// The ocid prefix until a registered one is configured.
@@ -319,6 +323,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// API requests a token may make per minute (0: no limit).
     pub api_rate_per_minute: u32,
+    /// Webhook receivers may be on loopback or private addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl Settings {
@@ -352,6 +358,7 @@ impl Settings {
                 .as_deref()
                 .map(|u| u.trim_end_matches('/').to_owned()),
             api_rate_per_minute: args.api_rate_per_minute,
+            webhooks_allow_private: args.webhooks_allow_private,
         }
     }
 }
@@ -371,6 +378,7 @@ impl Default for Settings {
             ocid_prefix: DEFAULT_OCID_PREFIX.to_owned(),
             public_url: None,
             api_rate_per_minute: 600,
+            webhooks_allow_private: false,
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod pagination;
 pub mod procurement;
 pub mod registry;
 pub mod web;
+pub mod webhooks;
 
 pub use app::{AppState, build_app};
 pub use error::{Error, FieldError};

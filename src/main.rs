@@ -154,7 +154,15 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     let postman = Postman::new(&args.mail.settings(args.public_url.as_deref()))?;
     println!("mail goes to {}", postman.describe());
-    spawn_jobs(db.clone(), clock.clone(), settings.report_due, postman);
+    let webhook_client = cogov::webhooks::client()?;
+    spawn_jobs(
+        db.clone(),
+        clock.clone(),
+        settings.report_due,
+        postman,
+        webhook_client,
+        settings.ocid_prefix.clone(),
+    );
     let state = AppState::new(db, clock, settings)?;
     let app = build_app(state);
     let scheme = if args.tls_cert.is_some() {
@@ -190,10 +198,18 @@ fn job_holder() -> String {
 }
 
 /// Runs the background jobs on timers: the bid opening and the award of
-/// notices whose challenge window closed every 15 seconds, reminders and
+/// notices whose challenge window closed and webhook deliveries every 15
+/// seconds, reminders and
 /// mail every 30 seconds, the credit job every ten minutes (each decides
 /// whether it has work, and takes its lease first).
-fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates, postman: Postman) {
+fn spawn_jobs(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    due: DueDates,
+    postman: Postman,
+    webhook_client: reqwest::Client,
+    ocid_prefix: String,
+) {
     let holder = job_holder();
     let (mail_db, mail_clock, mail_holder) = (db.clone(), clock.clone(), holder.clone());
     tokio::spawn(async move {
@@ -237,6 +253,25 @@ fn spawn_jobs(db: Db, clock: Arc<dyn Clock>, due: DueDates, postman: Postman) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "opening job failed"),
+            }
+            // Public events go out to webhook subscribers.
+            match cogov::webhooks::deliver(
+                &opening_db,
+                &webhook_client,
+                &ocid_prefix,
+                &opening_holder,
+                opening_clock.now(),
+            )
+            .await
+            {
+                Ok(Some(run)) if run != cogov::webhooks::Run::default() => tracing::info!(
+                    delivered = run.delivered,
+                    failed = run.failed,
+                    disabled = run.disabled,
+                    "webhooks"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "webhook job failed"),
             }
             // Award notices whose challenge window has closed become final.
             match cogov::procurement::award::award_due(

@@ -41,3 +41,5 @@ pub mod scores;
 pub mod sessions;
 pub mod uscc_sequences;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;

@@ -26,6 +26,7 @@ pub mod problem;
 pub mod projects;
 pub mod registry_dto;
 pub mod users;
+pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -59,8 +60,8 @@ pub enum ApiTags {
 /// Result of every operation.
 pub type ApiResult<T> = Result<T, problem::ApiError>;
 
-/// Every operation group of the API (procurement nested: poem-openapi
-/// implements tuples of up to 16).
+/// Every operation group of the API (procurement and webhooks nested:
+/// poem-openapi implements tuples of up to 16).
 pub type Apis = (
     me::AccountsApi,
     me::MeApi,
@@ -84,6 +85,7 @@ pub type Apis = (
         panels::PanelsApi,
         panels::ScoringApi,
         award::AwardApi,
+        webhooks::WebhooksApi,
     ),
 );
 
@@ -114,6 +116,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
                 panels::PanelsApi,
                 panels::ScoringApi,
                 award::AwardApi,
+                webhooks::WebhooksApi,
             ),
         ),
         "cogov API",

@@ -54,6 +54,8 @@ pub enum Action {
     ReadOutbox,
     /// Mark one's own notifications read.
     MarkOwnNotifications,
+    /// Subscribe webhooks and manage one's own.
+    ManageOwnWebhooks,
 }
 
 impl Action {
@@ -64,6 +66,7 @@ impl Action {
             self,
             Action::ManageOwnTokens
                 | Action::MarkOwnNotifications
+                | Action::ManageOwnWebhooks
                 | Action::ManageUsers
                 | Action::ManageDepartments
                 | Action::ManageCalendar
@@ -78,7 +81,10 @@ impl Action {
 
     fn allowed_for(self, role: Role) -> bool {
         match self {
-            Action::ReadOwnAccount | Action::ManageOwnTokens | Action::MarkOwnNotifications => true,
+            Action::ReadOwnAccount
+            | Action::ManageOwnTokens
+            | Action::MarkOwnNotifications
+            | Action::ManageOwnWebhooks => true,
             Action::ReadUsers | Action::ReadAudit | Action::ReadOutbox => {
                 matches!(role, Role::Admin | Role::Auditor)
             }

@@ -36,6 +36,51 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
+/// Every event type of the feed.
+pub const EVENT_TYPES: [&str; 25] = [
+    "project.published",
+    "project.amended",
+    "project.cancelled",
+    "project.bids_opened",
+    "project.award_notice",
+    "project.award_withdrawn",
+    "project.challenge_upheld",
+    "project.awarded",
+    "project.award_next",
+    "project.failed",
+    "challenge.filed",
+    "challenge.answered",
+    "grant.created",
+    "grant.schedule_changed",
+    "grant.accepted",
+    "grant.declined",
+    "grant.disbursed",
+    "grant.report_accepted",
+    "grant.completed",
+    "grant.terminated",
+    "organization.registered",
+    "organization.imported",
+    "organization.changed",
+    "organization.deregistered",
+    "organization.revoked",
+];
+
+/// An event as the feed and webhooks show it.
+#[must_use]
+pub fn public_json(e: &open_events::Model, ocid_prefix: &str) -> Value {
+    json!({
+        "id": e.id,
+        "cursor": e.seq.to_string(),
+        "event_type": e.event_type,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "project_id": e.project_id,
+        "ocid": e.release.as_ref().and(e.project_number.as_deref()).map(|n| ocds::ocid(ocid_prefix, n)),
+        "data": data_of(e),
+        "created_at": e.created_at,
+    })
+}
+
 /// What a public change is, for the feed and for OCDS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventKind {
@@ -326,6 +371,42 @@ mod tests {
         ] {
             assert_eq!(event_for(private), None, "{private}");
         }
+    }
+
+    #[test]
+    fn the_event_type_list_is_every_type_event_for_makes() {
+        let actions = [
+            "project.publish",
+            "project.amend",
+            "project.cancel",
+            "project.open_bids",
+            "award.propose",
+            "award.withdraw",
+            "project.challenge_upheld",
+            "project.award",
+            "project.award_next",
+            "project.fail_after_decline",
+            "challenge.file",
+            "challenge.reply",
+            "grant.create",
+            "grant.schedule",
+            "grant.accept",
+            "grant.decline",
+            "grant.disburse",
+            "grant.report_accept",
+            "grant.complete",
+            "grant.terminate",
+            "organization.register",
+            "organization.import",
+            "organization.change",
+            "organization.deregister",
+            "organization.revoke",
+        ];
+        let made: Vec<&str> = actions
+            .iter()
+            .map(|a| event_for(a).unwrap().event_type)
+            .collect();
+        assert_eq!(made, EVENT_TYPES);
     }
 
     #[test]
