@@ -25,6 +25,7 @@ pub mod open;
 pub mod pagination;
 pub mod procurement;
 pub mod registry;
+pub mod stats;
 pub mod web;
 pub mod webhooks;
 

@@ -10,12 +10,14 @@ use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::auth::TokenAuth;
 use super::organizations::Csv;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::error::Error;
 use crate::grants::export;
 use crate::open::{self, FeedFilter, data_of, ocds};
+use crate::stats;
 
 /// Open data.
 pub struct OpenDataApi;
@@ -60,6 +62,73 @@ pub struct EventPage {
     /// Ask with this next; it is the same cursor again when nothing is new,
     /// so a follower keeps polling with it.
     pub next_cursor: String,
+}
+
+/// One bar of a statistic.
+#[derive(Debug, Clone, Object)]
+pub struct StatCount {
+    /// Stable key: a state, a type, a province code, a year, a category name.
+    pub key: String,
+    /// What people read (Chinese).
+    pub label: String,
+    /// A count, or fen for money.
+    pub value: i64,
+}
+
+fn stat_counts(v: Vec<stats::Count>) -> Vec<StatCount> {
+    v.into_iter()
+        .map(|c| StatCount {
+            key: c.key,
+            label: c.label,
+            value: c.value,
+        })
+        .collect()
+}
+
+/// The public statistics.
+#[derive(Debug, Clone, Object)]
+pub struct PublicStats {
+    /// Organizations by type.
+    pub organizations_by_type: Vec<StatCount>,
+    /// Organizations by province (`xx0000`).
+    pub organizations_by_region: Vec<StatCount>,
+    /// Organizations by year of registration.
+    pub organizations_by_year: Vec<StatCount>,
+    /// Published projects by state.
+    pub projects_by_status: Vec<StatCount>,
+    /// Published projects by category.
+    pub projects_by_category: Vec<StatCount>,
+    /// Funds awarded by category, fen.
+    pub funds_by_category: Vec<StatCount>,
+    /// Funds awarded by year of award, fen.
+    pub funds_by_year: Vec<StatCount>,
+    /// Funds awarded in all, fen.
+    pub funds_total_fen: i64,
+    /// Average performance score of completed grants, in hundredths.
+    pub average_score_hundredths: Option<i64>,
+    /// Completed grants with a score.
+    pub scored_grants: i64,
+    /// Reports past due and not in, on active grants.
+    pub overdue_reports: i64,
+}
+
+/// The staff statistics: the work waiting.
+#[derive(Debug, Clone, Object)]
+pub struct StaffStats {
+    /// Applications awaiting review.
+    pub applications_awaiting_review: i64,
+    /// Annual reports awaiting review.
+    pub annual_reports_awaiting_review: i64,
+    /// Grants by state.
+    pub grants_by_status: Vec<StatCount>,
+    /// Grant reports awaiting review.
+    pub grant_reports_awaiting_review: i64,
+    /// Feedback awaiting moderation.
+    pub feedback_awaiting_moderation: i64,
+    /// Mail given up on.
+    pub mail_failed: i64,
+    /// Webhooks disabled after failures.
+    pub webhooks_disabled: i64,
 }
 
 fn base_url(state: &AppState, req: &Request) -> String {
@@ -190,6 +259,54 @@ impl OpenDataApi {
             });
         }
         Ok(Json(Any(package)))
+    }
+
+    /// Statistics (public)
+    ///
+    /// Organizations by type, province and year; published projects by
+    /// state and category; funds awarded by category and year; the average
+    /// performance score; overdue reports. Computed from the records now.
+    #[oai(path = "/stats", method = "get", operation_id = "get_stats")]
+    async fn stats(&self, state: Data<&AppState>) -> ApiResult<Json<PublicStats>> {
+        let p = stats::public(&state.db, crate::clock::china_date(state.clock.now())).await?;
+        Ok(Json(PublicStats {
+            organizations_by_type: stat_counts(p.organizations_by_type),
+            organizations_by_region: stat_counts(p.organizations_by_region),
+            organizations_by_year: stat_counts(p.organizations_by_year),
+            projects_by_status: stat_counts(p.projects_by_status),
+            projects_by_category: stat_counts(p.projects_by_category),
+            funds_by_category: stat_counts(p.funds_by_category),
+            funds_by_year: stat_counts(p.funds_by_year),
+            funds_total_fen: p.funds_total_fen,
+            average_score_hundredths: p.average_score_hundredths,
+            scored_grants: p.scored_grants,
+            overdue_reports: p.overdue_reports,
+        }))
+    }
+
+    /// Staff statistics: the work waiting
+    ///
+    /// For registrars, purchasers, auditors and admins.
+    #[oai(
+        path = "/stats/staff",
+        method = "get",
+        operation_id = "get_staff_stats"
+    )]
+    async fn staff_stats(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+    ) -> ApiResult<Json<StaffStats>> {
+        let s = stats::staff(&state.db, &auth.0).await?;
+        Ok(Json(StaffStats {
+            applications_awaiting_review: s.applications_awaiting_review,
+            annual_reports_awaiting_review: s.annual_reports_awaiting_review,
+            grants_by_status: stat_counts(s.grants_by_status),
+            grant_reports_awaiting_review: s.grant_reports_awaiting_review,
+            feedback_awaiting_moderation: s.feedback_awaiting_moderation,
+            mail_failed: s.mail_failed,
+            webhooks_disabled: s.webhooks_disabled,
+        }))
     }
 
     /// Grants as CSV, 360Giving columns (public)

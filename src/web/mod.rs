@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod dashboard;
 pub mod evaluation;
 pub mod grants;
 pub mod i18n;
@@ -157,6 +158,7 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/projects/:id", get(procurement::detail))
         .at("/panels", get(evaluation::my_panels))
+        .at("/dashboard", get(dashboard::dashboard))
         .at("/notifications", get(notifications::list))
         .at(
             "/notifications/read-all",
