@@ -9,11 +9,11 @@ use super::Count;
 use crate::money::Fen;
 
 /// The drawing's width in SVG units.
-pub const WIDTH: i64 = 640;
-const LABEL_WIDTH: i64 = 200;
-const VALUE_WIDTH: i64 = 120;
-const ROW: i64 = 28;
-const BAR: i64 = 18;
+pub const WIDTH: i64 = 400;
+const LABEL_WIDTH: i64 = 140;
+const VALUE_WIDTH: i64 = 90;
+const ROW: i64 = 24;
+const BAR: i64 = 14;
 
 /// One drawn bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,7 +71,7 @@ pub fn bars(title: &'static str, counts: &[Count], money: bool) -> Chart {
                     c.value.to_string()
                 },
                 y: i * ROW + (ROW - BAR) / 2,
-                text_y: i * ROW + ROW / 2 + 5,
+                text_y: i * ROW + ROW / 2 + 4,
                 x: LABEL_WIDTH,
                 width,
                 value_x: LABEL_WIDTH + width + 6,
