@@ -13,7 +13,7 @@ use cogov::notifications::mail::{self, Delivery, MailSettings, Postman};
 use cogov::notifications::reminders;
 use common::procurement::awarded;
 use common::{PASSWORD, TestApp, json, spawn};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 /// 09:00 Beijing on the given day of 2026.
@@ -38,6 +38,7 @@ async fn notifications_of(app: &TestApp, email: &str) -> Vec<entity::notificatio
         .unwrap();
     entity::notifications::Entity::find()
         .filter(entity::notifications::Column::UserId.eq(user.id))
+        .order_by_asc(entity::notifications::Column::Id)
         .all(app.db().conn())
         .await
         .unwrap()

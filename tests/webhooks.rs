@@ -13,6 +13,7 @@ use cogov::clock::Clock;
 use cogov::webhooks;
 use common::procurement::awarded;
 use common::{TestApp, json, problem_codes, spawn_with};
+use sea_orm::QueryOrder as _;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -321,6 +322,7 @@ async fn subscribers_get_wanted_events_in_order_signed_and_failing_receivers_are
     let (_, mine) = json(app.get("/api/v1/webhooks", Some(&journalist)).await).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     let audited: Vec<String> = <entity::audit_entries::Entity as sea_orm::EntityTrait>::find()
+        .order_by_asc(entity::audit_entries::Column::Seq)
         .all(app.db().conn())
         .await
         .unwrap()
