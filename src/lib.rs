@@ -28,6 +28,7 @@ pub mod registry;
 pub mod stats;
 pub mod web;
 pub mod webhooks;
+pub mod xlsx;
 
 pub use app::{AppState, build_app};
 pub use error::{Error, FieldError};

@@ -239,6 +239,54 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
     assert_eq!(one["recipientOrganization"][0]["id"], supplier);
     assert_eq!(one["plannedDates"][0]["startDate"], "2026-04-01");
 
+    // The staff sheet: the purchaser's department's grants as XLSX.
+    let sheet = app
+        .get("/api/v1/grants/export.xlsx", Some(&e.world.buyer))
+        .await;
+    assert_eq!(sheet.0.status(), 200);
+    assert!(
+        sheet.0.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(
+        sheet.0.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let bytes = sheet.0.into_body().into_bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    assert!(strings.contains(g["title"].as_str().unwrap()), "{strings}");
+    let mut cells = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut cells,
+    )
+    .unwrap();
+    assert!(
+        cells.contains("<v>950000</v>") && cells.contains("<v>285000</v>"),
+        "amount and paid as numbers"
+    );
+    assert_eq!(
+        app.get("/api/v1/grants/export.xlsx", Some(&e.bidders[2].token))
+            .await
+            .0
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.get("/api/v1/grants/export.xlsx", None).await.0.status(),
+        401
+    );
+
     for missing in ["ocds-cogov0-CG-2099-999999", "elsewhere-CG-1", "x"] {
         let (s, _) = json(
             app.get(&format!("/api/v1/open/ocds/records/{missing}"), None)
@@ -247,4 +295,33 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
         .await;
         assert_eq!(s, 404, "{missing}");
     }
+}
+
+#[tokio::test]
+async fn the_account_list_comes_as_xlsx_for_admins_and_auditors_only() {
+    let app = common::spawn().await;
+    let (_, admin) = app
+        .user_with_token("ops@cogov.cn", cogov::auth::Role::Admin)
+        .await;
+    let (_, member) = app
+        .user_with_token("someone@org.cn", cogov::auth::Role::OrgMember)
+        .await;
+    let sheet = app.get("/api/v1/users/export.xlsx", Some(&admin)).await;
+    assert_eq!(sheet.0.status(), 200);
+    let bytes = sheet.0.into_body().into_bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    assert!(strings.contains("ops@cogov.cn") && strings.contains("someone@org.cn"));
+    assert_eq!(
+        app.get("/api/v1/users/export.xlsx", Some(&member))
+            .await
+            .0
+            .status(),
+        403
+    );
 }

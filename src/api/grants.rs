@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -419,8 +419,41 @@ pub enum Disbursed {
     Created(Json<Disbursement>),
 }
 
+/// An XLSX workbook.
+#[derive(ApiResponse)]
+pub enum Xlsx {
+    /// The workbook, as an attachment.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Ok(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
 #[OpenApi(tag = "ApiTags::Grants")]
 impl GrantsApi {
+    /// Grants as an XLSX sheet for staff
+    ///
+    /// A purchaser gets their department's grants, auditors and admins every
+    /// grant: project number, title, grantee and code, amount, paid,
+    /// remaining (yuan), state, service period, overdue reports, score.
+    #[oai(
+        path = "/grants/export.xlsx",
+        method = "get",
+        operation_id = "export_grants_xlsx"
+    )]
+    async fn export_xlsx(&self, state: Data<&AppState>, auth: TokenAuth) -> ApiResult<Xlsx> {
+        let today = crate::clock::china_date(state.clock.now());
+        let bytes = crate::grants::export::staff_xlsx(&state.db, &auth.0, today).await?;
+        Ok(Xlsx::Ok(
+            Binary(bytes),
+            format!("attachment; filename=\"grants-{today}.xlsx\""),
+        ))
+    }
+
     /// Grants (public)
     #[oai(path = "/grants", method = "get", operation_id = "list_grants")]
     #[allow(clippy::too_many_arguments)]

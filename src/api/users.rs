@@ -73,6 +73,25 @@ impl UsersApi {
         Ok(CreatedUser::Created(Json(user.into())))
     }
 
+    /// Every account as an XLSX sheet (admins and auditors)
+    #[oai(
+        path = "/export.xlsx",
+        method = "get",
+        operation_id = "export_users_xlsx"
+    )]
+    async fn export_users(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+    ) -> ApiResult<super::grants::Xlsx> {
+        let bytes = users::staff_xlsx(&state.db, &auth.0).await?;
+        let today = crate::clock::china_date(state.clock.now());
+        Ok(super::grants::Xlsx::Ok(
+            poem_openapi::payload::Binary(bytes),
+            format!("attachment; filename=\"users-{today}.xlsx\""),
+        ))
+    }
+
     /// Get a user
     #[oai(path = "/:id", method = "get", operation_id = "get_user")]
     async fn get_user(

@@ -492,3 +492,53 @@ async fn update(
     tx.commit().await?;
     Ok(after)
 }
+
+/// Every account as an XLSX sheet for admins and auditors: e-mail, name,
+/// role, department, organization, active, created (UTC).
+///
+/// # Errors
+/// `Forbidden` without the right to read users.
+pub async fn staff_xlsx(db: &Db, actor: &Actor) -> Result<Vec<u8>> {
+    use crate::xlsx::Cell;
+    policy::check(Some(actor), Action::ReadUsers)?;
+    let departments = entity::departments::Entity::find().all(db.conn()).await?;
+    let orgs = entity::organizations::Entity::find().all(db.conn()).await?;
+    let rows: Vec<Vec<Cell>> = users::Entity::find()
+        .order_by_asc(users::Column::Id)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|u| {
+            let dept = u
+                .department_id
+                .and_then(|d| departments.iter().find(|x| x.id == d))
+                .map(|d| d.name.clone());
+            let org = u
+                .organization_id
+                .and_then(|o| orgs.iter().find(|x| x.id == o))
+                .map(|o| o.name.clone());
+            vec![
+                Cell::Text(u.email),
+                Cell::Text(u.display_name),
+                Cell::Text(u.role),
+                dept.map_or(Cell::Empty, Cell::Text),
+                org.map_or(Cell::Empty, Cell::Text),
+                Cell::Text(if u.active { "yes" } else { "no" }.to_owned()),
+                Cell::Text(u.created_at.format("%Y-%m-%d %H:%M").to_string()),
+            ]
+        })
+        .collect();
+    crate::xlsx::workbook(
+        "users",
+        &[
+            "email",
+            "display_name",
+            "role",
+            "department",
+            "organization",
+            "active",
+            "created_utc",
+        ],
+        &rows,
+    )
+}

@@ -210,3 +210,89 @@ pub async fn csv(db: &Db) -> Result<String> {
     let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
 }
+
+/// The grants a purchaser's department funds (every grant for auditors and
+/// admins) as an XLSX sheet: project, grantee and code, amount, paid,
+/// remaining, state, service period, overdue reports, performance score.
+///
+/// # Errors
+/// `Forbidden` for other roles.
+pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -> Result<Vec<u8>> {
+    use crate::auth::Role;
+    use crate::xlsx::Cell;
+    let department_id = match actor.role {
+        Role::Purchaser => Some(
+            actor
+                .department_id
+                .ok_or_else(|| Error::forbidden("you belong to no department"))?,
+        ),
+        Role::Auditor | Role::Admin => None,
+        _ => {
+            return Err(Error::forbidden(
+                "the grants sheet is for purchasers, auditors and admins",
+            ));
+        }
+    };
+    let filter = super::service::Filter {
+        department_id,
+        ..super::service::Filter::default()
+    };
+    let orgs = organizations::Entity::find().all(db.conn()).await?;
+    let projs = projects::Entity::find().all(db.conn()).await?;
+    let mut rows = Vec::new();
+    let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
+    loop {
+        let (grants, next) = super::service::list(db, Some(actor), &filter, &page).await?;
+        for g in &grants {
+            let org = orgs.iter().find(|o| o.id == g.row.organization_id);
+            let number = projs
+                .iter()
+                .find(|p| p.id == g.row.project_id)
+                .map(|p| p.number.clone())
+                .unwrap_or_default();
+            rows.push(vec![
+                Cell::Text(number),
+                Cell::Text(g.row.title.clone()),
+                Cell::Text(org.map(|o| o.name.clone()).unwrap_or_default()),
+                Cell::Text(org.and_then(|o| o.uscc.clone()).unwrap_or_default()),
+                Cell::Money(g.row.amount_fen),
+                Cell::Money(g.paid_fen()),
+                Cell::Money(g.remaining_fen()),
+                Cell::Text(g.row.status.clone()),
+                Cell::Text(g.row.service_start.to_string()),
+                Cell::Text(g.row.service_end.to_string()),
+                Cell::Int(i64::try_from(g.overdue(today).len()).unwrap_or(0)),
+                g.row
+                    .performance_score
+                    .map_or(Cell::Empty, |s| Cell::Int(i64::from(s))),
+            ]);
+        }
+        match next {
+            Some(c) => {
+                page = crate::pagination::PageRequest::parse(
+                    Some(crate::pagination::MAX_LIMIT),
+                    Some(&c),
+                )?;
+            }
+            None => break,
+        }
+    }
+    crate::xlsx::workbook(
+        "grants",
+        &[
+            "project_number",
+            "title",
+            "grantee",
+            "uscc",
+            "amount_yuan",
+            "paid_yuan",
+            "remaining_yuan",
+            "status",
+            "service_start",
+            "service_end",
+            "overdue_reports",
+            "performance_score",
+        ],
+        &rows,
+    )
+}
