@@ -21,6 +21,7 @@ pub struct AnnualReportsApi;
 
 /// An annual report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnualReport {
     /// Id.
     pub id: Uuid,
@@ -93,6 +94,7 @@ impl From<entity::annual_reports::Model> for PublicAnnualReport {
 
 /// A page of annual reports.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnualReportPage {
     /// The reports.
     pub items: Vec<AnnualReport>,
@@ -102,6 +104,7 @@ pub struct AnnualReportPage {
 
 /// A report to submit (or resubmit after a return).
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnualReportInput {
     /// Year reported on (a finished year).
     pub year: i32,
@@ -151,6 +154,7 @@ pub enum ReportResult {
 
 /// Accepting a report.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AcceptReportInput {
     /// The result.
     pub result: ReportResult,

@@ -236,6 +236,7 @@ impl ApplicationsApi {
 
 /// A document to attach.
 #[derive(Debug, Clone, poem_openapi::Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DocumentInput {
     /// Id of your upload (`POST /files`).
     pub file_id: Uuid,

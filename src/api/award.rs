@@ -22,6 +22,7 @@ pub struct AwardApi;
 
 /// The award to propose.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AwardInput {
     /// A ranked bid: normally rank 1.
     pub bid_id: Uuid,
@@ -32,6 +33,7 @@ pub struct AwardInput {
 
 /// A line of the ranking published with the notice.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoticeLine {
     /// Rank, 1 the best.
     pub rank: u32,
@@ -68,6 +70,7 @@ impl From<SummaryLine> for NoticeLine {
 
 /// A published award notice.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AwardNotice {
     /// Notice id.
     pub id: Uuid,
@@ -129,6 +132,7 @@ impl AwardNotice {
 
 /// A challenge to file.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ChallengeInput {
     /// What is challenged and why.
     #[oai(validator(max_length = 5000))]
@@ -154,6 +158,7 @@ pub enum ReplyDecision {
 
 /// A reply to a challenge.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReplyInput {
     /// The decision.
     pub decision: ReplyDecision,
@@ -166,6 +171,7 @@ pub struct ReplyInput {
 /// the department, auditors and admins also see who filed it, the reasons
 /// and the files.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Challenge {
     /// Id.
     pub id: Uuid,
@@ -221,6 +227,7 @@ impl From<ChallengeView> for Challenge {
 
 /// One expert's score of your bid (experts unnamed).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExpertMark {
     /// Points (two decimals).
     pub points: String,
@@ -230,6 +237,7 @@ pub struct ExpertMark {
 
 /// Your bid's scores on one criterion.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CriterionScores {
     /// Index in the project's criteria.
     pub criterion_index: u32,
@@ -243,6 +251,7 @@ pub struct CriterionScores {
 
 /// Your organization's scores after the notice.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OwnScores {
     /// Your line of the ranking (absent when your bid was not eligible).
     pub line: Option<NoticeLine>,

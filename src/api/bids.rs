@@ -21,6 +21,7 @@ pub struct BidsApi;
 
 /// A rule's verdict for the caller's organization.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RuleVerdict {
     /// Rule code (`not_dishonest`, `min_grade`, ...).
     pub rule: String,
@@ -32,6 +33,7 @@ pub struct RuleVerdict {
 
 /// A bid to submit, or the new version of one.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BidInput {
     /// Price in fen, at most the budget ceiling.
     pub price_fen: i64,
@@ -63,6 +65,7 @@ impl From<BidInput> for Input {
 
 /// A bid (its organization always sees it; others only after the opening).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Bid {
     /// Id.
     pub id: Uuid,
@@ -111,6 +114,7 @@ impl From<entity::bids::Model> for Bid {
 
 /// The receipt of a submission, replacement or withdrawal.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Receipt {
     /// Bid id.
     pub bid_id: Uuid,
@@ -126,6 +130,7 @@ pub struct Receipt {
 
 /// A bid with its receipt and files.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BidWithReceipt {
     /// The receipt: keep it to check against the opening record.
     pub receipt: Receipt,
@@ -159,6 +164,7 @@ pub enum Submitted {
 
 /// One line of the opening record.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OpeningLine {
     /// Bid id (the receipt's).
     pub bid_id: Uuid,
@@ -198,6 +204,7 @@ impl From<OpeningEntry> for OpeningLine {
 
 /// The public opening record.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OpeningRecord {
     /// Project.
     pub project_id: Uuid,
@@ -213,6 +220,7 @@ pub struct OpeningRecord {
 
 /// A receipt to check.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReceiptCheck {
     /// The receipt's bid id.
     pub bid_id: Uuid,
@@ -223,6 +231,7 @@ pub struct ReceiptCheck {
 
 /// The answer to a receipt check.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReceiptVerdict {
     /// True when the opening record holds this bid with this hash.
     pub matches: bool,

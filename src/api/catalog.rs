@@ -19,6 +19,7 @@ pub struct CatalogApi;
 
 /// A service category.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Category {
     /// Id.
     pub id: Uuid,
@@ -55,6 +56,7 @@ impl From<entity::catalog_categories::Model> for Category {
 
 /// A category to create, or the new state of one.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CategoryInput {
     /// 1 to 16 letters or digits.
     #[oai(validator(max_length = 16))]

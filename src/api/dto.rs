@@ -60,6 +60,7 @@ impl From<Role> for RoleDto {
 
 /// A user account.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct User {
     /// Id.
     pub id: Uuid,
@@ -96,6 +97,7 @@ impl From<entity::users::Model> for User {
 
 /// A page of users.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserPage {
     /// The users.
     pub items: Vec<User>,
@@ -105,6 +107,7 @@ pub struct UserPage {
 
 /// Self-service sign-up of a social organization's staff member.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SignUpInput {
     /// E-mail address, used to sign in.
     #[oai(validator(max_length = 254))]
@@ -119,6 +122,7 @@ pub struct SignUpInput {
 
 /// An account created by an admin.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateUserInput {
     /// E-mail address.
     #[oai(validator(max_length = 254))]
@@ -139,6 +143,7 @@ pub struct CreateUserInput {
 
 /// A new role and membership for a user.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ChangeRoleInput {
     /// Role.
     pub role: RoleDto,
@@ -161,6 +166,7 @@ pub enum ScopeDto {
 
 /// A request for a new personal API token.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateTokenInput {
     /// Your label for the token ("analysis script").
     #[oai(validator(max_length = 100))]
@@ -172,6 +178,7 @@ pub struct CreateTokenInput {
 
 /// A personal API token (never its secret).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Token {
     /// Id.
     pub id: Uuid,
@@ -205,6 +212,7 @@ impl From<entity::api_tokens::Model> for Token {
 
 /// A token just created, with its secret. The secret is shown this once.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewToken {
     /// The token.
     pub token: Token,
@@ -214,6 +222,7 @@ pub struct NewToken {
 
 /// The tokens of the caller.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenList {
     /// Newest first.
     pub items: Vec<Token>,
@@ -221,6 +230,7 @@ pub struct TokenList {
 
 /// A government department.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Department {
     /// Id.
     pub id: Uuid,
@@ -248,6 +258,7 @@ impl From<entity::departments::Model> for Department {
 
 /// A page of departments.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DepartmentPage {
     /// The departments.
     pub items: Vec<Department>,
@@ -257,6 +268,7 @@ pub struct DepartmentPage {
 
 /// A department to create or the new state of one.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DepartmentInput {
     /// 2 to 32 letters, digits or dashes; stored upper-case.
     #[oai(validator(max_length = 32))]
@@ -305,6 +317,7 @@ impl From<DayKindDto> for crate::calendar::DayKind {
 
 /// An exception to the Monday-to-Friday week.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CalendarDay {
     /// The date.
     pub day: NaiveDate,
@@ -326,6 +339,7 @@ impl From<entity::calendar_days::Model> for CalendarDay {
 
 /// The exceptions of a year.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CalendarYear {
     /// The year.
     pub year: i32,
@@ -335,6 +349,7 @@ pub struct CalendarYear {
 
 /// Sets what a day is.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SetDayInput {
     /// `holiday` or `workday`.
     pub kind: DayKindDto,
@@ -345,6 +360,7 @@ pub struct SetDayInput {
 
 /// The answer to "n working days after a date".
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WorkingDayAnswer {
     /// The start date (not counted).
     pub from: NaiveDate,
@@ -356,6 +372,7 @@ pub struct WorkingDayAnswer {
 
 /// One audit chain entry.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     /// Id.
     pub id: Uuid,
@@ -405,6 +422,7 @@ impl From<entity::audit_entries::Model> for AuditEntry {
 
 /// A page of audit entries, newest first.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditPage {
     /// The entries.
     pub items: Vec<AuditEntry>,

@@ -19,6 +19,7 @@ pub struct FilesApi;
 
 /// A stored file's description.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FileMeta {
     /// Id.
     pub id: Uuid,

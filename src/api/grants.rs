@@ -78,6 +78,7 @@ impl From<InstallmentTrigger> for Trigger {
 
 /// An installment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InstallmentView {
     /// Id.
     pub id: Uuid,
@@ -97,6 +98,7 @@ pub struct InstallmentView {
 
 /// A report owed on a grant. Text and figures are public once accepted.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GrantReport {
     /// Id.
     pub id: Uuid,
@@ -124,6 +126,7 @@ pub struct GrantReport {
 
 /// A payment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Disbursement {
     /// Id.
     pub id: Uuid,
@@ -141,6 +144,7 @@ pub struct Disbursement {
 
 /// A grant.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Grant {
     /// Id.
     pub id: Uuid,
@@ -265,6 +269,7 @@ fn report_view(x: entity::grant_reports::Model, today: NaiveDate) -> GrantReport
 
 /// A page of grants.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GrantPage {
     /// Grants, newest first.
     pub items: Vec<Grant>,
@@ -274,6 +279,7 @@ pub struct GrantPage {
 
 /// One installment of a new schedule.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InstallmentInput {
     /// What makes it payable.
     pub trigger: InstallmentTrigger,
@@ -283,6 +289,7 @@ pub struct InstallmentInput {
 
 /// A new schedule (amounts sum exactly to the grant).
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleInput {
     /// 1 to 4 installments, each trigger once.
     #[oai(validator(max_items = 4))]
@@ -291,6 +298,7 @@ pub struct ScheduleInput {
 
 /// A report to submit.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReportSubmission {
     /// The report's text.
     #[oai(validator(max_length = 20000))]
@@ -307,6 +315,7 @@ pub struct ReportSubmission {
 
 /// A review of a report.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReportReview {
     /// Accept (making its installment payable) or return.
     pub accept: bool,
@@ -318,6 +327,7 @@ pub struct ReportReview {
 
 /// A payment to record.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DisbursementInput {
     /// A payable installment of the grant.
     pub installment_id: Uuid,
@@ -332,6 +342,7 @@ pub struct DisbursementInput {
 
 /// The performance at completion.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CompletionInput {
     /// 0 to 100.
     pub score: i32,
@@ -342,6 +353,7 @@ pub struct CompletionInput {
 
 /// A report with its files.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GrantReportDetail {
     /// The report.
     pub report: GrantReport,
@@ -351,6 +363,7 @@ pub struct GrantReportDetail {
 
 /// Feedback to leave.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FeedbackInput {
     /// 1 to 5.
     pub rating: i16,
@@ -361,6 +374,7 @@ pub struct FeedbackInput {
 
 /// A moderation decision.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ModerationInput {
     /// Publish (true) or hide (false).
     pub publish: bool,
@@ -372,6 +386,7 @@ pub struct ModerationInput {
 
 /// Feedback on a grant's service.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Feedback {
     /// Id.
     pub id: Uuid,

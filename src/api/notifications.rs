@@ -44,6 +44,7 @@ impl From<Kind> for NotificationKind {
 
 /// A notification.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Notification {
     /// Id.
     pub id: Uuid,
@@ -90,6 +91,7 @@ impl Notification {
 
 /// A page of notifications.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotificationPage {
     /// Notifications, newest first.
     pub items: Vec<Notification>,
@@ -101,6 +103,7 @@ pub struct NotificationPage {
 
 /// How many were marked read.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MarkedRead {
     /// Notifications that were unread.
     pub marked: u64,

@@ -24,6 +24,7 @@ pub struct OpenDataApi;
 
 /// A public event.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Event {
     /// Id.
     pub id: Uuid,
@@ -56,6 +57,7 @@ pub struct Event {
 
 /// A page of the feed.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventPage {
     /// Events, oldest first.
     pub items: Vec<Event>,
@@ -66,6 +68,7 @@ pub struct EventPage {
 
 /// One bar of a statistic.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StatCount {
     /// Stable key: a state, a type, a province code, a year, a category name.
     pub key: String,
@@ -87,6 +90,7 @@ fn stat_counts(v: Vec<stats::Count>) -> Vec<StatCount> {
 
 /// The public statistics.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicStats {
     /// Organizations by type.
     pub organizations_by_type: Vec<StatCount>,
@@ -114,6 +118,7 @@ pub struct PublicStats {
 
 /// The staff statistics: the work waiting.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StaffStats {
     /// Applications awaiting review.
     pub applications_awaiting_review: i64,

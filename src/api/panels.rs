@@ -20,6 +20,7 @@ pub struct PanelsApi;
 
 /// Experts to add to a panel.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PanelInput {
     /// Accounts with the expert role; the resulting panel must be odd, at
     /// least 3 (5 for a public tender).
@@ -29,6 +30,7 @@ pub struct PanelInput {
 
 /// A panel seat.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PanelMember {
     /// Expert's account.
     pub expert_id: Uuid,
@@ -53,6 +55,7 @@ impl From<entity::panel_members::Model> for PanelMember {
 
 /// A declaration about one bidder.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeclarationInput {
     /// The bidder (from the opening record).
     pub organization_id: Uuid,
@@ -65,6 +68,7 @@ pub struct DeclarationInput {
 
 /// A recorded declaration.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Declaration {
     /// Bidder.
     pub organization_id: Uuid,
@@ -174,6 +178,7 @@ impl PanelsApi {
 
 /// A score to give (again to change it, until the sheet is submitted).
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScoreInput {
     /// An eligible bid of the opening record.
     pub bid_id: Uuid,
@@ -188,6 +193,7 @@ pub struct ScoreInput {
 
 /// A score.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Score {
     /// Bid.
     pub bid_id: Uuid,
@@ -215,6 +221,7 @@ impl From<entity::scores::Model> for Score {
 
 /// One expert's progress.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SheetProgress {
     /// Expert.
     pub expert_id: Uuid,
@@ -224,6 +231,7 @@ pub struct SheetProgress {
 
 /// A ranked bid.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RankedBid {
     /// Rank, 1 the best.
     pub rank: u32,
@@ -241,6 +249,7 @@ pub struct RankedBid {
 
 /// Where an evaluation stands.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvaluationState {
     /// Each active expert's sheet.
     pub progress: Vec<SheetProgress>,

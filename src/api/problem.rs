@@ -13,6 +13,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One field that was wrong.
 #[derive(Debug, Clone, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProblemField {
     /// Field name as sent (`email`, `limit`).
     pub field: String,
@@ -24,6 +25,7 @@ pub struct ProblemField {
 
 /// An error (RFC 9457 problem details).
 #[derive(Debug, Clone, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// URI reference naming the kind of problem.
     #[oai(rename = "type")]
@@ -35,8 +37,8 @@ pub struct Problem {
     pub status: u16,
     /// Explanation of this occurrence.
     pub detail: String,
-    /// Fields that were wrong (validation and parse errors).
-    #[oai(skip_serializing_if_is_empty)]
+    /// Fields that were wrong (validation and parse errors); absent when none.
+    #[oai(default, skip_serializing_if_is_empty)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }

@@ -109,6 +109,7 @@ pub enum RuleKind {
 
 /// An eligibility rule; which parameter counts depends on `rule`.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EligibilityRule {
     /// The rule.
     pub rule: RuleKind,
@@ -185,6 +186,7 @@ impl EligibilityRule {
 
 /// An evaluation criterion.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CriterionDto {
     /// What is scored.
     #[oai(validator(max_length = 100))]
@@ -198,6 +200,7 @@ pub struct CriterionDto {
 
 /// A project as the purchaser writes it.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectInput {
     /// Title.
     #[oai(validator(max_length = 200))]
@@ -264,6 +267,7 @@ impl ProjectInput {
 
 /// A project.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Project {
     /// Id.
     pub id: Uuid,
@@ -306,6 +310,7 @@ pub struct Project {
 
 /// A criterion as published.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CriterionOut {
     /// What is scored.
     pub name: String,
@@ -355,6 +360,7 @@ impl From<Domain> for Project {
 
 /// A page of projects.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProjectPage {
     /// The projects.
     pub items: Vec<Project>,
@@ -364,6 +370,7 @@ pub struct ProjectPage {
 
 /// An amendment to publish.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AmendmentInput {
     /// What is clarified or changed.
     #[oai(validator(max_length = 20000))]
@@ -374,6 +381,7 @@ pub struct AmendmentInput {
 
 /// A public amendment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Amendment {
     /// Id.
     pub id: Uuid,
@@ -401,6 +409,7 @@ impl From<entity::project_amendments::Model> for Amendment {
 
 /// A question to ask.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionInput {
     /// The question.
     #[oai(validator(max_length = 5000))]
@@ -409,6 +418,7 @@ pub struct QuestionInput {
 
 /// An answer to give.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnswerInput {
     /// The answer (public).
     #[oai(validator(max_length = 20000))]
@@ -417,6 +427,7 @@ pub struct AnswerInput {
 
 /// A question and its answer (the asker is never shown).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Question {
     /// Id.
     pub id: Uuid,

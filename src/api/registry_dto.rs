@@ -122,6 +122,7 @@ impl FieldDto {
 /// the fields to change (`name`, `address`, `legal_representative`,
 /// `business_scope`, `funds_fen`); a deregistration `reason`.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationInput {
     /// Kind; cannot change after creation.
     pub kind: ApplicationKind,
@@ -196,6 +197,7 @@ impl From<ApplicationInput> for Content {
 
 /// An application to the registrar.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Application {
     /// Id.
     pub id: Uuid,
@@ -305,6 +307,7 @@ impl From<Domain> for Application {
 
 /// A page of applications.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationPage {
     /// The applications.
     pub items: Vec<Application>,
@@ -314,6 +317,7 @@ pub struct ApplicationPage {
 
 /// A reason (return, rejection, revocation, lifting, declining or terminating a grant).
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReasonInput {
     /// 1 to 2000 characters.
     #[oai(validator(max_length = 2000))]
@@ -322,6 +326,7 @@ pub struct ReasonInput {
 
 /// How to approve: by default the system generates the organization's code.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApprovalInput {
     /// A code to record instead of a generated one; it must pass both checks
     /// unless `legacy_override_reason` is given.
@@ -334,6 +339,7 @@ pub struct ApprovalInput {
 
 /// A registered organization: its public fields.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Organization {
     /// Id.
     pub id: Uuid,
@@ -416,6 +422,7 @@ impl Organization {
 
 /// A page of organizations.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganizationPage {
     /// The organizations.
     pub items: Vec<Organization>,
@@ -425,6 +432,7 @@ pub struct OrganizationPage {
 
 /// A listing on the abnormal or dishonest list.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreditRecord {
     /// Id.
     pub id: Uuid,
@@ -469,6 +477,7 @@ pub enum CreditKindDto {
 
 /// A registrar's listing.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreditRecordInput {
     /// Which list.
     pub kind: CreditKindDto,
@@ -481,6 +490,7 @@ pub struct CreditRecordInput {
 
 /// Lifting a listing.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LiftInput {
     /// Why (rectified, 2 years without a new listing, ...).
     #[oai(validator(max_length = 2000))]
@@ -491,6 +501,7 @@ pub struct LiftInput {
 
 /// An evaluation grade.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Grade {
     /// Id.
     pub id: Uuid,
@@ -515,6 +526,7 @@ impl From<entity::grades::Model> for Grade {
 
 /// A registrar's grade award.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GradeInput {
     /// 1 to 5 (1A to 5A).
     pub grade: i16,
@@ -524,6 +536,7 @@ pub struct GradeInput {
 
 /// A public profile: the organization, its credit records and grades.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganizationProfile {
     /// The organization.
     pub organization: Organization,
@@ -539,6 +552,7 @@ pub struct OrganizationProfile {
 
 /// A grant on an organization's track record.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrackRecordEntry {
     /// The grant.
     pub grant_id: Uuid,
@@ -579,6 +593,7 @@ impl From<crate::grants::service::TrackRecord> for TrackRecordEntry {
 
 /// The public figures of an accepted annual report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicAnnualReport {
     /// Year.
     pub year: i32,
@@ -600,6 +615,7 @@ pub struct PublicAnnualReport {
 
 /// A member of an organization (seen by its own people and registrars).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Member {
     /// User id.
     pub id: Uuid,
@@ -613,6 +629,7 @@ pub struct Member {
 
 /// An invitation to join an organization.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Invitation {
     /// Id.
     pub id: Uuid,
@@ -640,6 +657,7 @@ impl From<entity::invitations::Model> for Invitation {
 
 /// Members and pending invitations.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Members {
     /// Members.
     pub members: Vec<Member>,
@@ -649,6 +667,7 @@ pub struct Members {
 
 /// An invitation to send.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InviteInput {
     /// Address to invite.
     #[oai(validator(max_length = 254))]

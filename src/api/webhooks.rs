@@ -19,6 +19,7 @@ pub struct WebhooksApi;
 
 /// A new subscription.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WebhookInput {
     /// Where to POST events (http or https; public addresses only unless the
     /// server allows private ones).
@@ -32,6 +33,7 @@ pub struct WebhookInput {
 
 /// A subscription.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Webhook {
     /// Id.
     pub id: Uuid,
@@ -68,6 +70,7 @@ impl From<webhooks::Webhook> for Webhook {
 
 /// A new subscription with its secret.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewWebhookCreated {
     /// The subscription.
     pub webhook: Webhook,
@@ -87,6 +90,7 @@ pub enum CreatedWebhook {
 
 /// Subscriptions.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WebhookList {
     /// Oldest first.
     pub items: Vec<Webhook>,
@@ -94,6 +98,7 @@ pub struct WebhookList {
 
 /// One delivery attempt.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Delivery {
     /// Id, as sent in `X-Cogov-Delivery`.
     pub id: Uuid,
@@ -117,6 +122,7 @@ pub struct Delivery {
 
 /// A page of the delivery log.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeliveryPage {
     /// Newest first.
     pub items: Vec<Delivery>,

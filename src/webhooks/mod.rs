@@ -236,6 +236,16 @@ async fn own(db: &Db, actor: &Actor, id: Uuid) -> Result<webhooks::Model> {
         .ok_or(Error::NotFound("webhook"))
 }
 
+/// One of the caller's own subscriptions, to change (a write token needed).
+async fn owned(db: &Db, actor: &Actor, id: Uuid) -> Result<webhooks::Model> {
+    check(Some(actor), Action::ManageOwnWebhooks)?;
+    webhooks::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .filter(|w| w.user_id == actor.user_id)
+        .ok_or(Error::NotFound("webhook"))
+}
+
 /// The caller's subscriptions (every one for admins and auditors).
 ///
 /// # Errors
@@ -286,12 +296,7 @@ pub async fn deliveries_of(
 /// # Errors
 /// `NotFound` for another user's; `Forbidden` for a read-only token.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-    check(Some(actor), Action::ManageOwnWebhooks)?;
-    let w = webhooks::Entity::find_by_id(id)
-        .one(db.conn())
-        .await?
-        .filter(|w| w.user_id == actor.user_id)
-        .ok_or(Error::NotFound("webhook"))?;
+    let w = owned(db, actor, id).await?;
     let tx = db.begin().await?;
     webhooks::Entity::delete_by_id(id).exec(&*tx).await?;
     audit::append(
@@ -311,12 +316,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
 /// # Errors
 /// `NotFound` for another user's; `Forbidden` for a read-only token.
 pub async fn enable(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Webhook> {
-    check(Some(actor), Action::ManageOwnWebhooks)?;
-    let w = webhooks::Entity::find_by_id(id)
-        .one(db.conn())
-        .await?
-        .filter(|w| w.user_id == actor.user_id)
-        .ok_or(Error::NotFound("webhook"))?;
+    let w = owned(db, actor, id).await?;
     let after = webhooks::Model {
         active: true,
         failures: 0,
