@@ -68,6 +68,16 @@ impl Fen {
     }
 }
 
+impl Fen {
+    /// The amount in yuan as a number, for formats that want one (OCDS,
+    /// 360Giving, spreadsheets); exact for every amount below 2^53 fen.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn as_yuan_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
 impl fmt::Display for Fen {
     /// `1234567` fen shows as `12345.67`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,6 +5,7 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::error::{Error, Result};
+use crate::money::Fen;
 
 /// A cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,9 +44,8 @@ pub fn workbook(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec
                 Cell::Text(s) => ws.write_string(r, c, s).map(drop),
                 #[allow(clippy::cast_precision_loss)] // counts, far below 2^53
                 Cell::Int(n) => ws.write_number(r, c, *n as f64).map(drop),
-                #[allow(clippy::cast_precision_loss)] // exact below 2^53 fen
                 Cell::Money(fen) => ws
-                    .write_number_with_format(r, c, *fen as f64 / 100.0, &money)
+                    .write_number_with_format(r, c, Fen(*fen).as_yuan_f64(), &money)
                     .map(drop),
                 Cell::Empty => Ok(()),
             }

@@ -142,13 +142,9 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for another request",
             ),
-            Some(k) if k.status == 0 => problem(
-                StatusCode::CONFLICT,
-                "idempotency_in_progress",
-                "the first request with this Idempotency-Key is still running",
-            ),
-            Some(k) => replay(&k),
-            None => problem(
+            Some(k) if k.status != 0 => replay(&k),
+            // Still running (or just given up on after a failure of ours).
+            _ => problem(
                 StatusCode::CONFLICT,
                 "idempotency_in_progress",
                 "the first request with this Idempotency-Key is still running",

@@ -181,11 +181,7 @@ impl OpenDataApi {
                 .map(|e| Event {
                     id: e.id,
                     cursor: e.seq.to_string(),
-                    ocid: e
-                        .release
-                        .as_ref()
-                        .and(e.project_number.as_deref())
-                        .map(|n| ocds::ocid(prefix, n)),
+                    ocid: open::ocid_of(&e, prefix),
                     data: Any(data_of(&e)),
                     event_type: e.event_type,
                     subject_type: e.subject_type,
@@ -361,11 +357,8 @@ impl OpenDataApi {
         ocid: Path<String>,
     ) -> ApiResult<Json<Any<Value>>> {
         let prefix = &state.settings.ocid_prefix;
-        let number = ocid
-            .0
-            .strip_prefix(prefix.as_str())
-            .and_then(|n| n.strip_prefix('-'))
-            .ok_or(Error::NotFound("contracting process"))?;
+        let number =
+            ocds::number_of(&ocid.0, prefix).ok_or(Error::NotFound("contracting process"))?;
         let rows = open::releases_of(&state.db, number).await?;
         if rows.is_empty() {
             return Err(Error::NotFound("contracting process").into());

@@ -77,11 +77,6 @@ pub struct Org {
     pub name: String,
 }
 
-#[allow(clippy::cast_precision_loss)] // exact below 2^53 fen
-fn yuan(fen: i64) -> f64 {
-    fen as f64 / 100.0
-}
-
 /// Every published grant, oldest first.
 ///
 /// # Errors
@@ -123,7 +118,7 @@ pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
                 title: g.title.clone(),
                 description: project.description.clone(),
                 currency: "CNY",
-                amount_awarded: yuan(g.amount_fen),
+                amount_awarded: Fen(g.amount_fen).as_yuan_f64(),
                 amount_fen: g.amount_fen,
                 award_date: china_date(g.created_at),
                 planned_dates: vec![PlannedDates {
@@ -138,11 +133,13 @@ pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
                     name: org.map(|o| o.name.clone()).unwrap_or_default(),
                 }],
                 funding_organization: vec![Org {
-                    id: dept.map_or_else(String::new, |d| format!("cogov-dept-{}", d.code)),
+                    id: dept.map_or_else(String::new, |d| {
+                        crate::open::ocds::department_party_id(&d.code)
+                    }),
                     name: dept.map(|d| d.name.clone()).unwrap_or_default(),
                 }],
                 status: g.status,
-                amount_disbursed: yuan(disbursed),
+                amount_disbursed: Fen(disbursed).as_yuan_f64(),
                 disbursed_fen: disbursed,
                 performance_score: g.performance_score,
                 project_number: project.number.clone(),

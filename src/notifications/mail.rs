@@ -274,15 +274,17 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
 /// The outbox, newest first, for staff: every mail or those in one state.
 ///
 /// # Errors
-/// The database's error.
+/// `Forbidden` for anyone but admins and auditors.
 pub async fn recent(
     db: &Db,
+    actor: &crate::auth::Actor,
     status: Option<&str>,
     page: &crate::pagination::PageRequest,
 ) -> Result<(
     Vec<(outbox::Model, Option<notifications::Model>)>,
     Option<String>,
 )> {
+    crate::auth::policy::check(Some(actor), crate::auth::policy::Action::ReadOutbox)?;
     let mut q = outbox::Entity::find()
         .order_by_desc(outbox::Column::Id)
         .limit(page.limit + 1);

@@ -114,26 +114,17 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
                 ..Params::default()
             },
         };
-        let tx = db.begin().await?;
-        let admins = organization_users(&*tx, g.organization_id, true).await?;
-        let sent = send(&*tx, &admins, &notice, now).await?;
-        if sent > 0 {
-            audit::append(
-                &*tx,
-                &Who::system(),
+        run.notifications +=
+            remind_organization(db, g.organization_id, true, &notice, now, |sent| {
                 Change::new::<(), _>(
                     "grant.remind",
                     "grant",
                     g.id,
                     None,
                     Some(&json!({"kind": notice.kind.as_str(), "recipients": sent})),
-                ),
-                now,
-            )
+                )
+            })
             .await?;
-        }
-        tx.commit().await?;
-        run.notifications += sent;
     }
 
     let active = grants::Entity::find()
@@ -170,13 +161,8 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
                 note: None,
             },
         };
-        let tx = db.begin().await?;
-        let people = organization_users(&*tx, g.organization_id, false).await?;
-        let sent = send(&*tx, &people, &notice, now).await?;
-        if sent > 0 {
-            audit::append(
-                &*tx,
-                &Who::system(),
+        run.notifications +=
+            remind_organization(db, g.organization_id, false, &notice, now, |sent| {
                 Change::new::<(), _>(
                     "report.remind",
                     "grant_report",
@@ -186,15 +172,32 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
                         "kind": kind.as_str(), "due_on": r.due_on,
                         "days": days, "recipients": sent,
                     })),
-                ),
-                now,
-            )
+                )
+            })
             .await?;
-        }
-        tx.commit().await?;
-        run.notifications += sent;
     }
     Ok(run)
+}
+
+/// Sends `notice` to an organization's people (its admins only, or
+/// everyone) who have not had it, with the audit entry `change` makes of the
+/// number told, in one transaction; returns that number.
+async fn remind_organization(
+    db: &Db,
+    organization_id: uuid::Uuid,
+    admins_only: bool,
+    notice: &Notice,
+    now: DateTime<Utc>,
+    change: impl FnOnce(u64) -> Change,
+) -> Result<u64> {
+    let tx = db.begin().await?;
+    let people = organization_users(&*tx, organization_id, admins_only).await?;
+    let sent = send(&*tx, &people, notice, now).await?;
+    if sent > 0 {
+        audit::append(&*tx, &Who::system(), change(sent), now).await?;
+    }
+    tx.commit().await?;
+    Ok(sent)
 }
 
 #[cfg(test)]

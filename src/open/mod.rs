@@ -65,6 +65,15 @@ pub const EVENT_TYPES: [&str; 25] = [
     "organization.revoked",
 ];
 
+/// The ocid of the release an event made, if it made one.
+#[must_use]
+pub fn ocid_of(e: &open_events::Model, ocid_prefix: &str) -> Option<String> {
+    e.release
+        .as_ref()
+        .and(e.project_number.as_deref())
+        .map(|n| ocds::ocid(ocid_prefix, n))
+}
+
 /// An event as the feed and webhooks show it.
 #[must_use]
 pub fn public_json(e: &open_events::Model, ocid_prefix: &str) -> Value {
@@ -75,7 +84,7 @@ pub fn public_json(e: &open_events::Model, ocid_prefix: &str) -> Value {
         "subject_type": e.subject_type,
         "subject_id": e.subject_id,
         "project_id": e.project_id,
-        "ocid": e.release.as_ref().and(e.project_number.as_deref()).map(|n| ocds::ocid(ocid_prefix, n)),
+        "ocid": ocid_of(e, ocid_prefix),
         "data": data_of(e),
         "created_at": e.created_at,
     })

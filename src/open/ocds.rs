@@ -25,6 +25,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::money::Fen;
 use crate::procurement::bids::OpeningEntry;
 
 /// The bids extension's address (OCDS 1.1).
@@ -33,16 +34,19 @@ pub const BIDS_EXTENSION: &str = "https://raw.githubusercontent.com/open-contrac
 /// An amount in fen as an OCDS value in yuan.
 #[must_use]
 pub fn value(fen: i64) -> Value {
-    // Exact for every amount below 2^53 fen, far beyond any budget.
-    #[allow(clippy::cast_precision_loss)]
-    let yuan = fen as f64 / 100.0;
-    json!({"amount": yuan, "currency": "CNY"})
+    json!({"amount": Fen(fen).as_yuan_f64(), "currency": "CNY"})
 }
 
 /// The party id of an organization: its `CN-USCI` code when it has one.
 #[must_use]
 pub fn organization_party_id(uscc: Option<&str>, id: Uuid) -> String {
     uscc.map_or_else(|| format!("cogov-org-{id}"), |c| format!("CN-USCI-{c}"))
+}
+
+/// The party id of a department (they carry no code in cogov yet).
+#[must_use]
+pub fn department_party_id(code: &str) -> String {
+    format!("cogov-dept-{code}")
 }
 
 fn organization_party(id: &str, name: &str, uscc: Option<&str>, roles: &[&str]) -> Value {
@@ -127,7 +131,7 @@ pub async fn release<C: ConnectionTrait>(
         .one(tx)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("department of project {}", p.id)))?;
-    let buyer_id = format!("cogov-dept-{}", dept.code);
+    let buyer_id = department_party_id(&dept.code);
     let buyer = json!({"id": buyer_id, "name": dept.name});
     let mut parties = vec![json!({
         "id": buyer_id, "name": dept.name, "roles": ["buyer", "procuringEntity"],
@@ -310,6 +314,12 @@ pub fn ocid(prefix: &str, number: &str) -> String {
     format!("{prefix}-{number}")
 }
 
+/// The project number an ocid names, if it has this prefix.
+#[must_use]
+pub fn number_of<'a>(ocid: &'a str, prefix: &str) -> Option<&'a str> {
+    ocid.strip_prefix(prefix)?.strip_prefix('-')
+}
+
 /// A stored release made whole: its ocid and id added.
 #[must_use]
 pub fn finish(stored: &str, prefix: &str, number: &str, seq: i64) -> Value {
@@ -358,6 +368,15 @@ pub fn record_package(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ocid_is_the_prefix_and_the_project_number() {
+        let o = ocid("ocds-cogov0", "CG-2026-000001");
+        assert_eq!(o, "ocds-cogov0-CG-2026-000001");
+        assert_eq!(number_of(&o, "ocds-cogov0"), Some("CG-2026-000001"));
+        assert_eq!(number_of(&o, "ocds-other0"), None);
+        assert_eq!(number_of("ocds-cogov0", "ocds-cogov0"), None);
+    }
 
     #[test]
     fn amounts_are_yuan_in_cny() {

@@ -211,10 +211,7 @@ async fn account_page(
     errors: Vec<ShownError>,
 ) -> Result<Response, Error> {
     let actor = viewer.actor()?;
-    let tz = state.settings.timezone;
-    let show = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-    };
+    let show = |t| super::local_time(state, t);
     let tokens = tokens::list(&state.db, actor)
         .await?
         .into_iter()
