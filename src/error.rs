@@ -94,6 +94,13 @@ impl Error {
         matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
     }
 
+    /// True when a unique key whose name or column mentions `name` refused a row
+    /// (for tables with more than one unique key).
+    #[must_use]
+    pub fn is_unique_violation_of(&self, name: &str) -> bool {
+        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(m)) if m.contains(name)))
+    }
+
     /// Turns a unique-key violation into a 422 on `field`; other errors pass through.
     #[must_use]
     pub fn unique_as(self, field: &str, code: &str, message: &str) -> Self {

@@ -251,7 +251,7 @@ async fn departments_are_public_to_read_and_validated_on_write() {
         app.post_json(
             "/api/v1/departments",
             Some(&admin),
-            json!({"code": "x", "name": "", "division_code": "999999"}),
+            json!({"code": "x", "name": "", "division_code": "999999", "uscc": "111100000000203008"}),
         )
         .await,
     )
@@ -259,7 +259,21 @@ async fn departments_are_public_to_read_and_validated_on_write() {
     assert_eq!(status, 422);
     let mut fields = problem_fields(&body);
     fields.sort();
-    assert_eq!(fields, ["code", "division_code", "name"]);
+    assert_eq!(fields, ["code", "division_code", "name", "uscc"]);
+    let uscc_error = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "uscc")
+        .unwrap();
+    assert_eq!(uscc_error["code"], "invalid_uscc");
+    assert!(
+        uscc_error["message"]
+            .as_str()
+            .unwrap()
+            .contains("character 18"),
+        "the message says which check failed: {uscc_error}"
+    );
     for code in ["BJ-1", "bj-1"] {
         let dept = json!({"code": code, "name": "北京", "division_code": "110000"});
         let (status, body) = json(
@@ -277,7 +291,52 @@ async fn departments_are_public_to_read_and_validated_on_write() {
     let (status, page) = json(app.get("/api/v1/departments?limit=1", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(page["items"][0]["code"], "BJ-1");
+    assert!(
+        page["items"][0].get("uscc").is_none(),
+        "no code recorded, none shown"
+    );
     assert!(page["next_cursor"].is_null());
+
+    // A credit code is kept, shown, and unique among departments;
+    // blank means none.
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let with_code = json!({"code": "BJ-1", "name": "北京", "division_code": "110000",
+                           "uscc": "111100000000203007"});
+    let (status, body) = json(
+        app.put_json(
+            &format!("/api/v1/departments/{id}"),
+            Some(&admin),
+            with_code,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["uscc"], "111100000000203007");
+    let (status, body) = json(
+        app.post_json(
+            "/api/v1/departments",
+            Some(&admin),
+            json!({"code": "BJ-2", "name": "北京二", "division_code": "110000",
+                   "uscc": "111100000000203007"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(problem_fields(&body), ["uscc"]);
+    assert_eq!(body["errors"][0]["code"], "department_uscc_taken");
+    let (status, body) = json(
+        app.post_json(
+            "/api/v1/departments",
+            Some(&admin),
+            json!({"code": "BJ-2", "name": "北京二", "division_code": "110000", "uscc": " "}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body.get("uscc").is_none());
 }
 
 #[tokio::test]

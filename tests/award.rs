@@ -67,6 +67,7 @@ async fn a_project_goes_from_scoring_through_notice_and_a_dismissed_challenge_to
             code: "WH-HK".into(),
             name: "江汉区民政局".into(),
             division_code: "420103".into(),
+            uscc: None,
             active: true,
         },
         app.clock.now(),

@@ -146,6 +146,33 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
         .find(|p| p["roles"] == json!(["tenderer"]))
         .unwrap()["identifier"];
     assert_eq!(tenderer["scheme"], "CN-USCI");
+    // The department is named by its credit code too: buyer, procuring
+    // entity, and payer once it has paid.
+    let buyer_id = "CN-USCI-11420102000020300H";
+    assert_eq!(releases[0]["buyer"]["id"], buyer_id);
+    assert_eq!(releases[0]["tender"]["procuringEntity"]["id"], buyer_id);
+    let roles_of_buyer = |r: &Value| {
+        let party = r["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == buyer_id)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            party["identifier"],
+            json!({"scheme": "CN-USCI", "id": "11420102000020300H", "legalName": "江岸区民政局"})
+        );
+        party["roles"].clone()
+    };
+    assert_eq!(
+        roles_of_buyer(&releases[0]),
+        json!(["buyer", "procuringEntity"])
+    );
+    assert_eq!(
+        roles_of_buyer(&releases[5]),
+        json!(["buyer", "procuringEntity", "payer"])
+    );
     let award = &releases[2]["awards"][0];
     assert_eq!(
         (award["status"].as_str(), &award["value"]),
@@ -237,6 +264,7 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
     assert_eq!(one["amountAwarded"], 950_000.0);
     assert_eq!(one["amountDisbursed"], 285_000.0);
     assert_eq!(one["recipientOrganization"][0]["id"], supplier);
+    assert_eq!(one["fundingOrganization"][0]["id"], buyer_id);
     assert_eq!(one["plannedDates"][0]["startDate"], "2026-04-01");
 
     // The staff sheet: the purchaser's department's grants as XLSX.

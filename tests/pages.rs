@@ -122,6 +122,7 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
                 ("code", "SH-MCA"),
                 ("name", "上海市民政局"),
                 ("division_code", "310000"),
+                ("uscc", "11310000000020300L"),
                 ("active", "1"),
             ],
         )
@@ -129,6 +130,7 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
     assert_eq!(created.status, 303);
     let list = a.get("/admin/departments").await;
     assert!(list.body.contains("上海市民政局"));
+    assert!(list.body.contains("<code>11310000000020300L</code>"));
     let bad = a
         .post(
             "/admin/departments",
@@ -137,10 +139,15 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
                 ("code", "X"),
                 ("name", "n"),
                 ("division_code", "000000"),
+                ("uscc", "11310000000020300M"),
             ],
         )
         .await;
     assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("character 18") && bad.body.contains("value=\"11310000000020300M\""),
+        "the form says why the code is wrong and keeps what was typed"
+    );
 
     let page = a.get(&format!("/admin/users/{}", expert.id)).await;
     assert_eq!(page.status, 200);

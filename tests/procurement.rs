@@ -106,6 +106,7 @@ async fn purchaser(app: &common::TestApp, code: &str, email: &str) -> (uuid::Uui
             code: code.into(),
             name: format!("{code} 民政局"),
             division_code: "420100".into(),
+            uscc: None,
             active: true,
         },
         app.clock.now(),

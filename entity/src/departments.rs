@@ -16,6 +16,8 @@ pub struct Model {
     pub name: String,
     /// 6-digit administrative division code.
     pub division_code: String,
+    /// Unified social credit code (`CN-USCI`), when recorded; unique.
+    pub uscc: Option<String>,
     /// Inactive departments cannot publish new projects.
     pub active: bool,
     /// Creation time.

@@ -47,6 +47,7 @@ mod m20261123_000038_create_outbox;
 mod m20261123_000039_create_open_events;
 mod m20261123_000040_create_idempotency_keys;
 mod m20261123_000041_create_webhooks;
+mod m20261123_000042_add_department_uscc;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -96,6 +97,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000039_create_open_events::Migration),
             Box::new(m20261123_000040_create_idempotency_keys::Migration),
             Box::new(m20261123_000041_create_webhooks::Migration),
+            Box::new(m20261123_000042_add_department_uscc::Migration),
         ]
     }
 }

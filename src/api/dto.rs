@@ -240,6 +240,9 @@ pub struct Department {
     pub name: String,
     /// 6-digit administrative division code.
     pub division_code: String,
+    /// Unified social credit code, when recorded (open data names the
+    /// department by it, scheme `CN-USCI`).
+    pub uscc: Option<String>,
     /// Inactive departments publish nothing new.
     pub active: bool,
 }
@@ -251,6 +254,7 @@ impl From<entity::departments::Model> for Department {
             code: d.code,
             name: d.name,
             division_code: d.division_code,
+            uscc: d.uscc,
             active: d.active,
         }
     }
@@ -279,6 +283,11 @@ pub struct DepartmentInput {
     /// 6-digit administrative division code.
     #[oai(validator(max_length = 6))]
     pub division_code: String,
+    /// Unified social credit code (18 characters, both check characters
+    /// valid); leave out or blank for none.
+    #[oai(validator(max_length = 18))]
+    #[serde(default)]
+    pub uscc: Option<String>,
     /// Defaults to true.
     #[serde(default)]
     pub active: Option<bool>,
@@ -290,6 +299,7 @@ impl From<DepartmentInput> for crate::departments::DepartmentInput {
             code: d.code,
             name: d.name,
             division_code: d.division_code,
+            uscc: d.uscc,
             active: d.active.unwrap_or(true),
         }
     }

@@ -86,6 +86,10 @@ fn demo_name(role: Role) -> &'static str {
     }
 }
 
+/// The demo department's unified social credit code: `11` (a government
+/// organ), Beijing, and valid check characters.
+const DEMO_DEPARTMENT_USCC: &str = "111100000000203007";
+
 async fn ensure_department(db: &Db, now: DateTime<Utc>) -> Result<Uuid> {
     if let Some(d) = departments::Entity::find()
         .filter(departments::Column::Code.eq("DEMO-MCA"))
@@ -98,6 +102,7 @@ async fn ensure_department(db: &Db, now: DateTime<Utc>) -> Result<Uuid> {
         code: "DEMO-MCA".into(),
         name: "北京市民政局 (演示)".into(),
         division_code: "110000".into(),
+        uscc: Some(DEMO_DEPARTMENT_USCC.into()),
         active: true,
     };
     Ok(crate::departments::create(db, None, input, now).await?.id)

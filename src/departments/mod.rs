@@ -1,6 +1,8 @@
 //! Government departments that buy services. The admin creates and edits
 //! them; anyone may read them (department names appear on public projects).
-//! A purchaser belongs to one active department.
+//! A purchaser belongs to one active department. A department may record
+//! its unified social credit code (unique among departments); open data
+//! names it by that code (scheme `CN-USCI`) as buyer and payer.
 
 use chrono::{DateTime, Utc};
 use entity::departments;
@@ -14,6 +16,7 @@ use crate::db::Db;
 use crate::divisions;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
+use crate::registry::uscc::Uscc;
 
 /// Input for creating or editing a department.
 #[derive(Debug, Clone)]
@@ -24,6 +27,9 @@ pub struct DepartmentInput {
     pub name: String,
     /// 6-digit division code from the reference list.
     pub division_code: String,
+    /// Unified social credit code of the department (a government organ's
+    /// starts `11`); optional, blank means none. Checked like any USCC.
+    pub uscc: Option<String>,
     /// Active.
     pub active: bool,
 }
@@ -56,14 +62,39 @@ impl DepartmentInput {
                 "division code must be a 6-digit code from the administrative division list",
             ));
         }
+        if let Some(Err(e)) = self.uscc().map(Uscc::parse) {
+            errors.push(FieldError::new("uscc", "invalid_uscc", e.to_string()));
+        }
         errors
+    }
+
+    /// The code given, trimmed; `None` when blank.
+    fn uscc(&self) -> Option<&str> {
+        self.uscc
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+    }
+}
+
+/// A taken code or credit code as a 422 on its field; other errors pass through.
+fn taken(e: sea_orm::DbErr) -> Error {
+    let e = Error::from(e);
+    if e.is_unique_violation_of("uscc") {
+        e.unique_as(
+            "uscc",
+            "department_uscc_taken",
+            "another department has this unified social credit code",
+        )
+    } else {
+        e.unique_as("code", "code_taken", "another department has this code")
     }
 }
 
 fn snapshot(d: &departments::Model) -> serde_json::Value {
     serde_json::json!({
         "id": d.id, "code": d.code, "name": d.name,
-        "division_code": d.division_code, "active": d.active,
+        "division_code": d.division_code, "uscc": d.uscc, "active": d.active,
     })
 }
 
@@ -89,6 +120,7 @@ pub async fn create(
         code: input.code.trim().to_uppercase(),
         name: input.name.trim().to_owned(),
         division_code: input.division_code.trim().to_owned(),
+        uscc: input.uscc().map(str::to_owned),
         active: input.active,
         created_at: now,
         updated_at: now,
@@ -99,15 +131,14 @@ pub async fn create(
         code: Set(model.code.clone()),
         name: Set(model.name.clone()),
         division_code: Set(model.division_code.clone()),
+        uscc: Set(model.uscc.clone()),
         active: Set(model.active),
         created_at: Set(now),
         updated_at: Set(now),
     })
     .exec_without_returning(&*tx)
     .await
-    .map_err(|e| {
-        Error::from(e).unique_as("code", "code_taken", "another department has this code")
-    })?;
+    .map_err(taken)?;
     let who = actor.map_or_else(Who::system, Actor::who);
     audit::append(
         &*tx,
@@ -151,6 +182,7 @@ pub async fn update(
         code: input.code.trim().to_uppercase(),
         name: input.name.trim().to_owned(),
         division_code: input.division_code.trim().to_owned(),
+        uscc: input.uscc().map(str::to_owned),
         active: input.active,
         updated_at: now,
         ..before.clone()
@@ -160,15 +192,14 @@ pub async fn update(
         code: Set(after.code.clone()),
         name: Set(after.name.clone()),
         division_code: Set(after.division_code.clone()),
+        uscc: Set(after.uscc.clone()),
         active: Set(after.active),
         updated_at: Set(now),
         ..Default::default()
     })
     .exec(&*tx)
     .await
-    .map_err(|e| {
-        Error::from(e).unique_as("code", "code_taken", "another department has this code")
-    })?;
+    .map_err(taken)?;
     audit::append(
         &*tx,
         &actor.who(),
@@ -215,4 +246,44 @@ pub async fn get(db: &Db, id: Uuid) -> Result<departments::Model> {
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("department"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(uscc: Option<&str>) -> DepartmentInput {
+        DepartmentInput {
+            code: "BJ-MCA".into(),
+            name: "北京市民政局".into(),
+            division_code: "110000".into(),
+            uscc: uscc.map(str::to_owned),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_credit_code_is_optional_and_blank_means_none() {
+        assert!(input(None).check().is_empty());
+        assert!(input(Some("  ")).check().is_empty());
+        assert_eq!(input(Some("  ")).uscc(), None);
+        assert_eq!(
+            input(Some(" 111100000000203007 ")).uscc(),
+            Some("111100000000203007")
+        );
+        assert!(input(Some(" 111100000000203007 ")).check().is_empty());
+    }
+
+    #[test]
+    fn a_wrong_credit_code_is_refused_on_its_field_saying_why() {
+        let errors = input(Some("111100000000203008")).check();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code.as_str()),
+            ("uscc", "invalid_uscc")
+        );
+        assert!(errors[0].message.contains("character 18"));
+        let errors = input(Some("11110000000020300")).check();
+        assert!(errors[0].message.contains("18 characters"));
+    }
 }

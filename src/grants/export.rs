@@ -5,8 +5,8 @@
 //!
 //! Every grant an award made is listed except declined ones, which never
 //! came into force. Identifiers: `360G-cogov-{grant id}` for grants,
-//! `CN-USCI-{code}` for recipients, `cogov-dept-{code}` for funders
-//! (departments have no code in cogov yet). Amounts are yuan with two
+//! `CN-USCI-{code}` for recipients and funders (departments) with a
+//! recorded code, `cogov-org-{id}` / `cogov-dept-{code}` otherwise. Amounts are yuan with two
 //! decimals in CSV (exact, from fen) and numbers in JSON; dates are China
 //! dates.
 
@@ -133,9 +133,7 @@ pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
                     name: org.map(|o| o.name.clone()).unwrap_or_default(),
                 }],
                 funding_organization: vec![Org {
-                    id: dept.map_or_else(String::new, |d| {
-                        crate::open::ocds::department_party_id(&d.code)
-                    }),
+                    id: dept.map_or_else(String::new, crate::open::ocds::department_party_id),
                     name: dept.map(|d| d.name.clone()).unwrap_or_default(),
                 }],
                 status: g.status,

@@ -11,10 +11,12 @@
 //! release id (`{ocid}-{seq}`) are added when serving, so the prefix can
 //! change without rewriting history.
 //!
-//! Parties: organizations (tenderers, suppliers, payees) are identified by
-//! scheme `CN-USCI` with their unified social credit code. Departments
-//! (buyer, procuring entity, payer) carry no code in cogov yet, so they are
-//! named by an internal party id (`cogov-dept-{code}`) without an identifier.
+//! Parties: organizations (tenderers, suppliers, payees) and departments
+//! (buyer, procuring entity, payer) are identified by scheme `CN-USCI` with
+//! their unified social credit code. One without a recorded code (a
+//! department the admin has not given one, an organization registered
+//! before codes) keeps an internal party id (`cogov-org-{id}`,
+//! `cogov-dept-{code}`) and no identifier.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -43,13 +45,17 @@ pub fn organization_party_id(uscc: Option<&str>, id: Uuid) -> String {
     uscc.map_or_else(|| format!("cogov-org-{id}"), |c| format!("CN-USCI-{c}"))
 }
 
-/// The party id of a department (they carry no code in cogov yet).
+/// The party id of a department: its `CN-USCI` code when it has one.
 #[must_use]
-pub fn department_party_id(code: &str) -> String {
-    format!("cogov-dept-{code}")
+pub fn department_party_id(d: &departments::Model) -> String {
+    d.uscc.as_deref().map_or_else(
+        || format!("cogov-dept-{}", d.code),
+        |c| format!("CN-USCI-{c}"),
+    )
 }
 
-fn organization_party(id: &str, name: &str, uscc: Option<&str>, roles: &[&str]) -> Value {
+/// A party: its id, name, roles, and its `CN-USCI` identifier when it has a code.
+fn party(id: &str, name: &str, uscc: Option<&str>, roles: &[&str]) -> Value {
     let mut party = json!({"id": id, "name": name, "roles": roles});
     if let Some(code) = uscc {
         party["identifier"] = json!({"scheme": "CN-USCI", "id": code, "legalName": name});
@@ -131,12 +137,16 @@ pub async fn release<C: ConnectionTrait>(
         .one(tx)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("department of project {}", p.id)))?;
-    let buyer_id = department_party_id(&dept.code);
+    let buyer_id = department_party_id(&dept);
     let buyer = json!({"id": buyer_id, "name": dept.name});
-    let mut parties = vec![json!({
-        "id": buyer_id, "name": dept.name, "roles": ["buyer", "procuringEntity"],
-        "address": {"region": dept.division_code, "countryName": "中国"},
-    })];
+    let mut buyer_party = party(
+        &buyer_id,
+        &dept.name,
+        dept.uscc.as_deref(),
+        &["buyer", "procuringEntity"],
+    );
+    buyer_party["address"] = json!({"region": dept.division_code, "countryName": "中国"});
+    let mut parties = vec![buyer_party];
 
     let amendments: Vec<Value> = project_amendments::Entity::find()
         .filter(project_amendments::Column::ProjectId.eq(p.id))
@@ -187,7 +197,7 @@ pub async fn release<C: ConnectionTrait>(
             let id = organization_party_id(e.uscc.as_deref(), e.organization_id);
             add_party(
                 &mut parties,
-                organization_party(&id, &e.organization_name, e.uscc.as_deref(), &["tenderer"]),
+                party(&id, &e.organization_name, e.uscc.as_deref(), &["tenderer"]),
             );
             let reference = json!({"id": id, "name": e.organization_name});
             tenderers.push(reference.clone());
@@ -234,7 +244,7 @@ pub async fn release<C: ConnectionTrait>(
         let id = organization_party_id(uscc.as_deref(), holder);
         add_party(
             &mut parties,
-            organization_party(&id, &name, uscc.as_deref(), &["supplier"]),
+            party(&id, &name, uscc.as_deref(), &["supplier"]),
         );
         let mut award = json!({
             "id": a.id,
@@ -296,6 +306,7 @@ pub async fn release<C: ConnectionTrait>(
             contract["dateSigned"] = json!(signed);
         }
         if !transactions.is_empty() {
+            add_party(&mut parties, json!({"id": buyer_id, "roles": ["payer"]}));
             contract["implementation"] = json!({"transactions": transactions});
         }
         contracts.push(contract);
@@ -395,7 +406,7 @@ mod tests {
             "CN-USCI-52110000MJ0000001X"
         );
         assert_eq!(organization_party_id(None, id), format!("cogov-org-{id}"));
-        let p = organization_party("CN-USCI-X", "甲", Some("X"), &["tenderer"]);
+        let p = party("CN-USCI-X", "甲", Some("X"), &["tenderer"]);
         assert_eq!(p["identifier"]["scheme"], "CN-USCI");
     }
 

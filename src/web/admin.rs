@@ -364,6 +364,7 @@ struct DepartmentForm_ {
     code: String,
     name: String,
     division_code: String,
+    uscc: String,
     active: bool,
 }
 
@@ -373,6 +374,7 @@ struct DepartmentRow {
     code: String,
     name: String,
     division: String,
+    uscc: Option<String>,
     active: bool,
 }
 
@@ -415,6 +417,7 @@ async fn departments_page(
                 id: d.id,
                 code: d.code,
                 name: d.name,
+                uscc: d.uscc,
                 active: d.active,
             })
             .collect(),
@@ -452,6 +455,8 @@ pub(super) struct DepartmentFormIn {
     code: String,
     name: String,
     division_code: String,
+    #[serde(default)]
+    uscc: String,
     active: Option<String>,
 }
 
@@ -461,6 +466,7 @@ impl DepartmentFormIn {
             code: self.code.clone(),
             name: self.name.clone(),
             division_code: self.division_code.clone(),
+            uscc: Some(self.uscc.clone()),
             active: self.active.is_some(),
         }
     }
@@ -470,6 +476,7 @@ impl DepartmentFormIn {
             code: self.code.clone(),
             name: self.name.clone(),
             division_code: self.division_code.clone(),
+            uscc: self.uscc.clone(),
             active: self.active.is_some(),
         }
     }
@@ -524,6 +531,7 @@ pub(super) async fn department(
                 code: d.code,
                 name: d.name,
                 division_code: d.division_code,
+                uscc: d.uscc.unwrap_or_default(),
                 active: d.active,
             },
             errors: vec![],

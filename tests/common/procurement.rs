@@ -80,6 +80,7 @@ pub async fn world(app: &TestApp) -> World {
             code: "WH-JA".into(),
             name: "江岸区民政局".into(),
             division_code: "420102".into(),
+            uscc: Some("11420102000020300H".into()),
             active: true,
         },
         app.clock.now(),
