@@ -186,6 +186,23 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
     let old_receipt = receipts[0].clone();
     receipts[0] = r["receipt"].clone();
     assert_ne!(old_receipt["content_hash"], receipts[0]["content_hash"]);
+    // The organization's own list: both versions, newest first, paged.
+    let (s, mine) = json(app.get("/api/v1/bids?limit=1", Some(&bidders[0].1)).await).await;
+    assert_eq!(s, 200, "{mine}");
+    assert_eq!(mine["items"][0]["id"], receipts[0]["bid_id"]);
+    assert_eq!(mine["items"][0]["status"], "active");
+    let cursor = mine["next_cursor"].as_str().unwrap();
+    let (_, older) = json(
+        app.get(
+            &format!("/api/v1/bids?limit=1&cursor={cursor}"),
+            Some(&bidders[0].1),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(older["items"][0]["id"], first.as_str());
+    assert_eq!(older["items"][0]["status"], "replaced");
+    assert!(older.get("next_cursor").is_none());
     let (s, _) = json(
         app.post_json(
             &format!("/api/v1/bids/{first}/replace"),
@@ -620,7 +637,7 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
         bidders.push(b);
     }
     let (_, panels) = json(app.get("/api/v1/panels", Some(&experts[0].1)).await).await;
-    assert_eq!(panels[0]["id"], p.as_str());
+    assert_eq!(panels["items"][0]["id"], p.as_str());
     let declare = format!("/api/v1/projects/{p}/declarations");
     let (s, _) = json(
         app.post_json(
@@ -743,7 +760,7 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
     assert_eq!(status(&app, &bid_path, Some(e2)).await, 404);
     let (_, panels) = json(app.get("/api/v1/panels", Some(e2)).await).await;
     assert!(
-        panels.as_array().unwrap().is_empty(),
+        panels["items"].as_array().unwrap().is_empty(),
         "an excluded expert no longer sits on it"
     );
 

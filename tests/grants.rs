@@ -624,9 +624,39 @@ async fn the_public_rates_a_grant_a_few_times_an_hour_and_the_purchaser_moderate
 
     // Nothing is public until published; hiding needs a reason.
     let (_, public) = json(app.get(&feedback, None).await).await;
-    assert_eq!(public.as_array().unwrap().len(), 0);
+    assert_eq!(public["items"].as_array().unwrap().len(), 0);
     let (_, all) = json(app.get(&feedback, Some(&e.world.buyer)).await).await;
-    assert_eq!(all.as_array().unwrap().len(), 6);
+    assert_eq!(all["items"].as_array().unwrap().len(), 6);
+    // Newest first, a page at a time.
+    let (_, first) = json(
+        app.get(&format!("{feedback}?limit=4"), Some(&e.world.buyer))
+            .await,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, rest) = json(
+        app.get(
+            &format!("{feedback}?limit=4&cursor={cursor}"),
+            Some(&e.world.buyer),
+        )
+        .await,
+    )
+    .await;
+    assert!(rest.get("next_cursor").is_none());
+    let paged: Vec<&Value> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["items"].as_array().unwrap())
+        .collect();
+    let whole: Vec<&Value> = all["items"].as_array().unwrap().iter().collect();
+    assert_eq!(paged, whole);
+    assert!(
+        whole
+            .windows(2)
+            .all(|w| w[0]["id"].as_str() > w[1]["id"].as_str()),
+        "newest first"
+    );
     let moderate = |f: &str| format!("/api/v1/grant-feedback/{f}/moderate");
     let (s, _) = json(
         app.post_json(
@@ -672,8 +702,8 @@ async fn the_public_rates_a_grant_a_few_times_an_hour_and_the_purchaser_moderate
     .await;
     assert_eq!((s, f["status"].as_str()), (200, Some("published")));
     let (_, public) = json(app.get(&feedback, None).await).await;
-    assert_eq!(public.as_array().unwrap().len(), 1);
-    assert_eq!(public[0]["rating"], 5);
+    assert_eq!(public["items"].as_array().unwrap().len(), 1);
+    assert_eq!(public["items"][0]["rating"], 5);
     let page = app
         .browser()
         .get(&format!("/projects/{}", e.world.project))

@@ -109,6 +109,25 @@ async fn public_changes_reach_the_feed_and_ocds_in_order_with_bids_only_after_th
     assert_eq!(only.len(), 1);
     let (s, _) = json(app.get("/api/v1/events?cursor=nonsense", None).await).await;
     assert_eq!(s, 400);
+    let third = events[2]["cursor"].as_str().unwrap();
+    let (_, by_cursor) = json(
+        app.get(&format!("/api/v1/events?cursor={third}"), None)
+            .await,
+    )
+    .await;
+    let (s, by_after) = json(
+        app.get(&format!("/api/v1/events?after={third}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        by_after["items"], by_cursor["items"],
+        "after is cursor's other name"
+    );
+    assert_eq!(by_after["items"][0]["cursor"], events[3]["cursor"]);
+    let (s, both) = json(app.get("/api/v1/events?after=1&cursor=2", None).await).await;
+    assert_eq!((s, &both["errors"][0]["field"]), (400, &json!("after")));
 
     // OCDS releases: one per project event, each a snapshot.
     let (s, pkg) = json(app.get("/api/v1/open/ocds/releases?limit=100", None).await).await;

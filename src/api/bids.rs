@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use super::body::JsonBody;
 use super::files::FileMeta;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
+use crate::pagination::PageRequest;
 use crate::procurement::bids::{self, BidInput as Input, OpeningEntry};
 
 /// Bids.
@@ -61,6 +62,16 @@ impl From<BidInput> for Input {
             file_ids: b.file_ids.unwrap_or_default(),
         }
     }
+}
+
+/// A page of bids.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct BidPage {
+    /// The bids.
+    pub items: Vec<Bid>,
+    /// Cursor of the next page; absent on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// A bid (its organization always sees it; others only after the opening).
@@ -304,15 +315,23 @@ impl BidsApi {
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
 
-    /// List my organization's bids on every project
+    /// List my organization's bids on every project, newest first
     #[oai(path = "/bids", method = "get", operation_id = "list_my_bids")]
     async fn list_my_bids(
         &self,
         state: Data<&AppState>,
         auth: TokenAuth,
-    ) -> ApiResult<Json<Vec<Bid>>> {
-        let list = bids::mine(&state.db, &auth.0).await?;
-        Ok(Json(list.into_iter().map(Into::into).collect()))
+        /// Page size, 1-100 (default 20).
+        limit: Query<Option<u64>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<BidPage>> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (list, next_cursor) = bids::mine(&state.db, &auth.0, &page).await?;
+        Ok(Json(BidPage {
+            items: list.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }))
     }
 
     /// Get a bid

@@ -384,6 +384,16 @@ pub struct ModerationInput {
     pub reason: Option<String>,
 }
 
+/// A page of feedback, newest first.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct FeedbackPage {
+    /// The feedback.
+    pub items: Vec<Feedback>,
+    /// Cursor of the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// Feedback on a grant's service.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -731,9 +741,18 @@ impl GrantsApi {
         state: Data<&AppState>,
         auth: MaybeAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Feedback>>> {
-        let list = crate::grants::feedback::of_grant(&state.db, auth.actor(), id.0).await?;
-        Ok(Json(list.into_iter().map(Into::into).collect()))
+        /// Page size, 1-100 (default 20).
+        limit: Query<Option<u64>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<FeedbackPage>> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (list, next_cursor) =
+            crate::grants::feedback::of_grant(&state.db, auth.actor(), id.0, &page).await?;
+        Ok(Json(FeedbackPage {
+            items: list.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }))
     }
 
     /// Publish or hide feedback (purchaser of the funding department)

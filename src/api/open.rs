@@ -153,13 +153,15 @@ impl OpenDataApi {
     ///
     /// Start without a cursor, then ask again with `next_cursor`; events
     /// appear in the order their changes committed, so following the cursor
-    /// never misses one.
+    /// never misses one. `after` is another name for `cursor`.
     #[oai(path = "/events", method = "get", operation_id = "list_events")]
     async fn events(
         &self,
         state: Data<&AppState>,
         /// The last cursor seen.
         cursor: Query<Option<String>>,
+        /// The same as `cursor` (`?after=CURSOR`); give one or the other.
+        after: Query<Option<String>>,
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Only this event type.
@@ -167,7 +169,18 @@ impl OpenDataApi {
         /// Only this project's events.
         project_id: Query<Option<Uuid>>,
     ) -> ApiResult<Json<EventPage>> {
-        let after = open::parse_cursor(cursor.0.as_deref())?;
+        let after = match (cursor.0, after.0) {
+            (Some(_), Some(_)) => {
+                return Err(Error::bad_input(
+                    "after",
+                    "cursor_twice",
+                    "give either cursor or after, not both",
+                )
+                .into());
+            }
+            (Some(c), None) | (None, Some(c)) => open::parse_cursor(Some(&c))?,
+            (None, None) => 0,
+        };
         let filter = FeedFilter {
             event_type: event_type.0,
             project_id: project_id.0,

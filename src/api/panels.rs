@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::Deserialize;
@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
-use super::projects::Project;
+use super::projects::ProjectPage;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
+use crate::pagination::PageRequest;
 use crate::procurement::panels;
 
 /// Panels and declarations.
@@ -164,15 +165,23 @@ impl PanelsApi {
         })))
     }
 
-    /// Projects I sit on (experts)
+    /// Projects I sit on (experts), latest seat first
     #[oai(path = "/panels", method = "get", operation_id = "list_my_panels")]
     async fn list_my_panels(
         &self,
         state: Data<&AppState>,
         auth: TokenAuth,
-    ) -> ApiResult<Json<Vec<Project>>> {
-        let list = panels::my_projects(&state.db, &auth.0).await?;
-        Ok(Json(list.into_iter().map(Into::into).collect()))
+        /// Page size, 1-100 (default 20).
+        limit: Query<Option<u64>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<ProjectPage>> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (list, next_cursor) = panels::my_projects(&state.db, &auth.0, &page).await?;
+        Ok(Json(ProjectPage {
+            items: list.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }))
     }
 }
 

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{grant_feedback as feedback, grants};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -23,6 +23,7 @@ use crate::audit::{self, Change, Who};
 use crate::auth::{Actor, Role, policy};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
+use crate::pagination::PageRequest;
 
 /// Most feedback one client leaves in an hour.
 pub const PER_HOUR: usize = 5;
@@ -204,8 +205,8 @@ pub async fn moderate(
     Ok(after)
 }
 
-/// Feedback on a grant, newest first: published for everyone, all of it
-/// for the department, auditors and admins.
+/// Feedback on a grant, newest first, a page at a time: published for
+/// everyone, all of it for the department, auditors and admins.
 ///
 /// # Errors
 /// `NotFound` for an unknown grant.
@@ -213,7 +214,8 @@ pub async fn of_grant(
     db: &Db,
     actor: Option<&Actor>,
     grant_id: Uuid,
-) -> Result<Vec<feedback::Model>> {
+    page: &PageRequest,
+) -> Result<(Vec<feedback::Model>, Option<String>)> {
     let g = grants::Entity::find_by_id(grant_id)
         .one(db.conn())
         .await?
@@ -228,7 +230,11 @@ pub async fn of_grant(
     if !everything {
         q = q.filter(feedback::Column::Status.eq(PUBLISHED));
     }
-    Ok(q.all(db.conn()).await?)
+    if let Some(after) = page.after {
+        q = q.filter(feedback::Column::Id.lt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    Ok(page.finish(rows, |f| f.id))
 }
 
 /// Published feedback on a project's grants, newest first (for the project page).

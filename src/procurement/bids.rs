@@ -37,6 +37,7 @@ use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::files;
+use crate::pagination::PageRequest;
 
 /// Live bid.
 pub const ACTIVE: &str = "active";
@@ -492,13 +493,20 @@ pub async fn list_for_project(
 ///
 /// # Errors
 /// `Forbidden` unless an org user of an organization.
-pub async fn mine(db: &Db, actor: &Actor) -> Result<Vec<bids::Model>> {
+pub async fn mine(
+    db: &Db,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<(Vec<bids::Model>, Option<String>)> {
     let org = bidder(actor)?;
-    Ok(bids::Entity::find()
+    let mut q = bids::Entity::find()
         .filter(bids::Column::OrganizationId.eq(org))
-        .order_by_desc(bids::Column::Id)
-        .all(db.conn())
-        .await?)
+        .order_by_desc(bids::Column::Id);
+    if let Some(after) = page.after {
+        q = q.filter(bids::Column::Id.lt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    Ok(page.finish(rows, |b| b.id))
 }
 
 /// One line of the opening record.

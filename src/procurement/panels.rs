@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::{conflict_declarations as declarations, panel_members as members, users};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ use crate::auth::policy;
 use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::pagination::PageRequest;
 
 /// Sits on the panel.
 pub const ACTIVE: &str = "active";
@@ -210,27 +211,37 @@ pub async fn my_declarations(
         .await?)
 }
 
-/// Projects an expert sits on (actively).
+/// Projects an expert sits on (actively), latest seat first. A page may
+/// hold fewer than `limit` when a seat's project is not visible (a draft);
+/// follow the cursor all the same.
 ///
 /// # Errors
 /// `Forbidden` unless an expert.
-pub async fn my_projects(db: &Db, actor: &Actor) -> Result<Vec<Project>> {
+pub async fn my_projects(
+    db: &Db,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<(Vec<Project>, Option<String>)> {
     if actor.role != Role::Expert {
         return Err(Error::forbidden("only experts sit on panels"));
     }
-    let mine = members::Entity::find()
+    let mut q = members::Entity::find()
         .filter(members::Column::ExpertId.eq(actor.user_id))
         .filter(members::Column::Status.eq(ACTIVE))
-        .all(db.conn())
-        .await?;
+        .order_by_desc(members::Column::Id);
+    if let Some(after) = page.after {
+        q = q.filter(members::Column::Id.lt(after));
+    }
+    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+    let (seats, next) = page.finish(rows, |m| m.id);
     let mut out = Vec::new();
-    for m in mine {
+    for m in seats {
         // Drafts are the department's own until published.
         if let Ok(p) = projects::get(db, Some(actor), m.project_id).await {
             out.push(p);
         }
     }
-    Ok(out)
+    Ok((out, next))
 }
 
 /// An active panel expert declares about one bidder of the opening record.

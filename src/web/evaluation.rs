@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
-use poem::web::{Data, Form, Path};
+use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::registry::yuan;
@@ -20,6 +20,7 @@ use super::{ShownError, Viewer, act, or_fail, render, render_status, status_for}
 use crate::app::AppState;
 use crate::auth::{Actor, Role};
 use crate::error::{Error, FieldError, Result};
+use crate::pagination::PageRequest;
 use crate::procurement::award::{self, Decision};
 use crate::procurement::evaluation::{self, show};
 use crate::procurement::rules::{self, Status};
@@ -48,10 +49,26 @@ struct PanelRow {
     deadline: String,
 }
 
+#[derive(Debug, Serialize)]
+struct PanelsPage {
+    rows: Vec<PanelRow>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PanelsQuery {
+    cursor: Option<String>,
+}
+
 #[handler]
-pub(super) async fn my_panels(state: Data<&AppState>, viewer: Viewer) -> Response {
+pub(super) async fn my_panels(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<PanelsQuery>,
+) -> Response {
     let r = async {
-        let list = panels::my_projects(&state.db, viewer.actor()?).await?;
+        let page = PageRequest::parse(Some(50), q.cursor.as_deref())?;
+        let (list, next) = panels::my_projects(&state.db, viewer.actor()?, &page).await?;
         let rows: Vec<PanelRow> = list
             .into_iter()
             .map(|p| PanelRow {
@@ -67,7 +84,10 @@ pub(super) async fn my_panels(state: Data<&AppState>, viewer: Viewer) -> Respons
             &viewer,
             "pages/procurement/panels",
             "panels-title",
-            rows,
+            PanelsPage {
+                rows,
+                next: next.map(|c| format!("/panels?cursor={c}")),
+            },
         ))
     }
     .await;

@@ -331,9 +331,17 @@ async fn grant_page(
         after_decline: is_funder && g.status == Status::Declined,
         triggers: Trigger::ALL.iter().map(|t| t.as_str()).collect(),
         can_feedback: matches!(g.status, Status::Active | Status::Completed),
+        // The newest 100; the API pages through the rest.
         feedback: feedback_rows(
             state,
-            crate::grants::feedback::of_grant(&state.db, actor, id).await?,
+            crate::grants::feedback::of_grant(
+                &state.db,
+                actor,
+                id,
+                &PageRequest::parse(Some(100), None)?,
+            )
+            .await?
+            .0,
         ),
         errors,
     };

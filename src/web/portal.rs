@@ -869,7 +869,14 @@ async fn my_page(state: &AppState, viewer: &Viewer, errors: Vec<ShownError>) -> 
         .await?;
         let mut bid_rows = Vec::new();
         if actor.organization_id.is_some() {
-            for b in crate::procurement::bids::mine(&state.db, actor).await? {
+            // The newest 100, like the applications above.
+            let (bids, _) = crate::procurement::bids::mine(
+                &state.db,
+                actor,
+                &PageRequest::parse(Some(100), None)?,
+            )
+            .await?;
+            for b in bids {
                 let p =
                     crate::procurement::projects::get(&state.db, Some(actor), b.project_id).await?;
                 bid_rows.push(BidRow {
