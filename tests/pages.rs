@@ -145,8 +145,8 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
         .await;
     assert_eq!(bad.status, 422);
     assert!(
-        bad.body.contains("character 18") && bad.body.contains("value=\"11310000000020300M\""),
-        "the form says why the code is wrong and keeps what was typed"
+        bad.body.contains("两个校验位须正确") && bad.body.contains("value=\"11310000000020300M\""),
+        "the form says, in the reader's language, what is wrong and keeps what was typed"
     );
 
     let page = a.get(&format!("/admin/users/{}", expert.id)).await;

@@ -333,6 +333,7 @@ err-grade_too_early = Only organizations registered for 2 full years can be grad
 err-already_member = Already a member of an organization.
 err-already_invited = This address already has a pending invitation.
 err-uscc_taken = Another organization is registered with this code.
+err-invalid_uscc = This is not a valid unified social credit code: 18 characters without I, O, S, V or Z, and both check characters right. Check it against the certificate.
 err-wrong_state = This cannot be done in the current state.
 was = registered now:
 nav-projects = Projects

@@ -333,6 +333,7 @@ err-grade_too_early = 成立登记满 2 年的社会组织才能参加评估。
 err-already_member = 已是某一社会组织的成员。
 err-already_invited = 该邮箱已有待接受的邀请。
 err-uscc_taken = 已有社会组织使用该代码。
+err-invalid_uscc = 统一社会信用代码有误：应为 18 位，不含 I、O、S、V、Z，两个校验位须正确。请对照证书核对。
 err-wrong_state = 当前状态下不能进行此操作。
 was = 原登记：
 nav-projects = 购买服务项目
