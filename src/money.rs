@@ -78,6 +78,28 @@ impl Fen {
     }
 }
 
+impl Fen {
+    /// The amount in yuan for people to read: thousands grouped with commas
+    /// (`123456789` fen is `1,234,567.89`). Pages use it; machine formats
+    /// keep [`Display`](fmt::Display)'s plain digits.
+    #[must_use]
+    pub fn grouped(self) -> String {
+        let plain = self.to_string();
+        let (sign, rest) = plain
+            .strip_prefix('-')
+            .map_or(("", plain.as_str()), |r| ("-", r));
+        let (whole, cents) = rest.split_once('.').unwrap_or((rest, "00"));
+        let mut out = String::with_capacity(plain.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}.{cents}")
+    }
+}
+
 impl fmt::Display for Fen {
     /// `1234567` fen shows as `12345.67`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,6 +130,21 @@ mod tests {
             Fen::from_yuan_str("99999999999999999999"),
             Err(MoneyError::Overflow(_))
         ));
+    }
+
+    #[test]
+    fn people_read_yuan_with_grouped_thousands() {
+        assert_eq!(Fen(123_456_789).grouped(), "1,234,567.89");
+        assert_eq!(Fen(100_000).grouped(), "1,000.00");
+        assert_eq!(Fen(99_999).grouped(), "999.99");
+        assert_eq!(Fen(5).grouped(), "0.05");
+        assert_eq!(Fen(-60_050).grouped(), "-600.50");
+        assert_eq!(Fen(-123_456_789).grouped(), "-1,234,567.89");
+        assert_eq!(
+            Fen::from_yuan_str(&Fen(123_456_789).grouped()),
+            Ok(Fen(123_456_789)),
+            "what a page shows can be typed back"
+        );
     }
 
     #[test]

@@ -383,7 +383,7 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
     let page = app.browser().get(&format!("/registry/{org}")).await;
     assert!(
         page.body.contains("履约记录")
-            && page.body.contains("950000.00")
+            && page.body.contains("950,000.00")
             && page.body.contains("已完成"),
         "{}",
         page.body

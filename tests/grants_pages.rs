@@ -23,7 +23,7 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
     assert!(project.body.contains(&link));
     assert!(public.get(&link).await.body.contains(&url));
     let page = public.get(&url).await;
-    assert!(page.body.contains("待接受") && page.body.contains("285000.00"));
+    assert!(page.body.contains("待接受") && page.body.contains("285,000.00"));
     assert!(!page.body.contains("接受资助"), "no forms for the public");
 
     // The winner's org admin accepts.

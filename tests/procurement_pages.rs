@@ -195,14 +195,14 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
     assert_eq!(sent.status, 303, "{}", sent.body);
     let mine = org.get(&format!("/projects/{id}")).await;
     assert!(mine.body.contains("投标回执") && mine.body.contains("更新投标"));
-    assert!(mine.body.contains("1000000.00"));
+    assert!(mine.body.contains("1,000,000.00"));
 
     // The purchaser sees nothing of it before the deadline.
     let mut buyer = app.browser();
     buyer.login("purchaser@demo.cogov.cn", DEMO_PASSWORD).await;
     let theirs = buyer.get(&format!("/projects/{id}")).await;
     assert_eq!(theirs.status, 200);
-    assert!(!theirs.body.contains("1000000.00") && !theirs.body.contains("投标回执"));
+    assert!(!theirs.body.contains("1,000,000.00") && !theirs.body.contains("投标回执"));
     let mut other = app.browser();
     other.login("bidder-5@demo.cogov.cn", DEMO_PASSWORD).await;
     assert!(
@@ -210,7 +210,7 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
             .get(&format!("/projects/{id}"))
             .await
             .body
-            .contains("1000000.00")
+            .contains("1,000,000.00")
     );
 
     // Withdraw: a new receipt line.

@@ -496,7 +496,7 @@ async fn an_annual_report_is_submitted_with_its_statement_and_accepted_through_t
     assert_eq!(accepted.status, 303);
     let profile = public.get(&format!("/registry/{}", org.id)).await;
     assert!(
-        profile.body.contains("1200000.00") && profile.body.contains("合格"),
+        profile.body.contains("1,200,000.00") && profile.body.contains("合格"),
         "{}",
         profile.body
     );

@@ -274,7 +274,9 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
                  deadline: DateTime<Utc>,
                  price: u32,
                  rules: Vec<Rule>| {
-        let start = crate::clock::china_date(deadline) + chrono::Days::new(20);
+        // Service begins well after the award (evaluation, the notice period and a
+        // challenge take about five weeks in the demo), as it would in life.
+        let start = crate::clock::china_date(deadline) + chrono::Days::new(45);
         ProjectInput {
             title: title.into(),
             description: format!("{title}：面向辖区居民提供专业服务，服务期一年，按季度考核。"),

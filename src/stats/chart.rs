@@ -66,7 +66,7 @@ pub fn bars(title: &'static str, counts: &[Count], money: bool) -> Chart {
             Bar {
                 label: c.label.clone(),
                 value: if money {
-                    Fen(c.value).to_string()
+                    Fen(c.value).grouped()
                 } else {
                     c.value.to_string()
                 },
@@ -114,7 +114,7 @@ mod tests {
     fn tiny_values_still_show_and_money_reads_as_yuan() {
         let c = bars("t", &[count("big", 1_000_000), count("tiny", 1)], true);
         assert_eq!(c.bars[1].width, 1);
-        assert_eq!(c.bars[0].value, "10000.00");
+        assert_eq!(c.bars[0].value, "10,000.00");
         let empty = bars("t", &[], false);
         assert!(empty.bars.is_empty() && empty.height > 0);
     }

@@ -76,7 +76,7 @@ pub(super) async fn dashboard(state: Data<&AppState>, viewer: Viewer) -> Respons
         let page = Page {
             organizations: sum(&p.organizations_by_type),
             projects: sum(&p.projects_by_status),
-            funds: Fen(p.funds_total_fen).to_string(),
+            funds: Fen(p.funds_total_fen).grouped(),
             average_score: p
                 .average_score_hundredths
                 .map(|h| format!("{}.{:02}", h / 100, h % 100)),

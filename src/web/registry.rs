@@ -27,10 +27,10 @@ pub fn division_label(code: &str) -> String {
     divisions::display_name(code).map_or_else(|| code.to_owned(), |n| format!("{code} {n}"))
 }
 
-/// Money for a page: yuan with two decimals.
+/// Money for a page: yuan with two decimals, thousands grouped.
 #[must_use]
 pub fn yuan(fen: i64) -> String {
-    Fen(fen).to_string()
+    Fen(fen).grouped()
 }
 
 fn date(d: Option<NaiveDate>) -> String {
