@@ -194,13 +194,22 @@ async fn a_project_goes_from_scoring_through_notice_and_a_dismissed_challenge_to
 
     // The public sees the challenge's dates and status, not who or why.
     let (_, public) = json(app.get(&challenges, None).await).await;
-    assert_eq!(public[0]["status"], "open");
-    assert!(public[0]["reasons"].is_null() && public[0]["organization_name"].is_null());
+    assert_eq!(public["items"][0]["status"], "open");
+    assert!(
+        public["items"][0]["reasons"].is_null()
+            && public["items"][0]["organization_name"].is_null()
+    );
     let (_, seen) = json(app.get(&challenges, Some(&e.world.buyer)).await).await;
-    assert_eq!(seen[0]["reasons"], "中标人团队人数不足招标文件要求");
-    assert_eq!(seen[0]["organization_name"], "武汉市第2社区服务中心");
+    assert_eq!(
+        seen["items"][0]["reasons"],
+        "中标人团队人数不足招标文件要求"
+    );
+    assert_eq!(
+        seen["items"][0]["organization_name"],
+        "武汉市第2社区服务中心"
+    );
     let (_, other_bidder) = json(app.get(&challenges, Some(&a.token)).await).await;
-    assert!(other_bidder[0]["reasons"].is_null());
+    assert!(other_bidder["items"][0]["reasons"].is_null());
     assert_eq!(
         status(
             &app,
@@ -233,7 +242,7 @@ async fn a_project_goes_from_scoring_through_notice_and_a_dismissed_challenge_to
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 3, 18, 1, 0, 0).unwrap());
     let (_, public) = json(app.get(&challenges, None).await).await;
-    assert_eq!(public[0]["overdue"], true);
+    assert_eq!(public["items"][0]["overdue"], true);
 
     let reply = format!("/api/v1/challenges/{challenge}/reply");
     let (s, _) = json(
@@ -371,7 +380,7 @@ async fn an_upheld_challenge_sends_the_project_back_to_the_panel_or_fails_it() {
         "the notice is withdrawn"
     );
     let (_, list) = json(app.get(&challenges, Some(&e.world.buyer)).await).await;
-    let moot = list
+    let moot = list["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -50,8 +50,8 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
     )
     .await;
     assert_eq!(s, 200);
-    assert_eq!(v[1]["rule"], "not_dishonest");
-    assert_eq!(v[1]["passed"], false);
+    assert_eq!(v["items"][1]["rule"], "not_dishonest");
+    assert_eq!(v["items"][1]["passed"], false);
 
     // Three eligible bids with receipts; the dishonest one is refused naming the rule.
     let mut receipts = Vec::new();
@@ -111,7 +111,7 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
     )
     .await;
     assert_eq!(
-        still[0]["status"], "active",
+        still["items"][0]["status"], "active",
         "a refused replacement leaves the bid as it was"
     );
 
@@ -148,7 +148,7 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
     )
     .await;
     assert_eq!(
-        theirs.as_array().unwrap().len(),
+        theirs["items"].as_array().unwrap().len(),
         1,
         "an organization sees only its own"
     );
@@ -288,7 +288,7 @@ async fn bids_are_sealed_until_the_deadline_and_the_opening_record_appears_once(
             .await,
     )
     .await;
-    assert_eq!((s, all.as_array().unwrap().len()), (200, 3));
+    assert_eq!((s, all["items"].as_array().unwrap().len()), (200, 3));
     assert_eq!(
         status(&app, &format!("/api/v1/bids/{second}"), Some(&w.auditor)).await,
         200
@@ -520,7 +520,12 @@ async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with
             .await,
     )
     .await;
-    assert!(amendments[0]["text"].as_str().unwrap().contains("doc.pdf"));
+    assert!(
+        amendments["items"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("doc.pdf")
+    );
 
     let (_, bidder_token) = bidder(&app, 1).await;
     let file = upload(&app, &bidder_token, PDF).await;
@@ -619,7 +624,7 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
             .await,
     )
     .await;
-    assert_eq!((s, seats.as_array().unwrap().len()), (200, 5));
+    assert_eq!((s, seats["items"].as_array().unwrap().len()), (200, 5));
 
     let mut bidders = Vec::new();
     for n in 1..=3 {
@@ -722,7 +727,7 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
             .await,
     )
     .await;
-    assert_eq!((s, list.as_array().unwrap().len()), (200, 3));
+    assert_eq!((s, list["items"].as_array().unwrap().len()), (200, 3));
 
     // A conflict needs a reason and excludes the expert.
     let e2 = &experts[1].1;
@@ -751,7 +756,7 @@ async fn experts_sit_on_panels_declare_conflicts_and_read_bids_only_after_declar
     assert_eq!(s, 201);
     let (_, seats) = json(app.get(&panel, Some(&w.buyer)).await).await;
     assert!(
-        seats
+        seats["items"]
             .as_array()
             .unwrap()
             .iter()

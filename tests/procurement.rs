@@ -23,7 +23,7 @@ async fn the_catalog_is_seeded_public_and_kept_by_admins() {
     );
     let (s, list) = json(app.get("/api/v1/catalog", None).await).await;
     assert_eq!(s, 200);
-    let items = list.as_array().unwrap();
+    let items = list["items"].as_array().unwrap();
     let elderly = items.iter().find(|c| c["code"] == "A").unwrap();
     assert_eq!(elderly["name_zh"], "养老服务");
     assert!(
@@ -76,7 +76,7 @@ async fn the_catalog_is_seeded_public_and_kept_by_admins() {
     assert_eq!(s, 200);
     let (_, active) = json(app.get("/api/v1/catalog?active=true", None).await).await;
     assert!(
-        !active
+        !active["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -124,7 +124,8 @@ async fn category(app: &common::TestApp, code: &str) -> String {
         .await
         .unwrap();
     let (_, list) = json(app.get("/api/v1/catalog", None).await).await;
-    list.as_array()
+    list["items"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|c| c["code"] == code)
@@ -347,8 +348,11 @@ async fn a_purchaser_drafts_publishes_amends_and_cancels_and_each_broken_rule_is
             .await,
     )
     .await;
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(list[1]["old_deadline"], "2026-03-05T02:00:00+00:00");
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        list["items"][1]["old_deadline"],
+        "2026-03-05T02:00:00+00:00"
+    );
     let (_, p) = json(app.get(&format!("/api/v1/projects/{id}"), None).await).await;
     assert_eq!(p["bid_deadline"], "2026-03-12T02:00:00+00:00");
 
@@ -458,7 +462,7 @@ async fn questions_are_asked_privately_and_answered_publicly() {
     )
     .await;
     assert_eq!(s, 403, "purchasers answer, they do not ask");
-    let count = |v: &serde_json::Value| v.as_array().unwrap().len();
+    let count = |v: &serde_json::Value| v["items"].as_array().unwrap().len();
     let (_, public) = json(
         app.get(&format!("/api/v1/projects/{id}/questions"), None)
             .await,
@@ -476,7 +480,10 @@ async fn questions_are_asked_privately_and_answered_publicly() {
             .await,
     )
     .await;
-    assert_eq!((count(&own), own[0]["mine"].as_bool()), (1, Some(true)));
+    assert_eq!(
+        (count(&own), own["items"][0]["mine"].as_bool()),
+        (1, Some(true))
+    );
 
     // Through another project's path the question does not exist, and nothing is answered.
     let elsewhere = format!(
@@ -494,7 +501,7 @@ async fn questions_are_asked_privately_and_answered_publicly() {
             .await,
     )
     .await;
-    assert!(own[0]["answer"].is_null());
+    assert!(own["items"][0]["answer"].is_null());
     let path = format!("/api/v1/projects/{id}/questions/{qid}/answer");
     let (s, _) = json(
         app.post_json(&path, Some(&other), json!({"answer": "x"}))
@@ -519,7 +526,7 @@ async fn questions_are_asked_privately_and_answered_publicly() {
             .await,
     )
     .await;
-    assert_eq!(public[0]["answer"], "包括。");
+    assert_eq!(public["items"][0]["answer"], "包括。");
     assert!(
         !public.to_string().contains("asker"),
         "the asker is not shown"

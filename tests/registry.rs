@@ -687,10 +687,10 @@ async fn documents_are_checked_by_content_and_shown_only_to_those_who_see_the_ap
         .await,
     )
     .await;
-    assert_eq!(docs[0]["label"], "charter");
-    assert_eq!(docs[0]["file_name"], "章程.pdf");
+    assert_eq!(docs["items"][0]["label"], "charter");
+    assert_eq!(docs["items"][0]["file_name"], "章程.pdf");
     // The content lives once, under its hash.
-    let sha = docs[0]["sha256"].as_str().unwrap();
+    let sha = docs["items"][0]["sha256"].as_str().unwrap();
     assert!(cogov::files::blob_path(&app.state.settings.data_dir, sha).exists());
 }
 
@@ -739,7 +739,7 @@ async fn the_org_admin_invites_and_removes_members() {
     .await;
     assert_eq!(s, 404, "not addressed to the stranger");
     let (_, mine) = json(app.get("/api/v1/invitations", Some(&joiner)).await).await;
-    assert_eq!(mine[0]["id"], inv);
+    assert_eq!(mine["items"][0]["id"], inv);
     let (s, _) = post(
         &app,
         &format!("/api/v1/invitations/{inv}/accept"),

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
+use super::dto::List;
 use super::files::FileMeta;
 use super::registry_dto::{
     Application, ApplicationInput, ApplicationKind, ApplicationPage, ApplicationStatus,
@@ -228,7 +229,7 @@ impl ApplicationsApi {
         state: Data<&AppState>,
         auth: TokenAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<FileMeta>>> {
+    ) -> ApiResult<Json<List<FileMeta>>> {
         let docs = apps::documents(&state.db, &auth.0, id.0).await?;
         Ok(Json(docs.into_iter().map(Into::into).collect()))
     }

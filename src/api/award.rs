@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::{MaybeAuth, TokenAuth};
 use super::body::JsonBody;
+use super::dto::List;
 use super::files::FileMeta;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -364,7 +365,7 @@ impl AwardApi {
         state: Data<&AppState>,
         auth: MaybeAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Challenge>>> {
+    ) -> ApiResult<Json<List<Challenge>>> {
         let list = award::challenges_of(&state.db, auth.actor(), id.0, state.clock.now()).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
+use super::dto::List;
 use super::files::FileMeta;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -263,7 +264,7 @@ impl BidsApi {
         state: Data<&AppState>,
         auth: TokenAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<RuleVerdict>>> {
+    ) -> ApiResult<Json<List<RuleVerdict>>> {
         let verdicts = bids::eligibility(&state.db, &auth.0, id.0, state.clock.now()).await?;
         Ok(Json(
             verdicts
@@ -310,7 +311,7 @@ impl BidsApi {
         state: Data<&AppState>,
         auth: TokenAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Bid>>> {
+    ) -> ApiResult<Json<List<Bid>>> {
         let list = bids::list_for_project(&state.db, &auth.0, id.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
+use super::dto::List;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::procurement::catalog::{self, CategoryInput as Input};
@@ -107,7 +108,7 @@ impl CatalogApi {
         state: Data<&AppState>,
         /// Only categories that take new projects.
         active: Query<Option<bool>>,
-    ) -> ApiResult<Json<Vec<Category>>> {
+    ) -> ApiResult<Json<List<Category>>> {
         let list = catalog::list(&state.db, active.0.unwrap_or(false)).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }

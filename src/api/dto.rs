@@ -3,11 +3,29 @@
 //! descriptions.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{Enum, Object};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::Role;
+
+/// A list that comes whole: bounded by its parent (a project's documents,
+/// a panel), so there is never a `next_cursor`. Same shape as the paged
+/// lists, so one client loop reads both.
+#[derive(Debug, Clone, Object)]
+pub struct List<T: ParseFromJSON + ToJSON> {
+    /// Every item.
+    pub items: Vec<T>,
+}
+
+impl<T: ParseFromJSON + ToJSON> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self {
+            items: iter.into_iter().collect(),
+        }
+    }
+}
 
 /// A role of DESIGN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
+use super::dto::List;
 use super::registry_dto::{
     CreditKindDto, CreditRecord, CreditRecordInput, Grade, GradeInput, Invitation, InviteInput,
     LiftInput, Member, Members, OrgTypeDto, Organization, OrganizationPage, OrganizationProfile,
@@ -341,7 +342,7 @@ impl InvitationsApi {
         &self,
         state: Data<&AppState>,
         auth: TokenAuth,
-    ) -> ApiResult<Json<Vec<Invitation>>> {
+    ) -> ApiResult<Json<List<Invitation>>> {
         let list = members::my_invitations(&state.db, &auth.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
+use super::dto::List;
 use super::projects::ProjectPage;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -103,7 +104,7 @@ impl PanelsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: JsonBody<PanelInput>,
-    ) -> ApiResult<Json<Vec<PanelMember>>> {
+    ) -> ApiResult<Json<List<PanelMember>>> {
         let list = panels::assign(
             &state.db,
             &auth.0,
@@ -126,7 +127,7 @@ impl PanelsApi {
         state: Data<&AppState>,
         auth: TokenAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<PanelMember>>> {
+    ) -> ApiResult<Json<List<PanelMember>>> {
         let list = panels::panel_of(&state.db, &auth.0, id.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
@@ -309,7 +310,7 @@ impl ScoringApi {
         state: Data<&AppState>,
         auth: TokenAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Score>>> {
+    ) -> ApiResult<Json<List<Score>>> {
         let list = crate::procurement::scoring::my_scores(&state.db, &auth.0, id.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }

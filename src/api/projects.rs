@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::auth::{MaybeAuth, TokenAuth};
 use super::body::JsonBody;
+use super::dto::List;
 use super::files::FileMeta;
 use super::registry_dto::ReasonInput;
 use super::{ApiResult, ApiTags};
@@ -632,7 +633,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: MaybeAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<FileMeta>>> {
+    ) -> ApiResult<Json<List<FileMeta>>> {
         let docs = projects::documents_of(&state.db, auth.actor(), id.0).await?;
         Ok(Json(docs.into_iter().map(Into::into).collect()))
     }
@@ -673,7 +674,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: MaybeAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Amendment>>> {
+    ) -> ApiResult<Json<List<Amendment>>> {
         let list = projects::amendments_of(&state.db, auth.actor(), id.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
@@ -709,7 +710,7 @@ impl ProjectsApi {
         state: Data<&AppState>,
         auth: MaybeAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<Question>>> {
+    ) -> ApiResult<Json<List<Question>>> {
         let list = projects::questions_of(&state.db, auth.actor(), id.0).await?;
         Ok(Json(
             list.into_iter()

@@ -98,7 +98,7 @@ pub async fn world(app: &TestApp) -> World {
         .await
         .unwrap();
     let (_, cats) = json(app.get("/api/v1/catalog", None).await).await;
-    let cat = cats
+    let cat = cats["items"]
         .as_array()
         .unwrap()
         .iter()
