@@ -3,6 +3,7 @@
 
 mod common;
 
+use cogov::clock::Clock as _;
 use common::procurement::awarded;
 use common::{PASSWORD, spawn};
 
@@ -157,4 +158,55 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
         public.get(&url).await.body.contains("护理员耐心细致"),
         "published"
     );
+}
+
+#[tokio::test]
+async fn a_grant_page_shows_feedback_a_page_at_a_time_newest_first() {
+    let app = spawn().await;
+    let (e, g) = awarded(&app).await;
+    let id = g["id"].as_str().unwrap().to_owned();
+    let (s, _) = common::json(
+        app.post_json(
+            &format!("/api/v1/grants/{id}/accept"),
+            Some(&e.bidders[2].token),
+            serde_json::json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let grant = id.parse().unwrap();
+    for n in 0..51 {
+        cogov::grants::feedback::leave(
+            app.db(),
+            None,
+            &format!("resident-{n}"),
+            grant,
+            4,
+            &format!("第{n}条评价"),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+
+    let mut buyer = app.browser();
+    assert_eq!(buyer.login("buyer@gov.cn", PASSWORD).await.status, 303);
+    let first = buyer.get(&format!("/grants/{id}")).await;
+    assert!(first.body.contains("第50条评价") && first.body.contains("第1条评价"));
+    assert!(
+        !first.body.contains("第0条评价"),
+        "the oldest is on the next page"
+    );
+    let more = first
+        .body
+        .split("href=\"")
+        .find(|s| s.contains("#feedback"))
+        .and_then(|s| s.split('"').next())
+        .expect("a link to older feedback")
+        .replace("&#x3D;", "=");
+    let older = buyer.get(&more).await;
+    assert_eq!(older.status, 200);
+    assert!(older.body.contains("第0条评价") && !older.body.contains("第1条评价"));
+    assert!(!older.body.contains("更早的评价"), "nothing older");
 }

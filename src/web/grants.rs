@@ -179,6 +179,8 @@ struct ReportRow {
 
 #[derive(Debug, Serialize)]
 struct GrantPage {
+    /// The next page of feedback, newest first.
+    feedback_more: Option<String>,
     id: Uuid,
     project_id: Uuid,
     title: String,
@@ -245,6 +247,7 @@ async fn grant_page(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
+    feedback_cursor: Option<&str>,
     errors: Vec<ShownError>,
 ) -> Result<Response> {
     let actor = viewer.actor.as_ref();
@@ -257,6 +260,13 @@ async fn grant_page(
     let is_grantee_admin = is_grantee && actor.is_some_and(|a| a.role == Role::OrgAdmin);
     let active = g.status == Status::Active;
     let org = crate::registry::organizations::get(state.db.conn(), g.row.organization_id).await?;
+    let (feedback, feedback_next) = crate::grants::feedback::of_grant(
+        &state.db,
+        actor,
+        id,
+        &PageRequest::parse(Some(FEEDBACK_PER_PAGE), feedback_cursor)?,
+    )
+    .await?;
     let page = GrantPage {
         id,
         project_id: g.row.project_id,
@@ -331,18 +341,8 @@ async fn grant_page(
         after_decline: is_funder && g.status == Status::Declined,
         triggers: Trigger::ALL.iter().map(|t| t.as_str()).collect(),
         can_feedback: matches!(g.status, Status::Active | Status::Completed),
-        // The newest 100; the API pages through the rest.
-        feedback: feedback_rows(
-            state,
-            crate::grants::feedback::of_grant(
-                &state.db,
-                actor,
-                id,
-                &PageRequest::parse(Some(100), None)?,
-            )
-            .await?
-            .0,
-        ),
+        feedback: feedback_rows(state, feedback),
+        feedback_more: feedback_next.map(|c| format!("/grants/{id}?feedback_cursor={c}#feedback")),
         errors,
     };
     Ok(render_status(
@@ -355,13 +355,22 @@ async fn grant_page(
     ))
 }
 
+/// Feedback shown on a grant page at a time.
+const FEEDBACK_PER_PAGE: u64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct GrantQuery {
+    feedback_cursor: Option<String>,
+}
+
 #[handler]
 pub(super) async fn grant_view(
     state: Data<&AppState>,
     viewer: Viewer,
     Path(id): Path<Uuid>,
+    Query(q): Query<GrantQuery>,
 ) -> Response {
-    let r = grant_page(&state, &viewer, id, vec![]).await;
+    let r = grant_page(&state, &viewer, id, q.feedback_cursor.as_deref(), vec![]).await;
     or_fail(&state, &viewer, r)
 }
 
@@ -379,7 +388,7 @@ async fn on_grant(
         csrf,
         action,
         format!("/grants/{id}"),
-        async |e| grant_page(state, viewer, id, e).await,
+        async |e| grant_page(state, viewer, id, None, e).await,
     )
     .await
 }
@@ -490,7 +499,7 @@ pub(super) async fn command(
                 Some(errors) => or_fail(
                     &state,
                     &viewer,
-                    grant_page(&state, &viewer, id, errors).await,
+                    grant_page(&state, &viewer, id, None, errors).await,
                 ),
                 None => super::fail(&state, &viewer, e),
             },

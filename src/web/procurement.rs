@@ -303,7 +303,7 @@ impl ProjectForm {
             description: p.row.description.clone(),
             category_id: p.row.category_id.to_string(),
             region_code: p.row.region_code.clone(),
-            budget_yuan: yuan(p.row.budget_fen),
+            budget_yuan: Fen(p.row.budget_fen).to_string(),
             method: p.method.as_str().into(),
             service_start: p.row.service_start.to_string(),
             service_end: p.row.service_end.to_string(),

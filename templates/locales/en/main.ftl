@@ -620,6 +620,7 @@ err-not_declined = This applies after the winner declined.
 nav-grants = Grants
 feedback-heading = Feedback on the service
 feedback-none = No published feedback yet.
+feedback-older = Older feedback
 feedback-leave = Rate this service
 feedback-help = Anyone may leave feedback; the purchaser publishes it after review.
 feedback-send = Send the feedback

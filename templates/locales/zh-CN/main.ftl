@@ -620,6 +620,7 @@ err-not_declined = 仅在中标人放弃后可操作。
 nav-grants = 资助项目
 feedback-heading = 服务评价
 feedback-none = 暂无公开评价。
+feedback-older = 更早的评价
 feedback-leave = 评价本项服务
 feedback-help = 任何人均可评价；采购人审核后公开。
 feedback-send = 提交评价
