@@ -76,27 +76,23 @@ impl Fen {
     pub fn as_yuan_f64(self) -> f64 {
         self.0 as f64 / 100.0
     }
-}
 
-impl Fen {
     /// The amount in yuan for people to read: thousands grouped with commas
     /// (`123456789` fen is `1,234,567.89`). Pages use it; machine formats
     /// keep [`Display`](fmt::Display)'s plain digits.
     #[must_use]
     pub fn grouped(self) -> String {
-        let plain = self.to_string();
-        let (sign, rest) = plain
-            .strip_prefix('-')
-            .map_or(("", plain.as_str()), |r| ("-", r));
-        let (whole, cents) = rest.split_once('.').unwrap_or((rest, "00"));
-        let mut out = String::with_capacity(plain.len() + whole.len() / 3);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                out.push(',');
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let digits = (abs / 100).to_string();
+        let mut whole = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                whole.push(',');
             }
-            out.push(c);
+            whole.push(c);
         }
-        format!("{sign}{out}.{cents}")
+        format!("{sign}{whole}.{:02}", abs % 100)
     }
 }
 

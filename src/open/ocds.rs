@@ -42,16 +42,18 @@ pub fn value(fen: i64) -> Value {
 /// The party id of an organization: its `CN-USCI` code when it has one.
 #[must_use]
 pub fn organization_party_id(uscc: Option<&str>, id: Uuid) -> String {
-    uscc.map_or_else(|| format!("cogov-org-{id}"), |c| format!("CN-USCI-{c}"))
+    party_id(uscc, || format!("cogov-org-{id}"))
 }
 
 /// The party id of a department: its `CN-USCI` code when it has one.
 #[must_use]
 pub fn department_party_id(d: &departments::Model) -> String {
-    d.uscc.as_deref().map_or_else(
-        || format!("cogov-dept-{}", d.code),
-        |c| format!("CN-USCI-{c}"),
-    )
+    party_id(d.uscc.as_deref(), || format!("cogov-dept-{}", d.code))
+}
+
+/// `CN-USCI-{code}` for a party with a credit code, else its internal id.
+fn party_id(uscc: Option<&str>, internal: impl FnOnce() -> String) -> String {
+    uscc.map_or_else(internal, |c| format!("CN-USCI-{c}"))
 }
 
 /// A party: its id, name, roles, and its `CN-USCI` identifier when it has a code.
