@@ -1,5 +1,10 @@
 //! What every API request goes through besides its handler:
 //!
+//! - **identity and scope**: a bearer token is authenticated here, once per
+//!   request, and the actor travels in the request to the security schemes
+//!   ([`Authenticated`]). A token with only the `read` scope reaches
+//!   nothing but `GET` and `HEAD`: every other method is refused with 403
+//!   before any handler runs, so an operation added later cannot forget it;
 //! - **rate limit**: a request with a bearer token counts against that
 //!   token's quota (`--api-rate-per-minute`, in bursts up to the same
 //!   number, by the GCRA of `governor`, kept in this process); beyond it
@@ -21,6 +26,19 @@ use sha2::{Digest as _, Sha256};
 
 use super::problem::Problem;
 use crate::app::AppState;
+use crate::auth::{Actor, Via, tokens};
+
+/// The actor a request's bearer token stands for (`None`: the token is
+/// unknown, revoked or its user deactivated), put in the request by
+/// [`around`] so the token is looked up once.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Option<Actor>);
+
+/// Whether a request with this method may be made with a read-scope token.
+#[must_use]
+pub fn is_read(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::HEAD
+}
 
 /// Per-token request quotas.
 pub struct Limiter {
@@ -74,24 +92,39 @@ pub fn none_match(header_value: &str, tag: &str) -> bool {
         .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
 }
 
-/// The rate limit, then `Idempotency-Key` for writes or `ETag` for reads.
+/// The token's identity and scope, the rate limit, then `Idempotency-Key`
+/// for writes or `ETag` for reads.
 ///
 /// # Errors
 /// The inner endpoint's error.
-pub async fn around<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> poem::Result<Response> {
-    if let (Some(state), Some(token)) = (req.data::<AppState>(), bearer(&req))
-        && let Err(wait) = state.limiter.check(token)
-    {
-        let mut resp = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("this token made too many requests; retry in {wait} s"),
-        )
-        .into_http();
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
+pub async fn around<E: Endpoint>(
+    ep: std::sync::Arc<E>,
+    mut req: Request,
+) -> poem::Result<Response> {
+    if let (Some(state), Some(token)) = (req.data::<AppState>(), bearer(&req)) {
+        if let Err(wait) = state.limiter.check(token) {
+            return Ok(rate_limited(wait));
         }
-        return Ok(resp);
+        let actor = match tokens::authenticate(&state.db, token, state.clock.now()).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                tracing::error!(error = %e, "token check failed");
+                return Ok(super::problem::internal().into_http());
+            }
+        };
+        if actor
+            .as_ref()
+            .is_some_and(|a| a.via == (Via::Token { write: false }))
+            && !is_read(req.method())
+        {
+            return Ok(Problem::new(
+                StatusCode::FORBIDDEN,
+                "read_only_token",
+                "this token has only the read scope: it may GET, nothing else",
+            )
+            .into_http());
+        }
+        req.extensions_mut().insert(Authenticated(actor));
     }
     if req.method() != Method::GET {
         return super::idempotency::guard(&*ep, req).await;
@@ -121,6 +154,19 @@ pub async fn around<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> poem::R
         resp.headers_mut().insert(header::ETAG, v);
     }
     Ok(resp)
+}
+
+fn rate_limited(wait: u64) -> Response {
+    let mut resp = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("this token made too many requests; retry in {wait} s"),
+    )
+    .into_http();
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 #[cfg(test)]

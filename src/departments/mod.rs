@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::divisions;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
-use crate::registry::uscc::Uscc;
+use crate::registry::uscc::{Holder, Uscc};
 
 /// Input for creating or editing a department.
 #[derive(Debug, Clone)]
@@ -62,8 +62,16 @@ impl DepartmentInput {
                 "division code must be a 6-digit code from the administrative division list",
             ));
         }
-        if let Some(Err(e)) = self.uscc().map(Uscc::parse) {
-            errors.push(FieldError::new("uscc", "invalid_uscc", e.to_string()));
+        match self.uscc().map(Uscc::parse) {
+            Some(Err(e)) => errors.push(FieldError::new("uscc", "invalid_uscc", e.to_string())),
+            Some(Ok(code)) => {
+                if let Err(e) = code.check_holder(Holder::Department {
+                    division: self.division_code.trim(),
+                }) {
+                    errors.push(FieldError::new("uscc", "uscc_holder", e.to_string()));
+                }
+            }
+            None => {}
         }
         errors
     }

@@ -220,6 +220,50 @@ pub fn progress_due_dates(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
         .collect()
 }
 
+/// The first day a report of `kind` may be accepted for a service period
+/// `start..=end`: a report speaks of service delivered, so a progress report
+/// not before the service begins, the mid-term report not before the middle
+/// of the period, and the final and financial reports not before the day
+/// after it ends.
+#[must_use]
+pub fn accepted_from(kind: ReportKind, start: NaiveDate, end: NaiveDate) -> NaiveDate {
+    match kind {
+        ReportKind::Progress => start,
+        ReportKind::Midterm => {
+            let days = u64::try_from((end - start).num_days().max(0)).unwrap_or(0);
+            start + Days::new(days / 2)
+        }
+        ReportKind::Final | ReportKind::Financial => end + Days::new(1),
+    }
+}
+
+/// Whether a report of `kind` may be accepted on `today` (China date).
+///
+/// # Errors
+/// `Conflict` `report_too_early` naming the day it may be accepted from.
+pub fn check_acceptance(
+    kind: ReportKind,
+    start: NaiveDate,
+    end: NaiveDate,
+    today: NaiveDate,
+) -> Result<()> {
+    let from = accepted_from(kind, start, end);
+    if today >= from {
+        return Ok(());
+    }
+    let when = match kind {
+        ReportKind::Progress => format!("once the service period has begun ({start})"),
+        ReportKind::Midterm => format!("from the middle of the service period ({from})"),
+        ReportKind::Final | ReportKind::Financial => {
+            format!("once the service period has ended ({end}), from {from}")
+        }
+    };
+    Err(Error::Conflict {
+        code: "report_too_early",
+        message: format!("a {} report is accepted {when}", kind.as_str()),
+    })
+}
+
 /// States of a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -334,6 +378,27 @@ pub fn check_score(score: i32) -> std::result::Result<(), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_are_accepted_only_for_service_delivered() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let (start, end) = (d("2027-01-21"), d("2028-01-20"));
+        for kind in [ReportKind::Final, ReportKind::Financial] {
+            assert!(check_acceptance(kind, start, end, d("2026-12-05")).is_err());
+            let err = check_acceptance(kind, start, end, end).unwrap_err();
+            assert!(
+                matches!(&err, Error::Conflict { code: "report_too_early", message } if message.contains("2028-01-20")),
+                "{err:?}"
+            );
+            assert!(check_acceptance(kind, start, end, d("2028-01-21")).is_ok());
+        }
+        assert!(check_acceptance(ReportKind::Progress, start, end, d("2027-01-20")).is_err());
+        assert!(check_acceptance(ReportKind::Progress, start, end, start).is_ok());
+        let middle = accepted_from(ReportKind::Midterm, start, end);
+        assert_eq!(middle, report_due_dates(start, end)[0].1, "the mid-term's due day");
+        assert!(check_acceptance(ReportKind::Midterm, start, end, middle.pred_opt().unwrap()).is_err());
+        assert!(check_acceptance(ReportKind::Midterm, start, end, middle).is_ok());
+    }
 
     fn amounts(s: &[Installment]) -> Vec<i64> {
         s.iter().map(|i| i.amount_fen).collect()

@@ -895,7 +895,9 @@ pub async fn report_access(
 ///
 /// # Errors
 /// `Forbidden` by role or department; `Conflict` unless submitted on an
-/// active grant; `Invalid` for a return without a note.
+/// active grant, or `report_too_early` for an acceptance before the
+/// service it reports on ([`rules::check_acceptance`]); `Invalid` for a
+/// return without a note.
 pub async fn review_report(
     db: &Db,
     actor: &Actor,
@@ -922,6 +924,16 @@ pub async fn review_report(
             message: format!("this report is {}", r.status),
         });
     }
+    let kind = ReportKind::parse(&r.kind)
+        .ok_or_else(|| Error::Internal(format!("report {} has an unknown kind", r.id)))?;
+    if accept {
+        rules::check_acceptance(
+            kind,
+            g.service_start,
+            g.service_end,
+            crate::clock::china_date(now),
+        )?;
+    }
     let after = reports::Model {
         status: if accept { ACCEPTED } else { RETURNED }.into(),
         reviewed_at: Some(now),
@@ -934,8 +946,6 @@ pub async fn review_report(
         .update(&*tx)
         .await?;
     if accept {
-        let kind = ReportKind::parse(&r.kind)
-            .ok_or_else(|| Error::Internal(format!("report {} has an unknown kind", r.id)))?;
         if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
             make_payable(&*tx, g.id, trigger, now).await?;
         }

@@ -26,7 +26,7 @@ use crate::audit::{self, Change};
 use crate::auth::policy;
 use crate::auth::{Actor, Role};
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
 
 /// Sits on the panel.
@@ -211,6 +211,103 @@ pub async fn my_declarations(
         .await?)
 }
 
+/// An expert's choice about one bidder on the declaration form: `None`
+/// while undecided. Nothing is ever chosen for the expert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The bidder.
+    pub organization_id: Uuid,
+    /// `Some(true)` conflict, `Some(false)` no conflict, `None` undecided.
+    pub conflict: Option<bool>,
+    /// What the conflict is (required with one).
+    pub reason: String,
+}
+
+/// The names of the bidders still to declare about (`pending`: id and name
+/// of each bidder not declared yet) that `choices` leaves undecided, in the
+/// opening record's order.
+#[must_use]
+pub fn undecided(pending: &[(Uuid, String)], choices: &[Choice]) -> Vec<String> {
+    pending
+        .iter()
+        .filter(|(org, _)| {
+            !choices
+                .iter()
+                .any(|c| c.organization_id == *org && c.conflict.is_some())
+        })
+        .map(|(_, name)| name.clone())
+        .collect()
+}
+
+/// Declares about every bidder not declared yet, each explicitly: refused,
+/// with nothing saved, when any is left undecided (the error names them) or
+/// a conflict has no reason. No-conflict declarations are saved first; a
+/// conflict ends the seat, so nothing after it is declared.
+///
+/// # Errors
+/// `Invalid` on `declarations` naming the undecided bidders, or on `reason`;
+/// as [`declare`].
+pub async fn declare_all(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    mut choices: Vec<Choice>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let made = my_declarations(db, actor, project_id).await?;
+    let (_, entries) = bids::opening_record(db, project_id).await?;
+    let pending: Vec<(Uuid, String)> = entries
+        .into_iter()
+        .filter(|e| !made.iter().any(|d| d.organization_id == e.organization_id))
+        .map(|e| (e.organization_id, e.organization_name))
+        .collect();
+    let open = undecided(&pending, &choices);
+    let mut errors = Vec::new();
+    if !open.is_empty() {
+        errors.push(FieldError::new(
+            "declarations",
+            "undecided",
+            format!(
+                "choose conflict or no conflict for every bidder; undecided: {}",
+                open.join(", ")
+            ),
+        ));
+    }
+    if choices
+        .iter()
+        .any(|c| c.conflict == Some(true) && c.reason.trim().is_empty())
+    {
+        errors.push(FieldError::new(
+            "reason",
+            "reason_required",
+            "say what the conflict is",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    choices.retain(|c| pending.iter().any(|(org, _)| *org == c.organization_id));
+    choices.sort_by_key(|c| c.conflict);
+    for c in choices {
+        let conflict = c.conflict == Some(true);
+        let reason = c.reason.trim();
+        declare(
+            db,
+            actor,
+            project_id,
+            c.organization_id,
+            conflict,
+            (!reason.is_empty()).then_some(reason),
+            now,
+        )
+        .await?;
+        if conflict {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Projects an expert sits on (actively), latest seat first. A page may
 /// hold fewer than `limit` when a seat's project is not visible (a draft);
 /// follow the cursor all the same.
@@ -390,4 +487,51 @@ pub async fn may_read_bids(db: &Db, actor: &Actor, project_id: Uuid) -> Result<b
     Ok(entries
         .iter()
         .all(|e| declared.contains(&e.organization_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(org: Uuid, conflict: Option<bool>) -> Choice {
+        Choice {
+            organization_id: org,
+            conflict,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_bidder_still_pending_must_be_chosen_explicitly() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let pending = vec![
+            (a, "甲".to_owned()),
+            (b, "乙".to_owned()),
+            (c, "丙".to_owned()),
+        ];
+        assert_eq!(
+            undecided(&pending, &[]),
+            vec!["甲", "乙", "丙"],
+            "nothing is chosen for the expert"
+        );
+        assert_eq!(
+            undecided(&pending, &[choice(a, Some(false)), choice(c, None)]),
+            vec!["乙", "丙"]
+        );
+        assert!(
+            undecided(
+                &pending,
+                &[
+                    choice(a, Some(false)),
+                    choice(b, Some(true)),
+                    choice(c, Some(false))
+                ]
+            )
+            .is_empty()
+        );
+        assert!(
+            undecided(&[], &[choice(a, None)]).is_empty(),
+            "bidders declared before are not asked again"
+        );
+    }
 }

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::organizations as orgs;
 use super::particulars::{Changes, Content, Kind, Particulars, unknown_division};
 use super::rules::check_registration;
-use super::uscc::RecordedCode;
+use super::uscc::{Holder, RecordedCode};
 use crate::audit::{self, Change};
 use crate::auth::Actor;
 use crate::auth::policy::{self, ApplicationAccess};
@@ -701,8 +701,14 @@ pub async fn approve(
                         approval.legacy_override_reason.as_deref(),
                     )
                     .map_err(|e| Error::invalid("uscc", "invalid_uscc", e.to_string()))?;
-                    if let RecordedCode::Legacy { reason, .. } = &recorded {
-                        legacy_reason = Some(reason.clone());
+                    match &recorded {
+                        RecordedCode::Standard(code) => code
+                            .check_holder(Holder::Organization {
+                                category: facts.org_type.category(),
+                                division: Some(p.division_code.as_str()),
+                            })
+                            .map_err(|e| Error::invalid("uscc", "uscc_holder", e.to_string()))?,
+                        RecordedCode::Legacy { reason, .. } => legacy_reason = Some(reason.clone()),
                     }
                     recorded.as_str().to_owned()
                 }

@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use super::credit;
 use super::organizations::{self as orgs, ACTIVE, STATUSES};
 use super::rules::{AuthorityLevel, Field, OrgType};
-use super::uscc::Uscc;
+use super::uscc::{Holder, Uscc};
 use crate::audit::{self, Change, Who};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
@@ -113,14 +113,15 @@ pub fn parse_row(
             format!("`{division_code}` is not a division code of the reference list"),
         );
     }
+    // Long-registered organizations keep the division they were issued
+    // under, so an import compares the issuer and the category only.
     if let (Some(u), Some(t)) = (&uscc, org_type)
-        && u.as_str().chars().nth(1) != Some(t.category().char())
+        && let Err(e) = u.check_holder(Holder::Organization {
+            category: t.category(),
+            division: None,
+        })
     {
-        bad(
-            "uscc",
-            "uscc_category",
-            format!("character 2 of the code does not say {}", t.kind()),
-        );
+        bad("uscc", "uscc_holder", e.to_string());
     }
     let field = Field::parse(get("field"));
     if field.is_none() {

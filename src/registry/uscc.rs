@@ -188,6 +188,114 @@ impl Uscc {
     }
 }
 
+/// Whom a code is recorded for: what its characters 1-8 must say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// A social organization registered by civil affairs: character 1 `5`,
+    /// character 2 its category; with `division`, characters 3-8 the
+    /// registration authority's division (a code issued now). Without, the
+    /// division is not compared: codes of long-registered organizations keep
+    /// the division they were issued under after renumberings.
+    Organization {
+        /// The organization's category.
+        category: Category,
+        /// The registration authority's division code, when it must agree.
+        division: Option<&'a str>,
+    },
+    /// A government department: character 1 `1` (the establishment
+    /// authority), characters 3-8 its division.
+    Department {
+        /// The department's division code.
+        division: &'a str,
+    },
+}
+
+/// Why a valid code does not belong to whom it is recorded for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HolderError {
+    /// Character 1 names another registration department.
+    #[error(
+        "character 1 of the code is `{found}`: codes issued by {issuer} start with `{expected}`"
+    )]
+    Issuer {
+        /// What the holder's codes start with.
+        expected: char,
+        /// Who issues such codes, in words.
+        issuer: &'static str,
+        /// What the code has.
+        found: char,
+    },
+    /// Character 2 names another category.
+    #[error("character 2 of the code is `{found}`, which is not {kind} (`{expected}`)")]
+    Category {
+        /// The holder's category character.
+        expected: char,
+        /// The holder's kind, in words.
+        kind: &'static str,
+        /// What the code has.
+        found: char,
+    },
+    /// Characters 3-8 name another division.
+    #[error(
+        "characters 3-8 of the code are `{found}`, not the division `{expected}` it is issued in"
+    )]
+    Division {
+        /// The holder's division.
+        expected: String,
+        /// What the code has.
+        found: String,
+    },
+}
+
+impl Category {
+    fn kind(self) -> &'static str {
+        match self {
+            Category::SocialGroup => "a social group",
+            Category::SocialServiceAgency => "a social service agency",
+            Category::Foundation => "a foundation",
+            Category::Other => "another kind of organization",
+        }
+    }
+}
+
+impl Uscc {
+    /// Whether the code says what it must about `holder`: the one rule for
+    /// every place a code enters (approval, import, departments).
+    ///
+    /// # Errors
+    /// The first character group that disagrees, named.
+    pub fn check_holder(&self, holder: Holder<'_>) -> Result<(), HolderError> {
+        let c: Vec<char> = self.0.chars().collect();
+        let (issuer_char, issuer, division) = match holder {
+            Holder::Organization { category, division } => {
+                if c[1] != category.char() {
+                    return Err(HolderError::Category {
+                        expected: category.char(),
+                        kind: category.kind(),
+                        found: c[1],
+                    });
+                }
+                ('5', "civil affairs", division)
+            }
+            Holder::Department { division } => ('1', "the establishment authority", Some(division)),
+        };
+        if c[0] != issuer_char {
+            return Err(HolderError::Issuer {
+                expected: issuer_char,
+                issuer,
+                found: c[0],
+            });
+        }
+        match division {
+            Some(d) if self.division_code() != d => Err(HolderError::Division {
+                expected: d.to_owned(),
+                found: self.division_code().to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for Uscc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -300,6 +408,58 @@ mod tests {
             RecordedCode::from_registrar("53100000500021676K", Some("not needed")),
             Ok(RecordedCode::Standard(_))
         ));
+    }
+
+    #[test]
+    fn a_code_must_say_what_its_holder_is() {
+        let foundation = Uscc::parse("53100000500021676K").unwrap();
+        let agency = Uscc::parse("52420000MJH23339XT").unwrap();
+        let org = |category, division| Holder::Organization { category, division };
+        assert_eq!(
+            foundation.check_holder(org(Category::Foundation, Some("100000"))),
+            Ok(())
+        );
+        assert!(matches!(
+            foundation.check_holder(org(Category::SocialServiceAgency, None)),
+            Err(HolderError::Category {
+                expected: '2',
+                found: '3',
+                ..
+            })
+        ));
+        assert!(matches!(
+            agency.check_holder(org(Category::SocialServiceAgency, Some("420100"))),
+            Err(HolderError::Division { .. })
+        ));
+        assert_eq!(
+            agency.check_holder(org(Category::SocialServiceAgency, None)),
+            Ok(())
+        );
+        let dept = Uscc::parse("111100000000203007").unwrap();
+        assert_eq!(
+            dept.check_holder(Holder::Department { division: "110000" }),
+            Ok(())
+        );
+        assert!(matches!(
+            dept.check_holder(Holder::Department { division: "420000" }),
+            Err(HolderError::Division { .. })
+        ));
+        assert!(matches!(
+            agency.check_holder(Holder::Department { division: "420000" }),
+            Err(HolderError::Issuer {
+                expected: '1',
+                found: '5',
+                ..
+            })
+        ));
+        let message = foundation
+            .check_holder(org(Category::SocialServiceAgency, None))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("character 2") && message.contains("social service agency"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -118,7 +118,8 @@ struct DeclarationRow {
     declared: bool,
     conflict: bool,
     reason: String,
-    typed_conflict: bool,
+    /// What the expert chose before a refused submit: "", "none" or "conflict".
+    typed_choice: String,
     typed_reason: String,
 }
 
@@ -292,7 +293,7 @@ async fn evaluation_page(
                 declared: d.is_some(),
                 conflict: d.is_some_and(|d| d.conflict),
                 reason: d.and_then(|d| d.reason.clone()).unwrap_or_default(),
-                typed_conflict: field(typed, &format!("d-{}", e.organization_id)) == "conflict",
+                typed_choice: field(typed, &format!("d-{}", e.organization_id)).to_owned(),
                 typed_reason: field(typed, &format!("r-{}", e.organization_id)).to_owned(),
             });
         }
@@ -493,47 +494,22 @@ pub(super) async fn declare(
     Form(pairs): Form<Pairs>,
 ) -> Response {
     let action = async {
-        let actor = viewer.actor()?;
-        // Every choice first, so that a missing reason saves nothing.
-        let mut choices = Vec::new();
-        let mut errors = Vec::new();
-        for (k, v) in &pairs {
-            let Some(org) = k.strip_prefix("d-").and_then(|o| o.parse::<Uuid>().ok()) else {
-                continue;
-            };
-            let conflict = v == "conflict";
-            let reason = field(&pairs, &format!("r-{org}")).trim().to_owned();
-            if conflict && reason.is_empty() {
-                errors.push(FieldError::new(
-                    "reason",
-                    "reason_required",
-                    "say what the conflict is",
-                ));
-            }
-            choices.push((org, conflict, reason));
-        }
-        if !errors.is_empty() {
-            return Err(Error::Invalid(errors));
-        }
-        // No-conflict declarations first; a conflict ends the expert's seat.
-        choices.sort_by_key(|(_, conflict, _)| *conflict);
-        for (org, conflict, reason) in choices {
-            let reason = (!reason.is_empty()).then_some(reason);
-            panels::declare(
-                &state.db,
-                actor,
-                id,
-                org,
-                conflict,
-                reason.as_deref(),
-                state.clock.now(),
-            )
-            .await?;
-            if conflict {
-                break;
-            }
-        }
-        Ok(())
+        let choices = pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                let org = k.strip_prefix("d-")?.parse::<Uuid>().ok()?;
+                Some(panels::Choice {
+                    organization_id: org,
+                    conflict: match v.as_str() {
+                        "conflict" => Some(true),
+                        "none" => Some(false),
+                        _ => None,
+                    },
+                    reason: field(&pairs, &format!("r-{org}")).to_owned(),
+                })
+            })
+            .collect();
+        panels::declare_all(&state.db, viewer.actor()?, id, choices, state.clock.now()).await
     };
     on_evaluation(&state, &viewer, id, &pairs, action).await
 }
