@@ -326,6 +326,23 @@ async fn departments_are_public_to_read_and_validated_on_write() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(problem_fields(&body), ["uscc"]);
     assert_eq!(body["errors"][0]["code"], "department_uscc_taken");
+    // A valid code that is not a department's of this division, by the one rule.
+    for (code, division) in [
+        ("53100000500021676K", "110000"),
+        ("111100000000203007", "420000"),
+    ] {
+        let (status, body) = json(
+            app.post_json(
+                "/api/v1/departments",
+                Some(&admin),
+                json!({"code": "BJ-3", "name": "北京三", "division_code": division, "uscc": code}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["errors"][0]["code"], "uscc_holder", "{code}: {body}");
+    }
     let (status, body) = json(
         app.post_json(
             "/api/v1/departments",

@@ -31,7 +31,41 @@ async fn an_award_goes_from_score_sheets_through_a_challenge_to_final_in_the_pag
         !page.body.contains("分片包干"),
         "no bid content before the declarations"
     );
+    assert!(
+        !page.body.contains("checked"),
+        "no choice is made for the expert: a declaration is theirs to make"
+    );
     let csrf = page.csrf();
+    // One bidder left undecided: refused, and nothing is saved.
+    let partial: Vec<(String, String)> = std::iter::once(("csrf_token".to_owned(), csrf.clone()))
+        .chain(
+            e.bidders[..2]
+                .iter()
+                .map(|b| (format!("d-{}", b.organization_id), "none".to_owned())),
+        )
+        .collect();
+    let pairs: Vec<(&str, &str)> = partial
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = expert
+        .post(&format!("/projects/{p}/declarations"), &pairs)
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("逐一选择"), "{}", refused.body);
+    assert_eq!(
+        refused
+            .body
+            .matches("value=\"none\" required checked")
+            .count(),
+        2,
+        "the two choices made are kept, the third is still open"
+    );
+    let page = expert.get(&evaluation).await;
+    assert!(
+        !page.body.contains("分片包干") && page.body.contains("利益冲突声明"),
+        "nothing was declared"
+    );
     let mut form: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone())];
     for b in &e.bidders {
         form.push((format!("d-{}", b.organization_id), "none".into()));

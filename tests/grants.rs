@@ -251,6 +251,24 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
     assert_eq!((s, r["status"].as_str()), (200, Some("returned")));
     let (s, _) = json(app.post_json(&submit, Some(winner), body.clone()).await).await;
     assert_eq!(s, 200, "a returned report is submitted again");
+    // A report speaks of service delivered: the mid-term one is accepted
+    // from the middle of the service period (2026-04-01 to 2027-03-31).
+    let (s, err) = json(
+        app.post_json(&review, Some(buyer), json!({"accept": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, err["type"].as_str()),
+        (409, Some("/problems/report_too_early")),
+        "{err}"
+    );
+    assert!(
+        err["detail"].as_str().unwrap().contains("2026-09-30"),
+        "{err}"
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 9, 30, 1, 0, 0).unwrap());
     let (s, r) = json(
         app.post_json(&review, Some(buyer), json!({"accept": true}))
             .await,
@@ -289,7 +307,7 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
         (409, Some("/problems/not_finished"))
     );
     app.clock
-        .set(Utc.with_ymd_and_hms(2027, 4, 10, 1, 0, 0).unwrap());
+        .set(Utc.with_ymd_and_hms(2027, 3, 30, 1, 0, 0).unwrap());
     let final_report = report_id(&g, "final");
     let (s, _) = json(
         app.post_json(
@@ -301,6 +319,22 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
     )
     .await;
     assert_eq!(s, 200);
+    let (s, err) = json(
+        app.post_json(
+            &format!("/api/v1/grant-reports/{final_report}/review"),
+            Some(buyer),
+            json!({"accept": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, err["type"].as_str()),
+        (409, Some("/problems/report_too_early")),
+        "a final report is not accepted before the service period ends: {err}"
+    );
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 4, 10, 1, 0, 0).unwrap());
     let (s, _) = json(
         app.post_json(
             &format!("/api/v1/grant-reports/{final_report}/review"),

@@ -100,6 +100,26 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
     assert_eq!(sent.status, 303, "{}", sent.body);
     let page = buyer.get(&url).await;
     assert!(page.body.contains("第一季度入户评估") && page.body.contains("提交审核意见"));
+    let early = buyer
+        .post(
+            &format!("/grant-reports/{report}/review"),
+            &[("csrf_token", &page.csrf()), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(
+        early.body.contains("服务期开始后"),
+        "the refusal says why, in the reader's language"
+    );
+    // The service period begins on 1 April 2026.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-04-02T01:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let mut buyer = app.browser();
+    assert_eq!(buyer.login("buyer@gov.cn", PASSWORD).await.status, 303);
+    let page = buyer.get(&url).await;
     let reviewed = buyer
         .post(
             &format!("/grant-reports/{report}/review"),

@@ -748,3 +748,47 @@ async fn the_demo_has_projects_in_every_state_with_bids_panels_and_challenges_wh
     );
     assert!(kinds.iter().any(|k| k == "report_overdue"), "{kinds:?}");
 }
+
+#[tokio::test]
+async fn purchasers_and_admins_find_active_experts_by_name_and_no_one_else_does() {
+    let app = spawn().await;
+    let w = common::procurement::world(&app).await;
+    for n in 1..=3 {
+        app.user(&format!("pool{n}@experts.cn"), Role::Expert).await;
+    }
+    let (_, org) = common::procurement::bidder(&app, 1).await;
+    let (s, page) = json(app.get("/api/v1/experts?limit=2", Some(&w.buyer)).await).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let first = &page["items"][0];
+    let mut keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["display_name", "id"], "ids and names only");
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, rest) = json(
+        app.get(
+            &format!("/api/v1/experts?limit=100&cursor={cursor}"),
+            Some(&w.buyer),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        rest["items"].as_array().unwrap().len(),
+        2,
+        "four experts in all"
+    );
+    assert!(rest.get("next_cursor").is_none());
+    let (_, found) = json(app.get("/api/v1/experts?q=pool2", Some(&w.admin)).await).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["items"][0]["display_name"], "pool2");
+    for (who, status) in [
+        (Some(w.expert.as_str()), 403),
+        (Some(w.auditor.as_str()), 403),
+        (Some(org.as_str()), 403),
+        (None, 401),
+    ] {
+        let (s, body) = json(app.get("/api/v1/experts", who).await).await;
+        assert_eq!(s, status, "{body}");
+    }
+}

@@ -494,6 +494,28 @@ async fn a_typed_in_code_must_pass_both_checks_unless_overridden_with_a_reason()
     )
     .await;
 
+    // A valid code of another kind of holder is refused by the same rule
+    // the import applies: a foundation's code, a code of another division.
+    for (code, says) in [
+        ("53100000500021676K", "character 2"),
+        ("52420000MJH23339XT", "characters 3-8"),
+    ] {
+        let (s, p) = post(
+            &app,
+            &format!("/api/v1/applications/{id}/approve"),
+            &registrar,
+            json!({ "uscc": code }),
+        )
+        .await;
+        assert_eq!(
+            (s, problem_codes(&p)),
+            (422, vec!["uscc_holder".to_owned()])
+        );
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(says),
+            "{p}"
+        );
+    }
     let (s, p) = post(
         &app,
         &format!("/api/v1/applications/{id}/approve"),

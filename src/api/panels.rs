@@ -55,6 +55,25 @@ impl From<entity::panel_members::Model> for PanelMember {
     }
 }
 
+/// An active expert, as a purchaser composing a panel sees them.
+#[derive(Debug, Clone, Object)]
+pub struct Expert {
+    /// The expert's account (give it in `expert_ids`).
+    pub id: Uuid,
+    /// Their name.
+    pub display_name: String,
+}
+
+/// A page of experts.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ExpertPage {
+    /// This page.
+    pub items: Vec<Expert>,
+    /// Cursor of the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// A declaration about one bidder.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
@@ -114,6 +133,32 @@ impl PanelsApi {
         )
         .await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
+    }
+
+    /// Active experts to seat on a panel (purchasers and admins): ids and names only
+    #[oai(path = "/experts", method = "get", operation_id = "list_experts")]
+    async fn list_experts(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// Only experts whose name contains this.
+        #[oai(validator(max_length = 100))]
+        q: Query<Option<String>>,
+        /// Page size, 1-100 (default 20).
+        limit: Query<Option<u64>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<ExpertPage>> {
+        let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let (rows, next_cursor) =
+            panels::experts(&state.db, &auth.0, q.0.as_deref(), &page).await?;
+        Ok(Json(ExpertPage {
+            items: rows
+                .into_iter()
+                .map(|(id, display_name)| Expert { id, display_name })
+                .collect(),
+            next_cursor,
+        }))
     }
 
     /// A project's panel

@@ -56,6 +56,8 @@ pub enum Action {
     MarkOwnNotifications,
     /// Subscribe webhooks and manage one's own.
     ManageOwnWebhooks,
+    /// List active experts (ids and names) to compose a panel.
+    ReadExperts,
 }
 
 impl Action {
@@ -97,6 +99,7 @@ impl Action {
             Action::Register => role == Role::Registrar,
             Action::ManageMembers => role == Role::OrgAdmin,
             Action::Purchase | Action::ReadPurchases => role == Role::Purchaser,
+            Action::ReadExperts => matches!(role, Role::Purchaser | Role::Admin),
             Action::Upload => role.is_org_role() || role == Role::Purchaser,
         }
     }

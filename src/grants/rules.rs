@@ -395,8 +395,14 @@ mod tests {
         assert!(check_acceptance(ReportKind::Progress, start, end, d("2027-01-20")).is_err());
         assert!(check_acceptance(ReportKind::Progress, start, end, start).is_ok());
         let middle = accepted_from(ReportKind::Midterm, start, end);
-        assert_eq!(middle, report_due_dates(start, end)[0].1, "the mid-term's due day");
-        assert!(check_acceptance(ReportKind::Midterm, start, end, middle.pred_opt().unwrap()).is_err());
+        assert_eq!(
+            middle,
+            report_due_dates(start, end)[0].1,
+            "the mid-term's due day"
+        );
+        assert!(
+            check_acceptance(ReportKind::Midterm, start, end, middle.pred_opt().unwrap()).is_err()
+        );
         assert!(check_acceptance(ReportKind::Midterm, start, end, middle).is_ok());
     }
 

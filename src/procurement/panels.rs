@@ -179,6 +179,40 @@ pub async fn expert_pool(db: &Db, actor: &Actor) -> Result<Vec<(Uuid, String, St
         .collect())
 }
 
+/// Active experts, ids and names only, a page at a time in id order, those
+/// whose name contains `q` when given: what a purchaser (or an admin) needs
+/// to compose a panel through the API.
+///
+/// # Errors
+/// `Forbidden` unless a purchaser or an admin.
+pub async fn experts(
+    db: &Db,
+    actor: &Actor,
+    q: Option<&str>,
+    page: &PageRequest,
+) -> Result<(Vec<(Uuid, String)>, Option<String>)> {
+    policy::check(Some(actor), policy::Action::ReadExperts)?;
+    let mut query = users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Expert.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Id);
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(users::Column::DisplayName.contains(q));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(users::Column::Id.gt(after));
+    }
+    let rows = query
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::DisplayName)
+        .limit(page.limit + 1)
+        .into_tuple::<(Uuid, String)>()
+        .all(db.conn())
+        .await?;
+    Ok(page.finish(rows, |(id, _)| *id))
+}
+
 /// The names of panel members, in their order.
 ///
 /// # Errors

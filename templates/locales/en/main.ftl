@@ -336,6 +336,7 @@ err-uscc_taken = Another organization is registered with this code.
 err-invalid_uscc = This is not a valid unified social credit code: 18 characters without I, O, S, V or Z, and both check characters right. Check it against the certificate.
 err-uscc_holder = This code belongs to another kind of holder: its character 1 (who issued it), character 2 (the kind of organization) or characters 3-8 (the division) do not match. Check it against the certificate.
 err-undecided = Choose conflict or no conflict for every bidder before submitting.
+err-report_too_early = This report speaks of service not yet delivered: a progress report is accepted once the service period has begun, the mid-term report from its middle, the final and financial reports once it has ended.
 err-wrong_state = This cannot be done in the current state.
 was = registered now:
 nav-projects = Projects
