@@ -28,9 +28,33 @@ pub struct StorageArgs {
     /// PostgreSQL URL (`postgres://...`); when absent, SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The master key file that seals bids at rest (default
+    /// `<data-dir>/master.key`, made on first start); back it up with the data.
+    #[arg(long, env = "COGOV_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
+    /// The master key itself, 64 hex digits (instead of the file; every
+    /// instance on one PostgreSQL needs the same).
+    #[arg(
+        long,
+        env = "COGOV_MASTER_KEY",
+        global = true,
+        hide_env_values = true,
+        hide = true
+    )]
+    pub master_key: Option<String>,
 }
 
 impl StorageArgs {
+    /// Where the master key comes from.
+    #[must_use]
+    pub fn master_key_source(&self) -> crate::keys::MasterKeySource {
+        crate::keys::MasterKeySource::new(
+            self.master_key.clone(),
+            self.master_key_file.clone(),
+            &self.data_dir,
+        )
+    }
+
     /// The URL to connect to: `DATABASE_URL` when it names PostgreSQL, else
     /// `<data-dir>/cogov.db`.
     #[must_use]

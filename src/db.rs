@@ -24,6 +24,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Db {
     conn: DatabaseConnection,
     writer: Option<Arc<Mutex<()>>>,
+    keys: Option<crate::keys::Keyring>,
 }
 
 /// A write transaction. Dereferences to the sea-orm transaction.
@@ -78,6 +79,7 @@ impl Db {
             writer: (conn.get_database_backend() == DbBackend::Sqlite)
                 .then(|| Arc::new(Mutex::new(()))),
             conn,
+            keys: None,
         })
     }
 
@@ -89,6 +91,25 @@ impl Db {
         let db = Self::connect(url).await?;
         Migrator::up(&db.conn, None).await?;
         Ok(db)
+    }
+
+    /// The same database with the master key loaded (see [`crate::keys`]):
+    /// what is sealed at rest is sealed and opened through it.
+    #[must_use]
+    pub fn with_keyring(mut self, keys: crate::keys::Keyring) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The master key's ring.
+    ///
+    /// # Errors
+    /// `Internal` when the process started without loading it (a bug of ours:
+    /// every entry point loads it).
+    pub fn keys(&self) -> crate::error::Result<&crate::keys::Keyring> {
+        self.keys
+            .as_ref()
+            .ok_or_else(|| crate::error::Error::Internal("the master key is not loaded".into()))
     }
 
     /// The connection, for reads.

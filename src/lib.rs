@@ -19,6 +19,7 @@ pub mod error;
 pub mod files;
 pub mod grants;
 pub mod jobs;
+pub mod keys;
 pub mod money;
 pub mod notifications;
 pub mod open;

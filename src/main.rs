@@ -48,9 +48,14 @@ async fn open(storage: &StorageArgs) -> anyhow::Result<Db> {
         std::fs::create_dir_all(&storage.data_dir)
             .with_context(|| format!("creating data directory {}", storage.data_dir.display()))?;
     }
-    Db::connect_and_migrate(&storage.database_url())
+    let db = Db::connect_and_migrate(&storage.database_url())
         .await
-        .context("opening and migrating the database")
+        .context("opening and migrating the database")?;
+    let keys =
+        cogov::keys::Keyring::load(db.conn(), &storage.master_key_source(), chrono::Utc::now())
+            .await
+            .context("loading the master key")?;
+    Ok(db.with_keyring(keys))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -6,7 +6,7 @@ use chrono::{Duration, TimeZone, Utc};
 use cogov::auth::Role;
 use cogov::clock::Clock;
 use common::procurement::{bid, bidder, upload, world};
-use common::{TestApp, json, problem_codes, spawn};
+use common::{TestApp, json, problem_codes, problem_fields, spawn};
 use serde_json::json;
 
 async fn status(app: &TestApp, path: &str, token: Option<&str>) -> u16 {
@@ -528,7 +528,29 @@ async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with
     );
 
     let (_, bidder_token) = bidder(&app, 1).await;
-    let file = upload(&app, &bidder_token, PDF).await;
+    // A bid's files are uploaded for the bid, sealed with it; an ordinary
+    // upload does not attach to a bid.
+    let plain = upload(&app, &bidder_token, PDF).await;
+    let mut b = bid(90_000_000);
+    b["file_ids"] = json!([plain]);
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&bidder_token),
+            b,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_fields(&r)),
+        (422, vec!["file_ids[0]".to_owned()]),
+        "{r}"
+    );
+    let (s, r) = common::procurement::upload_as(&app, &w.buyer, "x.pdf", PDF, Some(p)).await;
+    assert_eq!(s, 403, "only bidders upload for a bid: {r}");
+    let file =
+        common::procurement::upload_for_bid(&app, &bidder_token, p, "方案附件.pdf", PDF).await;
     let mut b = bid(90_000_000);
     b["file_ids"] = json!([file]);
     let (s, r) = json(
@@ -542,6 +564,7 @@ async fn project_documents_are_public_with_the_project_and_bid_files_sealed_with
     .await;
     assert_eq!(s, 201, "{r}");
     assert_eq!(r["files"][0]["id"], file.as_str());
+    assert_eq!(r["files"][0]["file_name"], "方案附件.pdf");
     assert_eq!(
         status(&app, &format!("/api/v1/files/{file}"), Some(&bidder_token)).await,
         200

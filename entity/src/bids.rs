@@ -15,7 +15,7 @@ pub struct Model {
     pub organization_id: Uuid,
     /// `active` (the live bid), `replaced` or `withdrawn`.
     pub status: String,
-    /// Price, fen.
+    /// Price, fen (0 while sealed).
     pub price_fen: i64,
     /// Technical proposal.
     pub technical_proposal: String,
@@ -33,6 +33,9 @@ pub struct Model {
     pub replaces: Option<Uuid>,
     /// When replaced or withdrawn.
     pub ended_at: Option<DateTimeUtc>,
+    /// Until the opening: price and texts encrypted under the project's data
+    /// key (`cogov::keys`), the clear columns empty; `None` once opened.
+    pub sealed: Option<String>,
 }
 
 /// Relations of a bid.

@@ -27,6 +27,9 @@ pub struct Model {
     pub label: Option<String>,
     /// Upload time.
     pub created_at: DateTimeUtc,
+    /// For a bid's file: the project whose data key seals its content and
+    /// name (content under `files/sealed/<id>`, `file_name` encrypted).
+    pub sealed_project_id: Option<Uuid>,
 }
 
 /// Relations of a file.

@@ -15,6 +15,7 @@ pub mod catalog_categories;
 pub mod challenges;
 pub mod conflict_declarations;
 pub mod credit_records;
+pub mod data_keys;
 pub mod departments;
 pub mod disbursements;
 pub mod files;

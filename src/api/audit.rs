@@ -19,6 +19,11 @@ pub struct AuditApi;
 #[OpenApi(prefix_path = "/audit", tag = "ApiTags::Audit")]
 impl AuditApi {
     /// List audit entries, newest first
+    ///
+    /// Entries recorded with the bids of a project not yet opened are
+    /// sealed: listed whole they show only `seq`, the hashes and `sealed`;
+    /// with a filter they are left out (a page may then hold fewer entries
+    /// than `limit`: follow `next_cursor`). After the opening they show whole.
     #[oai(path = "/", method = "get", operation_id = "list_audit_entries")]
     async fn list_entries(
         &self,
@@ -37,16 +42,23 @@ impl AuditApi {
     ) -> ApiResult<Json<AuditPage>> {
         policy::check(Some(&auth.0), Action::ReadAudit)?;
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
+        let filtered = entity_type.0.is_some() || entity_id.0.is_some();
         let filter = Filter {
             entity_type: entity_type.0,
             entity_id: entity_id.0,
-            sealed: crate::procurement::bids::sealed_projects(&state.db).await?,
-            sealed_type: crate::procurement::bids::SEALED,
         };
         let (items, next_cursor) = audit::list(state.db.conn(), &filter, &page).await?;
-        Ok(Json(AuditPage {
-            items: items.into_iter().map(AuditEntry::from).collect(),
-            next_cursor,
-        }))
+        let sealed = crate::procurement::bids::sealed_entries(&state.db, &items).await?;
+        // Unfiltered, a sealed entry keeps its place; a filter leaves it out,
+        // so that no filter counts a project's bids before the opening.
+        let items = items
+            .into_iter()
+            .filter(|e| !(filtered && sealed.contains(&e.seq)))
+            .map(|e| {
+                let s = sealed.contains(&e.seq);
+                AuditEntry::shown(e, s)
+            })
+            .collect();
+        Ok(Json(AuditPage { items, next_cursor }))
     }
 }

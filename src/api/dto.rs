@@ -398,50 +398,75 @@ pub struct WorkingDayAnswer {
     pub date: NaiveDate,
 }
 
-/// One audit chain entry.
+/// One audit chain entry. An entry sealed with the bids of a project not
+/// yet opened shows only its place in the chain (`seq`, `prev_hash`,
+/// `hash`) and `sealed: true`, so nothing is missing and nothing is told;
+/// it is shown whole after the opening.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
-    /// Id.
-    pub id: Uuid,
+    /// Id (absent while sealed).
+    pub id: Option<Uuid>,
     /// Position in the chain.
     pub seq: i64,
-    /// Who acted (absent for the system).
+    /// `true` while the entry is sealed with bids not yet opened; absent otherwise.
+    pub sealed: Option<bool>,
+    /// Who acted (absent for the system, and while sealed).
     pub actor_id: Option<Uuid>,
-    /// Their role, or `system`.
-    pub actor_role: String,
-    /// What happened.
-    pub action: String,
-    /// Kind of thing changed.
-    pub entity_type: String,
-    /// Its id.
-    pub entity_id: String,
+    /// Their role, or `system` (absent while sealed).
+    pub actor_role: Option<String>,
+    /// What happened (absent while sealed).
+    pub action: Option<String>,
+    /// Kind of thing changed (absent while sealed).
+    pub entity_type: Option<String>,
+    /// Its id (absent while sealed).
+    pub entity_id: Option<String>,
     /// State before (JSON).
     pub before: Option<serde_json::Value>,
     /// State after (JSON).
     pub after: Option<serde_json::Value>,
-    /// When (UTC).
-    pub at: DateTime<Utc>,
+    /// When (UTC; absent while sealed).
+    pub at: Option<DateTime<Utc>>,
     /// Hash of the previous entry.
     pub prev_hash: String,
     /// This entry's hash.
     pub hash: String,
 }
 
-impl From<entity::audit_entries::Model> for AuditEntry {
-    fn from(e: entity::audit_entries::Model) -> Self {
+impl AuditEntry {
+    /// An entry as its reader sees it: whole, or only its place when sealed.
+    #[must_use]
+    pub fn shown(e: entity::audit_entries::Model, sealed: bool) -> Self {
+        if sealed {
+            return Self {
+                id: None,
+                seq: e.seq,
+                sealed: Some(true),
+                actor_id: None,
+                actor_role: None,
+                action: None,
+                entity_type: None,
+                entity_id: None,
+                before: None,
+                after: None,
+                at: None,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            };
+        }
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Self {
-            id: e.id,
+            id: Some(e.id),
             seq: e.seq,
+            sealed: None,
             actor_id: e.actor_id,
-            actor_role: e.actor_role,
-            action: e.action,
-            entity_type: e.entity_type,
-            entity_id: e.entity_id,
+            actor_role: Some(e.actor_role),
+            action: Some(e.action),
+            entity_type: Some(e.entity_type),
+            entity_id: Some(e.entity_id),
             before: parse(e.before),
             after: parse(e.after),
-            at: e.at,
+            at: Some(e.at),
             prev_hash: e.prev_hash,
             hash: e.hash,
         }

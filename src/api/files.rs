@@ -56,6 +56,10 @@ impl From<entity::files::Model> for FileMeta {
 pub struct UploadForm {
     /// The file: PDF, image or office document, up to the size limit (20 MB by default).
     pub file: Upload,
+    /// For a bid's file: the project bid on. The file is then sealed with
+    /// the bid (encrypted at rest, seen by your organization alone until
+    /// the opening) and can be attached only to your bid on that project.
+    pub project_id: Option<Uuid>,
 }
 
 /// A stored upload.
@@ -93,7 +97,9 @@ impl FilesApi {
     /// Upload a file
     ///
     /// The file belongs to you alone until you attach it to an application
-    /// (`POST /applications/{id}/documents`) or an annual report.
+    /// (`POST /applications/{id}/documents`), an annual report, a grant
+    /// report or a challenge. A bid's files are uploaded with `project_id`:
+    /// sealed with the bid until the opening.
     #[oai(path = "/", method = "post", operation_id = "upload_file")]
     async fn upload_file(
         &self,
@@ -106,16 +112,33 @@ impl FilesApi {
         let bytes = form.file.into_vec().await.map_err(|e| {
             crate::error::Error::bad_input("file", "unreadable_upload", e.to_string())
         })?;
-        let f = files::upload(
-            &state.db,
-            &state.settings.data_dir,
-            state.settings.max_upload_bytes,
-            &auth.0,
-            &name,
-            &bytes,
-            state.clock.now(),
-        )
-        .await?;
+        let f = match form.project_id {
+            Some(project) => {
+                crate::procurement::bids::upload_file(
+                    &state.db,
+                    &state.settings.data_dir,
+                    state.settings.max_upload_bytes,
+                    &auth.0,
+                    project,
+                    &name,
+                    &bytes,
+                    state.clock.now(),
+                )
+                .await?
+            }
+            None => {
+                files::upload(
+                    &state.db,
+                    &state.settings.data_dir,
+                    state.settings.max_upload_bytes,
+                    &auth.0,
+                    &name,
+                    &bytes,
+                    state.clock.now(),
+                )
+                .await?
+            }
+        };
         Ok(Uploaded::Created(Json(f.into())))
     }
 

@@ -142,7 +142,18 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for another request",
             ),
-            Some(k) if k.status != 0 => replay(&k),
+            Some(k) if k.status != 0 => match state.db.keys().and_then(|ring| {
+                ring.idempotency().open(
+                    &bound_to(&k.key_hash),
+                    k.body.as_deref().unwrap_or_default(),
+                )
+            }) {
+                Ok(body) => replay(&k, body),
+                Err(e) => {
+                    tracing::error!(error = %e, "a kept answer does not open");
+                    super::problem::internal().into_http()
+                }
+            },
             // Still running (or just given up on after a failure of ours).
             _ => problem(
                 StatusCode::CONFLICT,
@@ -164,8 +175,13 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
         .map(str::to_owned);
     let (parts, body) = resp.into_parts();
     let bytes = body.into_bytes().await?;
-    let text = std::str::from_utf8(&bytes).ok().map(str::to_owned);
-    let kept = match (&text, status.is_server_error()) {
+    // The answer may repeat a sealed bid: it is kept sealed too (`keys`).
+    let sealed = state
+        .db
+        .keys()
+        .ok()
+        .map(|k| k.idempotency().seal(&bound_to(&key_hash), &bytes));
+    let kept = match (&sealed, status.is_server_error()) {
         (Some(t), false) => keys::Entity::update_many()
             .col_expr(
                 keys::Column::Status,
@@ -187,14 +203,16 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
     Ok(Response::from_parts(parts, poem::Body::from(bytes)))
 }
 
-fn replay(k: &keys::Model) -> Response {
+fn bound_to(key_hash: &str) -> String {
+    format!("idempotency:{key_hash}")
+}
+
+fn replay(k: &keys::Model, body: Vec<u8>) -> Response {
     let status = u16::try_from(k.status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let mut resp = Response::builder()
-        .status(status)
-        .body(k.body.clone().unwrap_or_default());
+    let mut resp = Response::builder().status(status).body(body);
     if let Some(ct) = k
         .content_type
         .as_deref()

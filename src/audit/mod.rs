@@ -17,8 +17,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{audit_entries, audit_head};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -271,14 +271,10 @@ pub struct Filter {
     pub entity_type: Option<String>,
     /// Only entries about this id.
     pub entity_id: Option<String>,
-    /// Leave out entries of `sealed_type` about these ids (sealed bids of
-    /// projects not opened yet).
-    pub sealed: Vec<String>,
-    /// The entity type `sealed` applies to.
-    pub sealed_type: &'static str,
 }
 
-/// Lists entries, newest first. The caller must have passed the policy check.
+/// Lists entries, newest first. The caller must have passed the policy check
+/// and shows sealed entries as `procurement::bids::sealed_entries` says.
 ///
 /// # Errors
 /// The database's error.
@@ -293,14 +289,6 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(id) = &filter.entity_id {
         q = q.filter(audit_entries::Column::EntityId.eq(id.clone()));
-    }
-    if !filter.sealed.is_empty() {
-        q = q.filter(
-            Condition::all()
-                .add(audit_entries::Column::EntityType.eq(filter.sealed_type))
-                .add(audit_entries::Column::EntityId.is_in(filter.sealed.clone()))
-                .not(),
-        );
     }
     if let Some(after) = page.after {
         let anchor = audit_entries::Entity::find()

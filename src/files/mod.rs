@@ -9,6 +9,12 @@
 //! whoever may see the owner may download the file, and nobody else. Size (default 20 MB) and
 //! type (PDF, images, office documents) are checked on the content, never on
 //! the name.
+//!
+//! A bid's files are sealed from their upload ([`store_sealed`], called by
+//! `procurement::bids::upload_file`): content under `files/sealed/<id>` and
+//! name encrypted under the project's data key ([`crate::keys`]), audit
+//! entries sealed with the bid's; they attach only to a bid of that
+//! project ([`attach_sealed_all`]), and other uploads never to a bid.
 
 use std::path::{Path, PathBuf};
 
@@ -80,22 +86,21 @@ fn snapshot(f: &files::Model) -> serde_json::Value {
     })
 }
 
-/// Stores an upload (any signed-in user).
+/// What the checks found of an upload's content.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The type found in the content.
+    pub content_type: &'static str,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
+/// Checks an upload's content: not empty, at most `max_bytes`, of a type we
+/// accept.
 ///
 /// # Errors
-/// `Forbidden` for roles that attach nothing; `Invalid` on `file` when empty,
-/// larger than `max_bytes`, or of a type not accepted (the message names the
-/// type found); `Internal` when the disk fails.
-pub async fn upload(
-    db: &Db,
-    data_dir: &Path,
-    max_bytes: u64,
-    actor: &Actor,
-    file_name: &str,
-    bytes: &[u8],
-    now: DateTime<Utc>,
-) -> Result<files::Model> {
-    crate::auth::policy::check(Some(actor), crate::auth::policy::Action::Upload)?;
+/// `Invalid` on `file` naming what is wrong (the type found, the size).
+pub fn check(max_bytes: u64, bytes: &[u8]) -> Result<Checked> {
     if bytes.is_empty() {
         return Err(Error::invalid("file", "empty_file", "the file is empty"));
     }
@@ -119,23 +124,16 @@ pub async fn upload(
             ),
         ));
     };
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let path = blob_path(data_dir, &sha256);
-    if !path.exists() {
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::Internal("file path has no parent".into()))?;
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
-        let tmp = dir.join(format!(".{sha256}.{}", Uuid::now_v7()));
-        tokio::fs::write(&tmp, bytes)
-            .await
-            .map_err(|e| Error::Internal(format!("cannot write {}: {e}", tmp.display())))?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| Error::Internal(format!("cannot store {}: {e}", path.display())))?;
-    }
+    Ok(Checked {
+        content_type,
+        sha256: hex::encode(Sha256::digest(bytes)),
+    })
+}
+
+/// The name of an upload as kept: its last path part, no control
+/// characters, at most 255 characters, `file` when nothing is left.
+#[must_use]
+pub fn clean_name(file_name: &str) -> String {
     let name: String = file_name
         .rsplit(['/', '\\'])
         .next()
@@ -144,17 +142,60 @@ pub async fn upload(
         .filter(|c| !c.is_control())
         .take(255)
         .collect();
+    if name.is_empty() { "file".into() } else { name }
+}
+
+async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal("file path has no parent".into()))?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!(".{}.tmp", Uuid::now_v7()));
+    tokio::fs::write(&tmp, bytes)
+        .await
+        .map_err(|e| Error::Internal(format!("cannot write {}: {e}", tmp.display())))?;
+    tokio::fs::rename(&tmp, path)
+        .await
+        .map_err(|e| Error::Internal(format!("cannot store {}: {e}", path.display())))
+}
+
+/// Stores an upload (any signed-in user who attaches files).
+///
+/// # Errors
+/// `Forbidden` for roles that attach nothing; as [`check`]; `Internal` when
+/// the disk fails.
+pub async fn upload(
+    db: &Db,
+    data_dir: &Path,
+    max_bytes: u64,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<files::Model> {
+    crate::auth::policy::check(Some(actor), crate::auth::policy::Action::Upload)?;
+    let Checked {
+        content_type,
+        sha256,
+    } = check(max_bytes, bytes)?;
+    let path = blob_path(data_dir, &sha256);
+    if !path.exists() {
+        write_atomically(&path, bytes).await?;
+    }
     let model = files::Model {
         id: Uuid::now_v7(),
         sha256,
         size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         content_type: content_type.into(),
-        file_name: if name.is_empty() { "file".into() } else { name },
+        file_name: clean_name(file_name),
         uploaded_by: actor.user_id,
         owner_kind: None,
         owner_id: None,
         label: None,
         created_at: now,
+        sealed_project_id: None,
     };
     let tx = db.begin().await?;
     files::ActiveModel::from(model.clone())
@@ -178,6 +219,203 @@ pub async fn upload(
     Ok(model)
 }
 
+/// Where a sealed file's content lives.
+#[must_use]
+pub fn sealed_path(data_dir: &Path, id: Uuid) -> PathBuf {
+    data_dir.join("files").join("sealed").join(id.to_string())
+}
+
+fn content_bound_to(id: Uuid) -> String {
+    format!("file:{id}")
+}
+
+fn name_bound_to(id: Uuid) -> String {
+    format!("file-name:{id}")
+}
+
+/// Stores a bid's upload sealed under its project's data `key`, inside the
+/// caller's transaction (the caller, `procurement::bids`, has checked the
+/// actor may bid on `project_id` now). Its audit entry is sealed with the
+/// project's bids. Returns the row with the name in clear.
+///
+/// # Errors
+/// As [`check`]; `Internal` when the disk fails.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one sealed upload, each part needed"
+)]
+pub async fn store_sealed<C: ConnectionTrait>(
+    tx: &C,
+    data_dir: &Path,
+    max_bytes: u64,
+    key: &crate::keys::Key,
+    actor: &Actor,
+    project_id: Uuid,
+    file_name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<files::Model> {
+    let Checked {
+        content_type,
+        sha256,
+    } = check(max_bytes, bytes)?;
+    let id = Uuid::now_v7();
+    write_atomically(
+        &sealed_path(data_dir, id),
+        &key.seal_bytes(&content_bound_to(id), bytes),
+    )
+    .await?;
+    let name = clean_name(file_name);
+    let model = files::Model {
+        id,
+        sha256,
+        size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        content_type: content_type.into(),
+        file_name: key.seal(&name_bound_to(id), name.as_bytes()),
+        uploaded_by: actor.user_id,
+        owner_kind: None,
+        owner_id: None,
+        label: None,
+        created_at: now,
+        sealed_project_id: Some(project_id),
+    };
+    files::ActiveModel::from(model.clone())
+        .reset_all()
+        .insert(tx)
+        .await?;
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new::<(), _>(
+            "file.upload",
+            crate::procurement::bids::SEALED,
+            project_id,
+            None,
+            Some(&serde_json::json!({
+                "event": "upload", "file_id": id, "sha256": model.sha256, "size_bytes": model.size_bytes,
+            })),
+        ),
+        now,
+    )
+    .await?;
+    Ok(files::Model {
+        file_name: name,
+        ..model
+    })
+}
+
+/// The file with its name readable, opened with its project's `key` when
+/// sealed.
+///
+/// # Errors
+/// `Internal` when the name does not open.
+pub fn reveal_name(key: &crate::keys::Key, f: files::Model) -> Result<files::Model> {
+    if f.sealed_project_id.is_none() {
+        return Ok(f);
+    }
+    let name = key.open(&name_bound_to(f.id), &f.file_name)?;
+    Ok(files::Model {
+        file_name: String::from_utf8_lossy(&name).into_owned(),
+        ..f
+    })
+}
+
+/// [`reveal_name`] for several files (the caller has checked access).
+///
+/// # Errors
+/// `Internal` when a name does not open.
+pub async fn reveal_names<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    files: Vec<files::Model>,
+) -> Result<Vec<files::Model>> {
+    let mut keys = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let Some(project) = f.sealed_project_id else {
+            out.push(f);
+            continue;
+        };
+        if !keys.contains_key(&project) {
+            let key = db
+                .keys()?
+                .existing_project_key(conn, project)
+                .await?
+                .ok_or_else(|| Error::Internal(format!("no data key for file {}", f.id)))?;
+            keys.insert(project, key);
+        }
+        out.push(reveal_name(&keys[&project], f)?);
+    }
+    Ok(out)
+}
+
+/// Attaches the actor's sealed uploads for `project_id` (a request's
+/// `file_ids`) to the bid `bid_id`, inside the caller's transaction; the
+/// audit entries are sealed with the bid's. A refusal names `file_ids[i]`.
+///
+/// # Errors
+/// `Invalid` on `file_ids[i]` when a file is not the actor's unattached
+/// upload for this project's bid.
+pub async fn attach_sealed_all<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    file_ids: &[Uuid],
+    project_id: Uuid,
+    bid_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<files::Model>> {
+    let mut attached = Vec::with_capacity(file_ids.len());
+    for (i, id) in file_ids.iter().enumerate() {
+        let f = files::Entity::find_by_id(*id)
+            .one(tx)
+            .await?
+            .filter(|f| {
+                f.uploaded_by == actor.user_id
+                    && f.owner_id.is_none()
+                    && f.sealed_project_id == Some(project_id)
+            })
+            .ok_or_else(|| {
+                Error::invalid(
+                    &format!("file_ids[{i}]"),
+                    "file_not_attachable",
+                    "give the id of a file you uploaded for a bid on this project \
+                     (POST /files with project_id) and have not attached yet",
+                )
+            })?;
+        files::ActiveModel {
+            id: Set(f.id),
+            owner_kind: Set(Some(crate::procurement::bids::FILE_OWNER.into())),
+            owner_id: Set(Some(bid_id)),
+            label: Set(Some("bid".into())),
+            ..Default::default()
+        }
+        .update(tx)
+        .await?;
+        audit::append(
+            tx,
+            &actor.who(),
+            Change::new::<(), _>(
+                "file.attach",
+                crate::procurement::bids::SEALED,
+                project_id,
+                None,
+                Some(&serde_json::json!({
+                    "event": "attach", "file_id": f.id, "bid_id": bid_id, "sha256": f.sha256,
+                })),
+            ),
+            now,
+        )
+        .await?;
+        attached.push(files::Model {
+            owner_kind: Some(crate::procurement::bids::FILE_OWNER.into()),
+            owner_id: Some(bid_id),
+            label: Some("bid".into()),
+            ..f
+        });
+    }
+    Ok(attached)
+}
+
 /// Attaches the actor's unattached upload to an owner, inside the caller's
 /// transaction (the caller has checked the actor may edit the owner).
 ///
@@ -195,7 +433,9 @@ pub async fn attach<C: ConnectionTrait>(
     let before = files::Entity::find_by_id(file_id)
         .one(tx)
         .await?
-        .filter(|f| f.uploaded_by == actor.user_id && f.owner_id.is_none())
+        .filter(|f| {
+            f.uploaded_by == actor.user_id && f.owner_id.is_none() && f.sealed_project_id.is_none()
+        })
         .ok_or_else(|| {
             Error::invalid(
                 "file_id",
@@ -339,13 +579,25 @@ pub async fn download(
         _ if actor.is_some_and(|a| file.uploaded_by == a.user_id) => {}
         _ => return Err(Error::NotFound("file")),
     }
-    let bytes = tokio::fs::read(blob_path(data_dir, &file.sha256))
+    let Some(project) = file.sealed_project_id else {
+        let bytes = tokio::fs::read(blob_path(data_dir, &file.sha256))
+            .await
+            .map_err(|e| {
+                tracing::error!(file = %file.id, error = %e, "stored file content missing");
+                Error::Internal(format!("the content of file {} is missing", file.id))
+            })?;
+        return Ok((file, bytes));
+    };
+    let key = db
+        .keys()?
+        .existing_project_key(db.conn(), project)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("no data key for file {}", file.id)))?;
+    let sealed = tokio::fs::read(sealed_path(data_dir, file.id))
         .await
-        .map_err(|e| {
-            tracing::error!(file = %file.id, error = %e, "stored file content missing");
-            Error::NotFound("file")
-        })?;
-    Ok((file, bytes))
+        .map_err(|e| Error::Internal(format!("the content of file {} is missing: {e}", file.id)))?;
+    let bytes = key.open_bytes(&content_bound_to(file.id), &sealed)?;
+    Ok((reveal_name(&key, file)?, bytes))
 }
 
 #[cfg(test)]

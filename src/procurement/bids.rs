@@ -16,6 +16,14 @@
 //! `evaluating`, or to `failed` when too few bids are eligible. Bid
 //! submission locks the same row, so a bid is either in the record or
 //! refused, never lost between the two.
+//!
+//! At rest a bid is sealed until the opening ([`crate::keys`]): its price
+//! and texts are stored encrypted under the project's data key (the clear
+//! columns empty), and its files are sealed uploads ([`upload_file`]) whose
+//! content and name are encrypted too. Every read here opens what its reader
+//! may see ([`reveal`]); the opening writes the content of every version in
+//! clear, as it is public to those entitled from then on. The receipt hash
+//! is over the clear content, as before.
 
 use std::collections::BTreeMap;
 
@@ -50,6 +58,87 @@ pub const FILE_OWNER: &str = "bid";
 /// Audit entity type of bid events: the entity id is the project, the
 /// content only hashes; left out of the audit listing until the opening.
 pub const SEALED: &str = "sealed_bid";
+
+/// What a bid says, as sealed at rest until the opening.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Content {
+    price_fen: i64,
+    technical_proposal: String,
+    team: String,
+    plan: String,
+}
+
+fn bound_to(bid_id: Uuid) -> String {
+    format!("bid:{bid_id}")
+}
+
+/// The data keys of these projects, in one query.
+async fn keys_of<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    projects: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, crate::keys::Key>> {
+    let ring = db.keys()?;
+    let mut ids: Vec<Uuid> = projects.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        if let Some(k) = ring.existing_project_key(conn, id).await? {
+            out.insert(id, k);
+        }
+    }
+    Ok(out)
+}
+
+/// The bids with their content readable: opened from `sealed` where still
+/// sealed. The caller has decided the reader may see them.
+///
+/// # Errors
+/// `Internal` when a sealed bid does not open (its key is gone or it was
+/// changed behind our back).
+pub async fn reveal<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    bids: Vec<bids::Model>,
+) -> Result<Vec<bids::Model>> {
+    let sealed_projects = bids
+        .iter()
+        .filter(|b| b.sealed.is_some())
+        .map(|b| b.project_id);
+    let keys = keys_of(db, conn, sealed_projects).await?;
+    bids.into_iter()
+        .map(|b| {
+            let Some(sealed) = &b.sealed else {
+                return Ok(b);
+            };
+            let key = keys
+                .get(&b.project_id)
+                .ok_or_else(|| Error::Internal(format!("no data key for bid {}", b.id)))?;
+            let c: Content = serde_json::from_slice(&key.open(&bound_to(b.id), sealed)?)
+                .map_err(|e| Error::Internal(format!("sealed bid {} is not ours: {e}", b.id)))?;
+            Ok(bids::Model {
+                price_fen: c.price_fen,
+                technical_proposal: c.technical_proposal,
+                team: c.team,
+                plan: c.plan,
+                sealed: None,
+                ..b
+            })
+        })
+        .collect()
+}
+
+async fn reveal_one<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    bid: bids::Model,
+) -> Result<bids::Model> {
+    reveal(db, conn, vec![bid])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("reveal lost a bid".into()))
+}
 
 /// What an organization offers.
 #[derive(Debug, Clone)]
@@ -185,8 +274,10 @@ fn sealed_entry(bid: &bids::Model, verb: &str) -> serde_json::Value {
     serde_json::json!({"event": verb, "bid_id": bid.id, "content_hash": bid.content_hash, "at": bid.submitted_at})
 }
 
-/// The shared path of submit and replace: checks, eligibility, files, row, audit.
+/// The shared path of submit and replace: checks, eligibility, files, row
+/// (sealed), audit.
 async fn place<C: ConnectionTrait>(
+    db: &Db,
     tx: &C,
     actor: &Actor,
     p: &Project,
@@ -205,8 +296,12 @@ async fn place<C: ConnectionTrait>(
         return Err(Error::Invalid(vec![failure]));
     }
     let id = Uuid::now_v7();
-    let attached =
-        files::attach_all(tx, actor, &input.file_ids, FILE_OWNER, id, "bid", now).await?;
+    let key = db.keys()?.project_key(tx, p.row.id, now).await?;
+    let attached = files::attach_sealed_all(tx, actor, &input.file_ids, p.row.id, id, now)
+        .await?
+        .into_iter()
+        .map(|f| files::reveal_name(&key, f))
+        .collect::<Result<Vec<_>>>()?;
     let hashes: Vec<String> = attached.iter().map(|f| f.sha256.clone()).collect();
     let hash = content_hash(&canonical(p.row.id, organization_id, &input, &hashes));
     let bid = bids::Model {
@@ -223,11 +318,27 @@ async fn place<C: ConnectionTrait>(
         submitted_at: now,
         replaces,
         ended_at: None,
+        sealed: None,
     };
-    bids::ActiveModel::from(bid.clone())
-        .reset_all()
-        .insert(tx)
-        .await?;
+    let content = Content {
+        price_fen: bid.price_fen,
+        technical_proposal: bid.technical_proposal.clone(),
+        team: bid.team.clone(),
+        plan: bid.plan.clone(),
+    };
+    let content = serde_json::to_vec(&content)
+        .map_err(|e| Error::Internal(format!("bid content does not serialize: {e}")))?;
+    bids::ActiveModel::from(bids::Model {
+        price_fen: 0,
+        technical_proposal: String::new(),
+        team: String::new(),
+        plan: String::new(),
+        sealed: Some(key.seal(&bound_to(id), &content)),
+        ..bid.clone()
+    })
+    .reset_all()
+    .insert(tx)
+    .await?;
     audit::append(
         tx,
         &actor.who(),
@@ -282,6 +393,37 @@ async fn live_bid<C: ConnectionTrait>(
         .await?)
 }
 
+/// An org member or admin uploads a file for their organization's bid on
+/// `project_id`, sealed from the start ([`files::store_sealed`]): attach it
+/// by id when submitting or replacing the bid. Only while the project takes
+/// bids.
+///
+/// # Errors
+/// As [`submit`]; as [`files::check`] for the content.
+#[expect(clippy::too_many_arguments, reason = "one upload, each part needed")]
+pub async fn upload_file(
+    db: &Db,
+    data_dir: &std::path::Path,
+    max_bytes: u64,
+    actor: &Actor,
+    project_id: Uuid,
+    file_name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<entity::files::Model> {
+    bidder(actor)?;
+    files::check(max_bytes, bytes)?;
+    let tx = db.begin().await?;
+    open_for_bids(&*tx, project_id, now).await?;
+    let key = db.keys()?.project_key(&*tx, project_id, now).await?;
+    let f = files::store_sealed(
+        &*tx, data_dir, max_bytes, &key, actor, project_id, file_name, bytes, now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(f)
+}
+
 /// An org member or admin bids for their organization.
 ///
 /// # Errors
@@ -307,7 +449,7 @@ pub async fn submit(
                     .into(),
         });
     }
-    let placed = place(&*tx, actor, &p, org, input, None, now).await?;
+    let placed = place(db, &*tx, actor, &p, org, input, None, now).await?;
     tx.commit().await?;
     Ok(placed)
 }
@@ -365,6 +507,7 @@ pub async fn replace(
     }
     end(&*tx, &old, REPLACED, now).await?;
     let placed = place(
+        db,
         &*tx,
         actor,
         &p,
@@ -399,11 +542,16 @@ pub async fn withdraw(
         });
     }
     end(&*tx, &old, WITHDRAWN, now).await?;
-    let after = bids::Model {
-        status: WITHDRAWN.into(),
-        ended_at: Some(now),
-        ..old
-    };
+    let after = reveal_one(
+        db,
+        &*tx,
+        bids::Model {
+            status: WITHDRAWN.into(),
+            ended_at: Some(now),
+            ..old
+        },
+    )
+    .await?;
     audit::append(
         &*tx,
         &actor.who(),
@@ -434,8 +582,24 @@ async fn reads_opened_bids(db: &Db, actor: &Actor, p: &Project) -> Result<bool> 
     Ok(reads_opened(actor, p) || super::panels::may_read_bids(db, actor, p.row.id).await?)
 }
 
-/// One bid with its files: always for its organization; after the opening
-/// also for those who read opened bids; for nobody else, ever before.
+/// Whose a bid is to a reader, before anything else is looked up.
+fn is_own(actor: &Actor, organization_id: Uuid) -> bool {
+    actor.role.is_org_role() && actor.organization_id == Some(organization_id)
+}
+
+/// The one rule of bid secrecy: whether a reader may see a bid (its
+/// existence, times, files and content). Its own organization's people
+/// (`own`) see every version, always. After the opening (`opened`), those
+/// who read opened bids (`reads_opened`: the department's purchasers,
+/// auditors, admins, an expert cleared of conflicts) see the versions that
+/// were live at the opening, never a replaced or withdrawn one. Nobody else
+/// sees anything, and nobody else anything before the opening.
+#[must_use]
+pub fn may_read(own: bool, status: &str, opened: bool, reads_opened: bool) -> bool {
+    own || (opened && reads_opened && status == ACTIVE)
+}
+
+/// One bid with its files, for a reader [`may_read`] allows.
 ///
 /// # Errors
 /// `NotFound` otherwise.
@@ -448,19 +612,23 @@ pub async fn get(
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("bid"))?;
-    let own = actor.role.is_org_role() && actor.organization_id == Some(bid.organization_id);
+    let own = is_own(actor, bid.organization_id);
     if !own {
         let p = published(db.conn(), bid.project_id, false).await?;
-        if p.row.opened_at.is_none() || !reads_opened_bids(db, actor, &p).await? {
+        let opened = p.row.opened_at.is_some();
+        let reads = opened && reads_opened_bids(db, actor, &p).await?;
+        if !may_read(own, &bid.status, opened, reads) {
             return Err(Error::NotFound("bid"));
         }
     }
     let attached = files::attached_to(db.conn(), FILE_OWNER, bid_id).await?;
-    Ok((bid, attached))
+    let attached = files::reveal_names(db, db.conn(), attached).await?;
+    Ok((reveal_one(db, db.conn(), bid).await?, attached))
 }
 
-/// Bids of a project the actor may see: the organization's own versions;
-/// after the opening, every live bid for those who read opened bids.
+/// Bids of a project the actor may see ([`may_read`]): the organization's
+/// own versions; after the opening, every live bid for those who read
+/// opened bids.
 ///
 /// # Errors
 /// `NotFound` for drafts; `Forbidden` before the opening for everyone but
@@ -486,7 +654,7 @@ pub async fn list_for_project(
             "bids are sealed until they are opened at the deadline",
         ));
     }
-    Ok(q.all(db.conn()).await?)
+    reveal(db, db.conn(), q.all(db.conn()).await?).await
 }
 
 /// The caller's organization's bids on every project, newest first.
@@ -506,7 +674,8 @@ pub async fn mine(
         q = q.filter(bids::Column::Id.lt(after));
     }
     let rows = q.limit(page.limit + 1).all(db.conn()).await?;
-    Ok(page.finish(rows, |b| b.id))
+    let (rows, next) = page.finish(rows, |b| b.id);
+    Ok((reveal(db, db.conn(), rows).await?, next))
 }
 
 /// One line of the opening record.
@@ -548,14 +717,30 @@ pub async fn open_project(
         return Ok(None);
     }
     let today = crate::clock::china_date(now);
-    let live = bids::Entity::find()
+    // The opening unseals every version: from now on the content is read by
+    // those entitled (the live versions) and by each bidder (its own).
+    let all = bids::Entity::find()
         .filter(bids::Column::ProjectId.eq(project_id))
-        .filter(bids::Column::Status.eq(ACTIVE))
         .order_by_asc(bids::Column::SubmittedAt)
         .all(&*tx)
         .await?;
+    let all = reveal(db, &*tx, all).await?;
+    for bid in &all {
+        bids::ActiveModel {
+            id: Set(bid.id),
+            price_fen: Set(bid.price_fen),
+            technical_proposal: Set(bid.technical_proposal.clone()),
+            team: Set(bid.team.clone()),
+            plan: Set(bid.plan.clone()),
+            sealed: Set(None),
+            ..Default::default()
+        }
+        .update(&*tx)
+        .await?;
+    }
+    let live: Vec<&bids::Model> = all.iter().filter(|b| b.status == ACTIVE).collect();
     let mut entries = Vec::new();
-    for bid in &live {
+    for bid in live {
         let (org, facts) = org_facts(&*tx, bid.organization_id, today).await?;
         let failure = rules::evaluate(&p.eligibility, &facts, today)
             .into_iter()
@@ -692,27 +877,70 @@ pub async fn verify_receipt(
     Ok((matches, entry))
 }
 
-/// Ids (as text) of projects whose bids are still sealed, for leaving their
-/// bid events out of the audit listing.
+/// Which of these audit entries are sealed to their reader: those recorded
+/// with the bids (and bid files) of a project not opened yet. The same
+/// answer for everyone, auditors and admins included: before the opening
+/// nobody but the bidder learns who bid, when, how often or what with.
 ///
 /// # Errors
 /// The database's error.
-pub async fn sealed_projects(db: &Db) -> Result<Vec<String>> {
-    Ok(projects::Entity::find()
-        .filter(projects::Column::OpenedAt.is_null())
+pub async fn sealed_entries(
+    db: &Db,
+    entries: &[entity::audit_entries::Model],
+) -> Result<std::collections::HashSet<i64>> {
+    let ids: Vec<Uuid> = entries
+        .iter()
+        .filter(|e| e.entity_type == SEALED)
+        .filter_map(|e| e.entity_id.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let opened: std::collections::HashSet<Uuid> = projects::Entity::find()
+        .filter(projects::Column::Id.is_in(ids))
+        .filter(projects::Column::OpenedAt.is_not_null())
         .select_only()
         .column(projects::Column::Id)
         .into_tuple::<Uuid>()
         .all(db.conn())
         .await?
         .into_iter()
-        .map(|id| id.to_string())
+        .collect();
+    Ok(entries
+        .iter()
+        .filter(|e| e.entity_type == SEALED)
+        .filter(|e| {
+            e.entity_id
+                .parse()
+                .map_or(true, |p: Uuid| !opened.contains(&p))
+        })
+        .map(|e| e.seq)
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bid_is_its_bidders_alone_until_the_opening_and_then_only_live_versions_are_shown() {
+        for status in [ACTIVE, REPLACED, WITHDRAWN] {
+            for opened in [false, true] {
+                assert!(may_read(true, status, opened, false), "the bidder, always");
+                assert!(!may_read(false, status, false, true), "nobody else before");
+                assert!(
+                    !may_read(false, status, opened, false),
+                    "nor those not entitled"
+                );
+            }
+        }
+        assert!(may_read(false, ACTIVE, true, true));
+        assert!(
+            !may_read(false, REPLACED, true, true),
+            "a replaced version stays the bidder's"
+        );
+        assert!(!may_read(false, WITHDRAWN, true, true));
+    }
 
     #[test]
     fn the_receipt_hash_covers_content_and_files_and_nothing_else() {

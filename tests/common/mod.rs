@@ -77,6 +77,14 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings)) -> TestApp {
     let db = Db::connect_and_migrate(&url)
         .await
         .expect("migrated test database");
+    let keys = cogov::keys::Keyring::load(
+        db.conn(),
+        &cogov::keys::MasterKeySource::new(None, None, dir.path()),
+        start_time(),
+    )
+    .await
+    .expect("a master key in the test's data directory");
+    let db = db.with_keyring(keys);
     let clock = ManualClock::new(start_time());
     let mut settings = Settings {
         data_dir: dir.path().to_path_buf(),

@@ -259,8 +259,46 @@ pub async fn evaluated(app: &TestApp) -> Evaluated {
 
 /// Uploads a PDF-looking file and returns its id.
 pub async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> String {
+    let (s, f) = upload_as(app, token, "doc.pdf", bytes, None).await;
+    assert_eq!(s, 201, "{f}");
+    f["id"].as_str().unwrap().to_owned()
+}
+
+/// Uploads a file for a bid on `project` (sealed with the bid); returns its id.
+pub async fn upload_for_bid(
+    app: &TestApp,
+    token: &str,
+    project: &str,
+    name: &str,
+    bytes: &[u8],
+) -> String {
+    let (s, f) = upload_as(app, token, name, bytes, Some(project)).await;
+    assert_eq!(s, 201, "{f}");
+    f["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /files` with a name, and a project when the file is for a bid.
+pub async fn upload_as(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    bytes: &[u8],
+    project: Option<&str>,
+) -> (u16, Value) {
     let boundary = "b0undary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"doc.pdf\"\r\n\r\n").into_bytes();
+    let mut body = Vec::new();
+    if let Some(p) = project {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"project_id\"\r\n\r\n{p}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n")
+            .as_bytes(),
+    );
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let resp = app
@@ -271,9 +309,7 @@ pub async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> String {
         .body(body)
         .send()
         .await;
-    let (s, f) = json(resp).await;
-    assert_eq!(s, 201, "{f}");
-    f["id"].as_str().unwrap().to_owned()
+    json(resp).await
 }
 
 /// The evaluated tender awarded to C (95 000.00 yuan), its window closed and
