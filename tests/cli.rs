@@ -150,3 +150,62 @@ fn import_reports_rejected_lines_and_a_rerun_changes_nothing_then_export_round_t
     assert_eq!(code, 0);
     assert!(out.contains("listed"), "{out}");
 }
+
+#[test]
+fn the_master_key_is_made_once_kept_private_and_a_lost_or_wrong_key_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = cogov(dir.path(), &["migrate"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let key = dir.path().join("master.key");
+    let text = std::fs::read_to_string(&key).expect("the first start makes the key");
+    assert_eq!(text.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner alone");
+    }
+    let (code, _, _) = cogov(dir.path(), &["migrate"], None);
+    assert_eq!(code, 0, "the same key starts again");
+
+    std::fs::rename(&key, dir.path().join("elsewhere.key")).unwrap();
+    let (code, out, err) = cogov(dir.path(), &["migrate"], None);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains("master key") && err.contains("backup"),
+        "{err}"
+    );
+    assert!(!key.exists(), "no new key is made over sealed data");
+
+    let wrong = "ab".repeat(32);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cogov"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .env("COGOV_MASTER_KEY", &wrong)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(
+        err.contains("not the one this database was sealed with"),
+        "{err}"
+    );
+    assert!(!err.contains(&wrong), "the key is never printed");
+
+    let (code, _, _) = cogov(
+        dir.path(),
+        &[
+            "--master-key-file",
+            dir.path().join("elsewhere.key").to_str().unwrap(),
+            "migrate",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "the restored key opens it again");
+}
