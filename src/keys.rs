@@ -280,6 +280,39 @@ impl Keyring {
         Ok(key)
     }
 
+    /// The data keys of these projects (those that have one), in one query.
+    ///
+    /// # Errors
+    /// The database's error; `Internal` when a stored key does not open.
+    pub async fn project_keys<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        projects: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Key>> {
+        use sea_orm::{ColumnTrait as _, QueryFilter as _};
+        if projects.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let rows = data_keys::Entity::find()
+            .filter(data_keys::Column::Id.is_in(projects.iter().map(Uuid::to_string)))
+            .all(conn)
+            .await?;
+        rows.into_iter()
+            .filter_map(|row| row.id.parse::<Uuid>().ok().map(|id| (id, row)))
+            .map(|(id, row)| Ok((id, self.unwrap_key(&row)?)))
+            .collect()
+    }
+
+    fn unwrap_key(&self, row: &data_keys::Model) -> Result<Key> {
+        let bytes = self
+            .master
+            .open(&format!("data-key:{}", row.id), &row.wrapped)?;
+        let key: [u8; KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| Error::Internal(format!("data key of {} has the wrong length", row.id)))?;
+        Ok(Key(key))
+    }
+
     /// The data key of `project`, when it has one.
     ///
     /// # Errors
@@ -289,15 +322,13 @@ impl Keyring {
         conn: &C,
         project: Uuid,
     ) -> Result<Option<Key>> {
-        let id = project.to_string();
-        let Some(row) = data_keys::Entity::find_by_id(id.clone()).one(conn).await? else {
-            return Ok(None);
-        };
-        let bytes = self.master.open(&format!("data-key:{id}"), &row.wrapped)?;
-        let key: [u8; KEY_LEN] = bytes
-            .try_into()
-            .map_err(|_| Error::Internal(format!("data key of {id} has the wrong length")))?;
-        Ok(Some(Key(key)))
+        match data_keys::Entity::find_by_id(project.to_string())
+            .one(conn)
+            .await?
+        {
+            Some(row) => Ok(Some(self.unwrap_key(&row)?)),
+            None => Ok(None),
+        }
     }
 }
 

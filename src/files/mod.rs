@@ -329,24 +329,22 @@ pub async fn reveal_names<C: ConnectionTrait>(
     conn: &C,
     files: Vec<files::Model>,
 ) -> Result<Vec<files::Model>> {
-    let mut keys = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let Some(project) = f.sealed_project_id else {
-            out.push(f);
-            continue;
-        };
-        if !keys.contains_key(&project) {
-            let key = db
-                .keys()?
-                .existing_project_key(conn, project)
-                .await?
-                .ok_or_else(|| Error::Internal(format!("no data key for file {}", f.id)))?;
-            keys.insert(project, key);
-        }
-        out.push(reveal_name(&keys[&project], f)?);
-    }
-    Ok(out)
+    let mut projects: Vec<Uuid> = files.iter().filter_map(|f| f.sealed_project_id).collect();
+    projects.sort_unstable();
+    projects.dedup();
+    let keys = db.keys()?.project_keys(conn, &projects).await?;
+    files
+        .into_iter()
+        .map(|f| match f.sealed_project_id {
+            None => Ok(f),
+            Some(project) => {
+                let key = keys
+                    .get(&project)
+                    .ok_or_else(|| Error::Internal(format!("no data key for file {}", f.id)))?;
+                reveal_name(key, f)
+            }
+        })
+        .collect()
 }
 
 /// Attaches the actor's sealed uploads for `project_id` (a request's

@@ -78,17 +78,10 @@ async fn keys_of<C: ConnectionTrait>(
     conn: &C,
     projects: impl IntoIterator<Item = Uuid>,
 ) -> Result<std::collections::HashMap<Uuid, crate::keys::Key>> {
-    let ring = db.keys()?;
     let mut ids: Vec<Uuid> = projects.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut out = std::collections::HashMap::new();
-    for id in ids {
-        if let Some(k) = ring.existing_project_key(conn, id).await? {
-            out.insert(id, k);
-        }
-    }
-    Ok(out)
+    db.keys()?.project_keys(conn, &ids).await
 }
 
 /// The bids with their content readable: opened from `sealed` where still
@@ -275,17 +268,17 @@ fn sealed_entry(bid: &bids::Model, verb: &str) -> serde_json::Value {
 }
 
 /// The shared path of submit and replace: checks, eligibility, files, row
-/// (sealed), audit.
+/// (sealed), audit; for the actor's organization (a replaced bid is its own).
 async fn place<C: ConnectionTrait>(
     db: &Db,
     tx: &C,
     actor: &Actor,
     p: &Project,
-    organization_id: Uuid,
     mut input: BidInput,
     replaces: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(bids::Model, Vec<entity::files::Model>)> {
+    let organization_id = bidder(actor)?;
     let errors = check_input(&mut input, p.row.budget_fen);
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
@@ -449,7 +442,7 @@ pub async fn submit(
                     .into(),
         });
     }
-    let placed = place(db, &*tx, actor, &p, org, input, None, now).await?;
+    let placed = place(db, &*tx, actor, &p, input, None, now).await?;
     tx.commit().await?;
     Ok(placed)
 }
@@ -506,17 +499,7 @@ pub async fn replace(
         });
     }
     end(&*tx, &old, REPLACED, now).await?;
-    let placed = place(
-        db,
-        &*tx,
-        actor,
-        &p,
-        old.organization_id,
-        input,
-        Some(old.id),
-        now,
-    )
-    .await?;
+    let placed = place(db, &*tx, actor, &p, input, Some(old.id), now).await?;
     tx.commit().await?;
     Ok(placed)
 }
