@@ -283,18 +283,14 @@ pub async fn store_sealed<C: ConnectionTrait>(
         .reset_all()
         .insert(tx)
         .await?;
-    audit::append(
+    crate::procurement::bids::audit_sealed(
         tx,
-        &actor.who(),
-        Change::new::<(), _>(
-            "file.upload",
-            crate::procurement::bids::SEALED,
-            project_id,
-            None,
-            Some(&serde_json::json!({
-                "event": "upload", "file_id": id, "sha256": model.sha256, "size_bytes": model.size_bytes,
-            })),
-        ),
+        actor,
+        "file.upload",
+        project_id,
+        &serde_json::json!({
+            "event": "upload", "file_id": id, "sha256": model.sha256, "size_bytes": model.size_bytes,
+        }),
         now,
     )
     .await?;
@@ -389,18 +385,12 @@ pub async fn attach_sealed_all<C: ConnectionTrait>(
         }
         .update(tx)
         .await?;
-        audit::append(
+        crate::procurement::bids::audit_sealed(
             tx,
-            &actor.who(),
-            Change::new::<(), _>(
-                "file.attach",
-                crate::procurement::bids::SEALED,
-                project_id,
-                None,
-                Some(&serde_json::json!({
-                    "event": "attach", "file_id": f.id, "bid_id": bid_id, "sha256": f.sha256,
-                })),
-            ),
+            actor,
+            "file.attach",
+            project_id,
+            &serde_json::json!({"event": "attach", "file_id": f.id, "bid_id": bid_id, "sha256": f.sha256}),
             now,
         )
         .await?;

@@ -267,6 +267,30 @@ fn sealed_entry(bid: &bids::Model, verb: &str) -> serde_json::Value {
     serde_json::json!({"event": verb, "bid_id": bid.id, "content_hash": bid.content_hash, "at": bid.submitted_at})
 }
 
+/// Appends an audit entry sealed with `project_id`'s bids: the audit listing
+/// shows only its place until the opening ([`sealed_entries`]). `data`
+/// holds ids, times and hashes, never content.
+///
+/// # Errors
+/// The database's error.
+pub async fn audit_sealed<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    action: &'static str,
+    project_id: Uuid,
+    data: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    audit::append(
+        tx,
+        &actor.who(),
+        Change::new::<(), _>(action, SEALED, project_id, None, Some(data)),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The shared path of submit and replace: checks, eligibility, files, row
 /// (sealed), audit; for the actor's organization (a replaced bid is its own).
 async fn place<C: ConnectionTrait>(
@@ -332,16 +356,12 @@ async fn place<C: ConnectionTrait>(
     .reset_all()
     .insert(tx)
     .await?;
-    audit::append(
+    audit_sealed(
         tx,
-        &actor.who(),
-        Change::new::<(), _>(
-            "bid.submit",
-            SEALED,
-            p.row.id,
-            None,
-            Some(&sealed_entry(&bid, "submit")),
-        ),
+        actor,
+        "bid.submit",
+        p.row.id,
+        &sealed_entry(&bid, "submit"),
         now,
     )
     .await?;
@@ -535,16 +555,12 @@ pub async fn withdraw(
         },
     )
     .await?;
-    audit::append(
+    audit_sealed(
         &*tx,
-        &actor.who(),
-        Change::new::<(), _>(
-            "bid.withdraw",
-            SEALED,
-            after.project_id,
-            None,
-            Some(&sealed_entry(&after, "withdraw")),
-        ),
+        actor,
+        "bid.withdraw",
+        after.project_id,
+        &sealed_entry(&after, "withdraw"),
         now,
     )
     .await?;
