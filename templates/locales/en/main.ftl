@@ -487,6 +487,7 @@ declarations-heading = Conflict of interest declarations
 declarations-help = Declare about every bidder before any bid is shown to you. A conflict excludes you from this project.
 declare-none = No conflict of interest
 declare-conflict = Conflict of interest
+field-declarations = Declarations
 field-conflict_reason = The conflict (required with a conflict)
 declare-submit = Record my declarations
 sheet-heading = My score sheet

@@ -487,6 +487,7 @@ declarations-heading = 利益冲突声明
 declarations-help = 在查看任何投标文件前，须对每个投标人作出声明。存在利益冲突的，将回避本项目。
 declare-none = 无利益冲突
 declare-conflict = 存在利益冲突
+field-declarations = 利益冲突声明
 field-conflict_reason = 冲突情形（存在冲突时必填）
 declare-submit = 提交声明
 sheet-heading = 我的评分表
