@@ -82,6 +82,7 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .nest("/", web::routes())
+        .around(|ep, req| async move { refuse_control_text(ep, req).await })
         .around(move |ep, req| async move {
             let declared = req
                 .headers()
@@ -96,6 +97,71 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .with(CookieJarManager::new())
         .data(state)
         .around(|ep, req| async move { Ok(observe(ep, req).await) })
+}
+
+/// Refuses text input holding control characters ([`crate::text`]): the
+/// path, every query parameter, and every string of a JSON or form body,
+/// with 422 naming the field (problem+json for the API, a page otherwise),
+/// before any handler or the database sees it.
+async fn refuse_control_text<E: Endpoint>(
+    ep: std::sync::Arc<E>,
+    mut req: Request,
+) -> poem::Result<Response> {
+    let path = percent_encoding_decode(req.uri().path());
+    let mut field = if crate::text::has_control(&path) {
+        Some("path".to_owned())
+    } else {
+        req.uri()
+            .query()
+            .and_then(|q| crate::text::bad_pair(q.as_bytes()))
+    };
+    let content_type = req.content_type().map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let json = content_type
+        .as_deref()
+        .is_some_and(|c| c == "application/json" || c.ends_with("+json"));
+    let form = content_type.as_deref() == Some("application/x-www-form-urlencoded");
+    if field.is_none() && (json || form) {
+        let bytes = req.take_body().into_bytes().await?;
+        field = if json {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| crate::text::bad_json_field(&v))
+        } else {
+            crate::text::bad_pair(&bytes)
+        };
+        req.set_body(bytes);
+    }
+    let Some(field) = field else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    let message = "control characters (other than tab and line breaks) are not accepted";
+    if req.uri().path().starts_with("/api/") {
+        return Ok(api::problem::Problem::with_fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            format!("{field}: {message}"),
+            vec![crate::error::FieldError::new(
+                &field,
+                "control_character",
+                message,
+            )],
+        )
+        .into_http());
+    }
+    Ok(web::error_page(poem::Error::from_string(
+        format!("{field}: {message}"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )))
+}
+
+fn percent_encoding_decode(path: &str) -> String {
+    String::from_utf8_lossy(&urlencoding::decode_binary(path.as_bytes())).into_owned()
 }
 
 #[handler]

@@ -4,8 +4,12 @@
 //! Write transactions go through [`Db::begin`]. SQLite allows one writer at a
 //! time and a deferred transaction that reads before it writes can fail to
 //! upgrade its lock, so on SQLite writers queue on a process-wide mutex (SQLite
-//! is embedded, so one process is the whole story). PostgreSQL needs no such
-//! queue: row locks (the audit head, job leases) order what must be ordered.
+//! is embedded, so one process is the whole story) and begin `IMMEDIATE`;
+//! every write of the service (jobs, sessions, idempotency keys included)
+//! takes this path. PostgreSQL needs no such queue: row locks (the audit
+//! head, job leases) order what must be ordered. What contention remains
+//! after the busy timeout is answered 503 with `Retry-After`
+//! ([`crate::error::Error::is_contention`]).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -133,10 +137,21 @@ impl Db {
             Some(m) => Some(Arc::clone(m).lock_owned().await),
             None => None,
         };
-        Ok(Tx {
-            tx: self.conn.begin().await?,
-            _writer: guard,
-        })
+        // On SQLite a write transaction takes the write lock at BEGIN
+        // (IMMEDIATE): one that read first and then found another writer's
+        // commit could not upgrade (SQLITE_BUSY_SNAPSHOT, 517), whatever the
+        // busy timeout. Contention left after the timeout is a 503.
+        let tx = if guard.is_some() {
+            self.conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?
+        } else {
+            self.conn.begin().await?
+        };
+        Ok(Tx { tx, _writer: guard })
     }
 
     /// True when the database answers.

@@ -88,6 +88,36 @@ impl Error {
         Self::Forbidden(reason.into())
     }
 
+    /// True when the database could not take the request for contention
+    /// that passes: SQLite busy or locked (codes 5, 6, 517 and their
+    /// extended forms) after the busy timeout, PostgreSQL serialization
+    /// failures and deadlocks, or no connection free in time. The answer is
+    /// 503 with `Retry-After`, and nothing was written.
+    #[must_use]
+    pub fn is_contention(&self) -> bool {
+        let Self::Db(e) = self else {
+            return false;
+        };
+        let runtime = match e {
+            DbErr::ConnectionAcquire(_) => return true,
+            DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+            _ => return false,
+        };
+        let sea_orm::RuntimeErr::SqlxError(sqlx) = runtime else {
+            return false;
+        };
+        match &**sqlx {
+            sea_orm::sqlx::Error::PoolTimedOut => true,
+            sea_orm::sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // SQLite: 5 BUSY, 6 LOCKED, and extended codes whose low byte is 5 or 6.
+                let sqlite_busy = code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+                sqlite_busy || code == "40001" || code == "40P01" || code == "55P03"
+            }
+            _ => false,
+        }
+    }
+
     /// True when the database refused a row because a unique key already holds it.
     #[must_use]
     pub fn is_unique_violation(&self) -> bool {

@@ -27,6 +27,7 @@ pub mod pagination;
 pub mod procurement;
 pub mod registry;
 pub mod stats;
+pub mod text;
 pub mod web;
 pub mod webhooks;
 pub mod xlsx;

@@ -15,7 +15,7 @@ use entity::idempotency_keys as keys;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use sha2::{Digest as _, Sha256};
 
 use super::problem::Problem;
@@ -28,6 +28,9 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotency-replayed";
 /// How long answers are kept.
 pub const KEEP_HOURS: i64 = 24;
+/// A claim still running after this long was abandoned (its process died):
+/// the next identical request runs afresh. Requests finish in well under it.
+pub const ABANDONED_SECS: i64 = 60;
 
 /// Whether a key is acceptable: 1-255 visible ASCII characters.
 #[must_use]
@@ -59,6 +62,15 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 }
 
 fn internal(e: &sea_orm::DbErr) -> poem::Error {
+    if crate::error::Error::Db(e.clone()).is_contention() {
+        tracing::warn!(error = %e, "idempotency store busy: answered 503");
+        let mut resp = super::problem::busy().into_http();
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(super::problem::BUSY_RETRY_AFTER),
+        );
+        return poem::Error::from_response(resp);
+    }
     tracing::error!(error = %e, "idempotency store failed");
     poem::Error::from_response(super::problem::internal().into_http())
 }
@@ -105,12 +117,24 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
     let request_hash = sha(&[req.method().as_str().as_bytes(), path.as_bytes(), &body]);
     req.set_body(body);
     let now = state.clock.now();
-    let conn = state.db.conn();
+    // Every write here goes through the writer's path (`Db::begin`), like
+    // any other, so a key never races a bid for SQLite's lock.
+    let tx = state.db.begin().await.map_err(|e| internal(&e))?;
+    let conn = &*tx;
 
-    // Forget an expired answer, then claim the key (or find who has it).
+    // Forget an expired answer, and a claim whose request never finished
+    // (its process died): then claim the key (or find who has it).
     keys::Entity::delete_many()
         .filter(keys::Column::KeyHash.eq(key_hash.clone()))
-        .filter(keys::Column::CreatedAt.lt(now - Duration::hours(KEEP_HOURS)))
+        .filter(
+            Condition::any()
+                .add(keys::Column::CreatedAt.lt(now - Duration::hours(KEEP_HOURS)))
+                .add(
+                    Condition::all()
+                        .add(keys::Column::Status.eq(0))
+                        .add(keys::Column::CreatedAt.lt(now - Duration::seconds(ABANDONED_SECS))),
+                ),
+        )
         .exec(conn)
         .await
         .map_err(|e| internal(&e))?;
@@ -131,6 +155,8 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
     .await
     .map_err(|e| internal(&e))?
         == 1;
+    tx.commit().await.map_err(|e| internal(&e))?;
+    let conn = state.db.conn();
     if !claimed {
         let kept = keys::Entity::find_by_id(key_hash.clone())
             .one(conn)
@@ -181,6 +207,8 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
         .keys()
         .ok()
         .map(|k| k.idempotency().seal(&bound_to(&key_hash), &bytes));
+    let tx = state.db.begin().await.map_err(|e| internal(&e))?;
+    let conn = &*tx;
     let kept = match (&sealed, status.is_server_error()) {
         (Some(t), false) => keys::Entity::update_many()
             .col_expr(
@@ -200,6 +228,7 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
             .map(drop),
     };
     kept.map_err(|e| internal(&e))?;
+    tx.commit().await.map_err(|e| internal(&e))?;
     Ok(Response::from_parts(parts, poem::Body::from(bytes)))
 }
 

@@ -116,6 +116,23 @@ pub enum ApiError {
     /// A failure of the server; details are in its log under the request id.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// Too busy to take the request now; nothing was changed: retry after
+    /// `Retry-After` seconds (with the same `Idempotency-Key`, safely).
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u64),
+}
+
+/// Seconds a busy server asks a client to wait.
+pub const BUSY_RETRY_AFTER: u64 = 1;
+
+/// The body of every 503 for contention.
+#[must_use]
+pub fn busy() -> Problem {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "the server is busy and changed nothing; retry in a moment (the same Idempotency-Key is safe)",
+    )
 }
 
 impl From<Error> for ApiError {
@@ -159,6 +176,10 @@ impl From<Error> for ApiError {
                 )),
                 retry_after_secs,
             ),
+            e if e.is_contention() => {
+                tracing::warn!(error = %e, "busy: answered 503");
+                ApiError::Unavailable(Json(busy()), BUSY_RETRY_AFTER)
+            }
             e @ (Error::Db(_) | Error::Internal(_)) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::Internal(Json(internal()))

@@ -4,7 +4,8 @@
 //!
 //! A lease is a row of `job_leases`: taken by an atomic `UPDATE ... WHERE
 //! expires_at < now OR holder = me`, which both databases serialise on the
-//! row; it lapses by itself if its holder dies.
+//! row; it lapses by itself if its holder dies: leases are short
+//! ([`LEASE_SECS`]) and renewed by a heartbeat while the work runs.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::job_leases;
@@ -80,9 +81,17 @@ pub async fn release(
     Ok(())
 }
 
-/// Runs `work` under the lease on `name` (5 minutes, lapsing if this
-/// process dies): `None` when another holder has it; the lease is given back
-/// whether the work succeeds or fails.
+/// How long a lease lasts without a heartbeat: a holder that dies (killed,
+/// power lost) delays its job by at most this long.
+pub const LEASE_SECS: i64 = 30;
+/// How often a running job renews its lease.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `work` under the lease on `name`: `None` when another holder has
+/// it. The lease lasts [`LEASE_SECS`] and is renewed every 10 seconds while
+/// the work runs, so a job that takes long keeps it and a holder that dies
+/// loses it within half a minute; it is given back whether the work
+/// succeeds or fails.
 ///
 /// # Errors
 /// The work's error, or the database's.
@@ -93,10 +102,26 @@ pub async fn under_lease<T>(
     now: DateTime<Utc>,
     work: impl Future<Output = Result<T>>,
 ) -> Result<Option<T>> {
-    if !acquire(db, name, holder, now, Duration::minutes(5)).await? {
+    let lease = Duration::seconds(LEASE_SECS);
+    if !acquire(db, name, holder, now, lease).await? {
         return Ok(None);
     }
-    let result = work.await;
+    let started = std::time::Instant::now();
+    let mut work = std::pin::pin!(work);
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = beat.tick() => {
+                let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+                match acquire(db, name, holder, at, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(job = name, "lost the lease while running"),
+                    Err(e) => tracing::warn!(job = name, error = %e, "lease heartbeat failed"),
+                }
+            }
+        }
+    };
     release(db, name, holder, now, None).await?;
     result.map(Some)
 }

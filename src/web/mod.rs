@@ -545,6 +545,10 @@ pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
         Error::BadInput(_) => StatusCode::BAD_REQUEST,
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ref e if e.is_contention() => {
+            tracing::warn!(error = %err, "busy: page answered 503");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         Error::Db(_) | Error::Internal(_) => {
             tracing::error!(error = %err, "page failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -557,8 +561,14 @@ pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
 pub fn error_page(err: poem::Error) -> Response {
     let status = err.status();
     let text = status.canonical_reason().unwrap_or("Error");
+    // Only refusals made before any handler (bad text input) say why.
+    let detail = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        format!("<p>{}</p>", handlebars::html_escape(&err.to_string()))
+    } else {
+        String::new()
+    };
     let html = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{code} {text}</title><h1>{code} {text}</h1><p><a href=\"/\">cogov</a></p></html>",
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{code} {text}</title><h1>{code} {text}</h1>{detail}<p><a href=\"/\">cogov</a></p></html>",
         code = status.as_u16()
     );
     let mut resp = Html(html).into_response();

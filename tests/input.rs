@@ -1,0 +1,150 @@
+//! Input that means nothing is refused at the boundary, and retries resolve:
+//! control characters anywhere in a request's text are a 422 naming the
+//! field (never a 500, never stored), on both databases; an
+//! `Idempotency-Key` whose first request died is released after a bounded
+//! time.
+
+mod common;
+
+use cogov::auth::Role;
+use common::{json, problem_fields, spawn};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+async fn users(app: &common::TestApp) -> u64 {
+    entity::users::Entity::find()
+        .count(app.db().conn())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn control_characters_in_queries_bodies_and_forms_are_refused_naming_the_field() {
+    let app = spawn().await;
+    let (_, admin) = app.user_with_token("admin@input.cn", Role::Admin).await;
+    for (url, field) in [
+        ("/api/v1/organizations?q=%00", "q"),
+        ("/api/v1/organizations?uscc=%00", "uscc"),
+        ("/api/v1/projects?q=a%00b", "q"),
+        ("/api/v1/open/ocds/records/ocds-%00", "path"),
+        ("/api/v1/events?event_type=%1b%5b31m", "event_type"),
+    ] {
+        let (s, body) = json(app.get(url, None).await).await;
+        assert_eq!(
+            (s, problem_fields(&body)),
+            (422, vec![field.to_owned()]),
+            "{url}: {body}"
+        );
+        assert_eq!(body["errors"][0]["code"], "control_character");
+    }
+    let (s, _) = json(
+        app.get("/api/v1/organizations?q=%E5%85%BB%E8%80%81", None)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "ordinary text passes");
+
+    let before = users(&app).await;
+    let (s, body) = json(
+        app.post_json(
+            "/api/v1/accounts",
+            None,
+            json!({"email": "nul@input.cn", "display_name": "李\u{0}华", "password": "long enough 42"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_fields(&body)),
+        (422, vec!["display_name".to_owned()]),
+        "{body}"
+    );
+    assert_eq!(users(&app).await, before, "nothing stored");
+    let (s, body) = json(
+        app.post_json(
+            "/api/v1/me/tokens",
+            Some(&admin),
+            json!({"name": "bell\u{7}", "scopes": ["read"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, problem_fields(&body)), (422, vec!["name".to_owned()]));
+    let (s, body) = json(
+        app.post_json(
+            "/api/v1/departments",
+            Some(&admin),
+            json!({"code": "IN-1", "name": "多行\n名称\t可以", "division_code": "110000",
+                   "criteria": [{"name": "x\u{1}"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_fields(&body)),
+        (422, vec!["criteria[0].name".to_owned()]),
+        "a nested string is named by its path: {body}"
+    );
+
+    // Pages: a query and a form.
+    let mut browser = app.browser();
+    let page = browser.get("/registry?q=%00").await;
+    assert_eq!(page.status, 422);
+    let form = browser.get("/login").await;
+    let refused = browser
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("email", "a\u{0}@b.cn"),
+                ("password", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("email"), "{}", refused.body);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_whose_request_died_is_released_after_a_minute() {
+    let app = spawn().await;
+    let (_, token) = app.user_with_token("retry@input.cn", Role::OrgMember).await;
+    let post = || {
+        app.client
+            .post("/api/v1/me/tokens")
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", "dies-1")
+            .body_json(&json!({"name": "laptop", "scopes": ["read"]}))
+            .send()
+    };
+    assert_eq!(post().await.0.status(), 201);
+    // The state a killed process leaves: the key claimed, no answer kept.
+    let backend = app.db().backend();
+    let stale = |secs: i64| {
+        let at = cogov::clock::Clock::now(&app.clock) - chrono::Duration::seconds(secs);
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = $1"
+                }
+                _ => "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = ?",
+            },
+            [at.into()],
+        )
+    };
+    app.db().conn().execute_raw(stale(10)).await.unwrap();
+    let (s, body) = json(post().await).await;
+    assert_eq!(s, 409, "still running for all we know: {body}");
+    assert_eq!(body["type"], "/problems/idempotency_in_progress");
+    app.db().conn().execute_raw(stale(61)).await.unwrap();
+    let retried = post().await;
+    assert_eq!(retried.0.status(), 201, "released: the retry runs");
+    assert!(retried.0.headers().get("idempotency-replayed").is_none());
+    let replayed = post().await;
+    assert_eq!(
+        replayed.0.headers().get("idempotency-replayed").unwrap(),
+        "true",
+        "and its answer is kept again"
+    );
+}
