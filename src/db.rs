@@ -159,3 +159,20 @@ impl Db {
         self.conn.ping().await.is_ok()
     }
 }
+
+/// Checks that a conditional state change (`UPDATE ... WHERE id = ? AND
+/// status = ?`) hit its row: 0 rows means another request moved the state
+/// first, and this one must not act on it.
+///
+/// # Errors
+/// `Conflict` `state_changed` naming `what`.
+pub fn changed_once(rows_affected: u64, what: &str) -> crate::error::Result<()> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Conflict {
+            code: "state_changed",
+            message: format!("{what} was decided by another request first; read it again"),
+        })
+    }
+}

@@ -49,6 +49,7 @@ mod m20261123_000040_create_idempotency_keys;
 mod m20261123_000041_create_webhooks;
 mod m20261123_000042_add_department_uscc;
 mod m20261206_000043_seal_bids;
+mod m20261206_000044_one_live_bid;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -100,6 +101,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000041_create_webhooks::Migration),
             Box::new(m20261123_000042_add_department_uscc::Migration),
             Box::new(m20261206_000043_seal_bids::Migration),
+            Box::new(m20261206_000044_one_live_bid::Migration),
         ]
     }
 }

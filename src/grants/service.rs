@@ -941,10 +941,13 @@ pub async fn review_report(
         review_note: (!note.is_empty()).then(|| note.to_owned()),
         ..r.clone()
     };
-    reports::ActiveModel::from(after.clone())
-        .reset_all()
-        .update(&*tx)
+    let hit = reports::Entity::update_many()
+        .set(reports::ActiveModel::from(after.clone()).reset_all())
+        .filter(reports::Column::Id.eq(r.id))
+        .filter(reports::Column::Status.eq(SUBMITTED))
+        .exec(&*tx)
         .await?;
+    crate::db::changed_once(hit.rows_affected, "this report")?;
     if accept {
         if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
             make_payable(&*tx, g.id, trigger, now).await?;

@@ -596,10 +596,13 @@ pub async fn reply(
         replied_at: Some(now),
         ..c.clone()
     };
-    challenges::ActiveModel::from(after.clone())
-        .reset_all()
-        .update(&*tx)
+    let hit = challenges::Entity::update_many()
+        .set(challenges::ActiveModel::from(after.clone()).reset_all())
+        .filter(challenges::Column::Id.eq(c.id))
+        .filter(challenges::Column::Status.eq(OPEN))
+        .exec(&*tx)
         .await?;
+    crate::db::changed_once(hit.rows_affected, "this challenge")?;
     let late = evaluation::reply_overdue(c.reply_due, crate::clock::china_date(now));
     audit::append(
         &*tx,

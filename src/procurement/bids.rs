@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::{bids, opening_records, organizations, projects};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -355,7 +356,20 @@ async fn place<C: ConnectionTrait>(
     })
     .reset_all()
     .insert(tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        let e = Error::from(e);
+        // The only unique key a new bid can meet is one live bid per
+        // organization and project (`ux_bids_live`).
+        if e.is_unique_violation() {
+            Error::Conflict {
+                code: "bid_exists",
+                message: "your organization already has a live bid on this project".into(),
+            }
+        } else {
+            e
+        }
+    })?;
     audit_sealed(
         tx,
         actor,
@@ -480,21 +494,22 @@ async fn own_live_bid<C: ConnectionTrait>(
         .ok_or(Error::NotFound("bid"))
 }
 
+/// Ends a live bid, once: a conditional write, so of two requests that
+/// both read it live only the first ends it.
 async fn end(
     tx: &impl ConnectionTrait,
     bid: &bids::Model,
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    bids::ActiveModel {
-        id: Set(bid.id),
-        status: Set(status.into()),
-        ended_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(tx)
-    .await?;
-    Ok(())
+    let hit = bids::Entity::update_many()
+        .col_expr(bids::Column::Status, Expr::value(status))
+        .col_expr(bids::Column::EndedAt, Expr::value(now))
+        .filter(bids::Column::Id.eq(bid.id))
+        .filter(bids::Column::Status.eq(ACTIVE))
+        .exec(tx)
+        .await?;
+    crate::db::changed_once(hit.rows_affected, "this bid")
 }
 
 /// Replaces the organization's live bid with a new version (new receipt).

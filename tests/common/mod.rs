@@ -27,6 +27,8 @@ pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static, Response>>,
     pub state: AppState,
     pub clock: ManualClock,
+    /// The database's URL, for a second instance on it.
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -97,6 +99,7 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         state,
         clock,
+        url,
         _dir: dir,
     }
 }
@@ -104,6 +107,21 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings)) -> TestApp {
 impl TestApp {
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// A second instance of the service on the same database (its own
+    /// connections, writer queue and process state; the same clock and
+    /// master key), as a deployment of two servers has.
+    pub async fn second_instance(&self) -> TestClient<BoxEndpoint<'static, Response>> {
+        let db = Db::connect(&self.url).await.expect("second connection");
+        let db = db.with_keyring(self.db().keys().unwrap().clone());
+        let state = AppState::new(
+            db,
+            Arc::new(self.clock.clone()),
+            (*self.state.settings).clone(),
+        )
+        .unwrap();
+        TestClient::new(build_app(state).map_to_response().boxed())
     }
 
     /// Creates an account through the area function (as the command line does).
