@@ -176,3 +176,38 @@ pub fn changed_once(rows_affected: u64, what: &str) -> crate::error::Result<()> 
         })
     }
 }
+
+/// Writes `changes` to the row whose `id_col` is `id` only while its
+/// `status_col` still holds `expected` (the state the command read and
+/// decided on): the one way a state moves exactly once, whatever runs at
+/// the same time on this or another instance.
+///
+/// # Errors
+/// `Conflict` `state_changed` when another request moved it first; the
+/// database's error.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a conditional write names each part"
+)]
+pub async fn update_while<E, C>(
+    tx: &C,
+    changes: E::ActiveModel,
+    id_col: E::Column,
+    id: uuid::Uuid,
+    status_col: E::Column,
+    expected: &str,
+    what: &str,
+) -> crate::error::Result<()>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let hit = E::update_many()
+        .set(changes)
+        .filter(id_col.eq(id))
+        .filter(status_col.eq(expected))
+        .exec(tx)
+        .await?;
+    changed_once(hit.rows_affected, what)
+}

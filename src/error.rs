@@ -124,6 +124,12 @@ impl Error {
         matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
     }
 
+    /// True when a foreign key refused a row (it names something missing).
+    #[must_use]
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))))
+    }
+
     /// True when a unique key whose name or column mentions `name` refused a row
     /// (for tables with more than one unique key).
     #[must_use]

@@ -176,6 +176,18 @@ impl From<Error> for ApiError {
                 )),
                 retry_after_secs,
             ),
+            // A unique key the command did not name itself: the same thing
+            // made twice at once (two requests raced past a check).
+            e if e.is_unique_violation() => ApiError::Conflict(Json(Problem::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                "this already exists: another request made it first",
+            ))),
+            e if e.is_foreign_key_violation() => ApiError::Unprocessable(Json(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_reference",
+                "the request names something that does not exist",
+            ))),
             e if e.is_contention() => {
                 tracing::warn!(error = %e, "busy: answered 503");
                 ApiError::Unavailable(Json(busy()), BUSY_RETRY_AFTER)

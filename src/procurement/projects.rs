@@ -181,6 +181,18 @@ async fn load<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Project> {
     Project::from_row(row)
 }
 
+/// The project, its row locked for the rest of the command's transaction
+/// (`FOR UPDATE` on PostgreSQL; SQLite's writer queue does the same): the
+/// state a command checks is the state it changes, once.
+async fn load_locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<Project> {
+    let row = projects::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx)
+        .await?
+        .ok_or(Error::NotFound("project"))?;
+    Project::from_row(row)
+}
+
 async fn next_number<C: ConnectionTrait>(tx: &C, now: DateTime<Utc>) -> Result<String> {
     let year = rules::number_year(now);
     let row = project_sequences::Entity::find_by_id(year)
@@ -313,7 +325,7 @@ pub async fn update(
     policy::check(Some(actor), policy::Action::Purchase)?;
     let errors = input.check();
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     policy::sees_draft(Some(actor), p.row.department_id)?;
     policy::own_department(actor, p.row.department_id)?;
     rules::transition(p.status, Action::Edit)?;
@@ -385,7 +397,7 @@ pub fn publication_violations(
 pub async fn publish(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Project> {
     policy::check(Some(actor), policy::Action::Purchase)?;
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     policy::sees_draft(Some(actor), p.row.department_id)?;
     policy::own_department(actor, p.row.department_id)?;
     let to = rules::transition(p.status, Action::Publish)?;
@@ -431,7 +443,7 @@ pub async fn amend(
         ));
     }
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     policy::own_department(actor, p.row.department_id)?;
     rules::transition(p.status, Action::Amend)?;
     if !p.takes_bids(now) {
@@ -515,7 +527,7 @@ pub async fn cancel(
         ));
     }
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     if p.status == Status::Draft {
         policy::sees_draft(Some(actor), p.row.department_id)?;
     }
@@ -695,7 +707,7 @@ pub async fn ask(
         ));
     }
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     if p.status == Status::Draft {
         return Err(Error::NotFound("project"));
     }
@@ -762,7 +774,7 @@ pub async fn answer(
         .await?
         .filter(|q| q.project_id == project_id)
         .ok_or(Error::NotFound("question"))?;
-    let p = load(&*tx, before.project_id).await?;
+    let p = load_locked(&*tx, before.project_id).await?;
     policy::own_department(actor, p.row.department_id)?;
     if before.answer.is_some() {
         return Err(Error::Conflict {
@@ -776,10 +788,13 @@ pub async fn answer(
         answered_at: Some(now),
         ..before.clone()
     };
-    questions::ActiveModel::from(after.clone())
-        .reset_all()
-        .update(&*tx)
+    let hit = questions::Entity::update_many()
+        .set(questions::ActiveModel::from(after.clone()).reset_all())
+        .filter(questions::Column::Id.eq(question_id))
+        .filter(questions::Column::Answer.is_null())
+        .exec(&*tx)
         .await?;
+    crate::db::changed_once(hit.rows_affected, "this question")?;
     audit::append(
         &*tx,
         &actor.who(),
@@ -861,7 +876,7 @@ pub async fn attach_document(
             )
         })?;
     let tx = db.begin().await?;
-    let p = load(&*tx, id).await?;
+    let p = load_locked(&*tx, id).await?;
     if p.status == Status::Draft {
         policy::sees_draft(Some(actor), p.row.department_id)?;
     }

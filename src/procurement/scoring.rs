@@ -227,13 +227,16 @@ pub async fn submit_sheet(
         return Err(Error::Invalid(missing));
     }
     let tx = db.begin().await?;
-    members::ActiveModel {
-        id: Set(seat.id),
-        sheet_submitted_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(&*tx)
-    .await?;
+    let hit = members::Entity::update_many()
+        .set(members::ActiveModel {
+            sheet_submitted_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(members::Column::Id.eq(seat.id))
+        .filter(members::Column::SheetSubmittedAt.is_null())
+        .exec(&*tx)
+        .await?;
+    crate::db::changed_once(hit.rows_affected, "this score sheet")?;
     audit::append(
         &*tx,
         &actor.who(),

@@ -370,17 +370,23 @@ pub async fn review(
         updated_at: now,
         ..before.clone()
     };
-    annual_reports::ActiveModel {
-        id: Set(id),
-        status: Set(after.status.clone()),
-        result: Set(after.result.clone()),
-        review_note: Set(after.review_note.clone()),
-        reviewed_by: Set(after.reviewed_by),
-        reviewed_at: Set(after.reviewed_at),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(&*tx)
+    crate::db::update_while::<annual_reports::Entity, _>(
+        &*tx,
+        annual_reports::ActiveModel {
+            status: Set(after.status.clone()),
+            result: Set(after.result.clone()),
+            review_note: Set(after.review_note.clone()),
+            reviewed_by: Set(after.reviewed_by),
+            reviewed_at: Set(after.reviewed_at),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        annual_reports::Column::Id,
+        id,
+        annual_reports::Column::Status,
+        &before.status,
+        "this annual report",
+    )
     .await?;
     audit::append(
         &*tx,

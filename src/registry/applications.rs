@@ -509,18 +509,24 @@ async fn set_status<C: ConnectionTrait>(
         updated_at: now,
         ..app.row.clone()
     };
-    applications::ActiveModel {
-        id: Set(after.id),
-        status: Set(after.status.clone()),
-        organization_id: Set(after.organization_id),
-        decision_reason: Set(after.decision_reason.clone()),
-        submitted_at: Set(after.submitted_at),
-        decided_at: Set(after.decided_at),
-        decided_by: Set(after.decided_by),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(tx)
+    crate::db::update_while::<applications::Entity, _>(
+        tx,
+        applications::ActiveModel {
+            status: Set(after.status.clone()),
+            organization_id: Set(after.organization_id),
+            decision_reason: Set(after.decision_reason.clone()),
+            submitted_at: Set(after.submitted_at),
+            decided_at: Set(after.decided_at),
+            decided_by: Set(after.decided_by),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+        applications::Column::Id,
+        after.id,
+        applications::Column::Status,
+        &app.row.status,
+        "this application",
+    )
     .await?;
     audit::append(
         tx,

@@ -273,15 +273,18 @@ pub async fn lift(
         updated_at: now,
         ..before.clone()
     };
-    credit_records::ActiveModel {
-        id: Set(id),
-        lifted_on: Set(after.lifted_on),
-        lift_reason: Set(after.lift_reason.clone()),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(&*tx)
-    .await?;
+    let hit = credit_records::Entity::update_many()
+        .set(credit_records::ActiveModel {
+            lifted_on: Set(after.lifted_on),
+            lift_reason: Set(after.lift_reason.clone()),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(credit_records::Column::Id.eq(id))
+        .filter(credit_records::Column::LiftedOn.is_null())
+        .exec(&*tx)
+        .await?;
+    crate::db::changed_once(hit.rows_affected, "this credit record")?;
     audit::append(
         &*tx,
         &actor.who(),

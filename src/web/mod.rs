@@ -545,6 +545,8 @@ pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
         Error::BadInput(_) => StatusCode::BAD_REQUEST,
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ref e if e.is_unique_violation() => StatusCode::CONFLICT,
+        ref e if e.is_foreign_key_violation() => StatusCode::UNPROCESSABLE_ENTITY,
         ref e if e.is_contention() => {
             tracing::warn!(error = %err, "busy: page answered 503");
             StatusCode::SERVICE_UNAVAILABLE
