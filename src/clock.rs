@@ -66,9 +66,57 @@ pub fn china_date(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
+/// The first day any date of the service may name.
+pub const EARLIEST_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// The last day any date of the service may name.
+pub const LATEST_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// A date a person meant: from 2000-01-01 to 2099-12-31 (year 0, year
+/// 9999 and negative years are typing accidents, and times past 9999 are not
+/// RFC 3339).
+///
+/// # Errors
+/// `date_range` on `field`.
+pub fn check_date(field: &str, d: chrono::NaiveDate) -> Result<(), crate::error::FieldError> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&d) {
+        Ok(())
+    } else {
+        Err(crate::error::FieldError::new(
+            field,
+            "date_range",
+            format!("dates run from {EARLIEST_DATE} to {LATEST_DATE}"),
+        ))
+    }
+}
+
+/// [`check_date`] for a moment, on its China date.
+///
+/// # Errors
+/// `date_range` on `field`.
+pub fn check_time(field: &str, t: DateTime<Utc>) -> Result<(), crate::error::FieldError> {
+    check_date(field, t.date_naive())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_people_mean_are_this_century() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert!(check_date("x", d("2026-12-05")).is_ok());
+        assert!(check_date("x", d("2000-01-01")).is_ok());
+        assert!(check_date("x", d("2099-12-31")).is_ok());
+        assert!(check_date("x", d("9999-12-31")).is_err());
+        assert!(check_date("x", d("0000-01-01")).is_err());
+        assert!(check_date("x", chrono::NaiveDate::MIN).is_err());
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

@@ -185,10 +185,6 @@ pub fn changed_once(rows_affected: u64, what: &str) -> crate::error::Result<()> 
 /// # Errors
 /// `Conflict` `state_changed` when another request moved it first; the
 /// database's error.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a conditional write names each part"
-)]
 pub async fn update_while<E, C>(
     tx: &C,
     changes: E::ActiveModel,

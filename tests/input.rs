@@ -148,3 +148,69 @@ async fn an_idempotency_key_whose_request_died_is_released_after_a_minute() {
         "and its answer is kept again"
     );
 }
+
+#[tokio::test]
+async fn budgets_and_dates_no_one_meant_are_refused_naming_the_field() {
+    let app = spawn().await;
+    let w = common::procurement::world(&app).await;
+    let (_, project) = json(
+        app.get(&format!("/api/v1/projects/{}", w.project), Some(&w.buyer))
+            .await,
+    )
+    .await;
+    let draft = |change: serde_json::Value| {
+        let mut body = json!({
+            "title": "范围测试项目", "description": "", "category_id": project["category_id"],
+            "region_code": "420102", "budget_fen": 100_000, "method": "public_tender",
+            "service_start": "2026-04-01", "service_end": "2027-03-31",
+            "eligibility": [], "criteria": [{"name": "价格", "weight": 30, "is_price": true}],
+            "bid_deadline": "2026-03-20T02:00:00Z",
+        });
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    for (change, field) in [
+        (json!({"budget_fen": 0}), "budget_fen"),
+        (json!({"budget_fen": i64::MAX}), "budget_fen"),
+        (json!({"service_start": "0000-01-01"}), "service_start"),
+        (json!({"service_end": "9999-12-31"}), "service_end"),
+        (
+            json!({"bid_deadline": "9999-12-31T23:59:59.999999999-23:59"}),
+            "bid_deadline",
+        ),
+    ] {
+        let (s, body) = json(
+            app.post_json("/api/v1/projects", Some(&w.buyer), draft(change.clone()))
+                .await,
+        )
+        .await;
+        assert!(s == 400 || s == 422, "{change}: {s} {body}");
+        assert!(
+            problem_fields(&body).contains(&field.to_owned()),
+            "{change}: {body}"
+        );
+    }
+    let (s, body) = json(
+        app.post_json("/api/v1/projects", Some(&w.buyer), draft(json!({})))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "a draft people mean is kept: {body}");
+
+    let (s, body) = json(
+        app.put_json(
+            "/api/v1/calendar/days/1999-12-31",
+            Some(&w.admin),
+            json!({"kind": "holiday", "name": "千禧"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, problem_fields(&body)),
+        (422, vec!["day".to_owned()]),
+        "{body}"
+    );
+}

@@ -214,19 +214,20 @@ pub struct ProjectInput {
     /// Division where the service is delivered.
     #[oai(validator(max_length = 6))]
     pub region_code: String,
-    /// Budget ceiling in fen.
+    /// Budget ceiling in fen: more than 0, at most 10 billion yuan.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000000000000")))]
     pub budget_fen: i64,
     /// Method.
     pub method: MethodDto,
-    /// First day of service.
+    /// First day of service (2000-01-01 to 2099-12-31).
     pub service_start: NaiveDate,
-    /// Last day of service (at most 3 years).
+    /// Last day of service (at most 3 years; by 2099-12-31).
     pub service_end: NaiveDate,
     /// Eligibility rules beyond the two every project applies.
     pub eligibility: Vec<EligibilityRule>,
     /// Weighted criteria.
     pub criteria: Vec<CriterionDto>,
-    /// Bid deadline (RFC 3339).
+    /// Bid deadline (RFC 3339; in 2000-2099).
     pub bid_deadline: DateTime<Utc>,
 }
 

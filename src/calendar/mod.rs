@@ -216,6 +216,7 @@ pub async fn set_day(
     now: DateTime<Utc>,
 ) -> Result<calendar_days::Model> {
     policy::check(Some(actor), Action::ManageCalendar)?;
+    crate::clock::check_date("day", day).map_err(|e| crate::error::Error::Invalid(vec![e]))?;
     let tx = db.begin().await?;
     let saved = put_day(&*tx, &actor.who(), day, kind, name, now).await?;
     tx.commit().await?;

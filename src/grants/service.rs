@@ -1006,6 +1006,7 @@ pub async fn disburse(
     reference: &str,
     now: DateTime<Utc>,
 ) -> Result<disbursements::Model> {
+    crate::clock::check_date("paid_on", paid_on).map_err(|e| Error::Invalid(vec![e]))?;
     let reference = reference.trim();
     if reference.is_empty() || reference.chars().count() > 200 {
         return Err(Error::invalid(

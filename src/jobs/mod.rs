@@ -107,7 +107,9 @@ pub async fn under_lease<T>(
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    let mut work = std::pin::pin!(work);
+    // On the heap: a job's future is large, and the heartbeat must not
+    // double it on the stack of whoever awaits this.
+    let mut work = Box::pin(work);
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let result = loop {
         tokio::select! {

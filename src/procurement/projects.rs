@@ -77,12 +77,19 @@ impl ProjectInput {
                 "region must be 100000 or a division code from the reference list",
             ));
         }
-        if self.budget_fen < 0 {
-            errors.push(FieldError::new(
-                "budget_fen",
-                "negative_amount",
-                "the budget cannot be negative",
-            ));
+        if let Err(e) = rules::check_budget(self.budget_fen) {
+            errors.push(e);
+        }
+        for (field, day) in [
+            ("service_start", self.service_start),
+            ("service_end", self.service_end),
+        ] {
+            if let Err(e) = crate::clock::check_date(field, day) {
+                errors.push(e);
+            }
+        }
+        if let Err(e) = crate::clock::check_time("bid_deadline", self.bid_deadline) {
+            errors.push(e);
         }
         for (i, rule) in self.eligibility.iter().enumerate() {
             if let Some(why) = rule.check() {

@@ -207,19 +207,28 @@ pub fn check_criteria(method: Method, criteria: &[Criterion]) -> Vec<FieldError>
     out
 }
 
-/// The budget must be positive.
+/// The largest budget ceiling a project may have: 10 billion yuan, in fen.
+pub const MAX_BUDGET_FEN: i64 = 1_000_000_000_000;
+
+/// The budget must be more than 0 and at most [`MAX_BUDGET_FEN`].
 ///
 /// # Errors
-/// `budget_positive` on `budget_fen`.
+/// `budget_positive` or `budget_too_large` on `budget_fen`.
 pub fn check_budget(budget_fen: i64) -> std::result::Result<(), FieldError> {
-    if budget_fen > 0 {
-        Ok(())
-    } else {
+    if budget_fen <= 0 {
         Err(FieldError::new(
             "budget_fen",
             "budget_positive",
             "the budget ceiling must be more than 0",
         ))
+    } else if budget_fen > MAX_BUDGET_FEN {
+        Err(FieldError::new(
+            "budget_fen",
+            "budget_too_large",
+            format!("the budget ceiling is at most {MAX_BUDGET_FEN} fen (10 billion yuan)"),
+        ))
+    } else {
+        Ok(())
     }
 }
 
