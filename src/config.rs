@@ -96,6 +96,17 @@ pub enum Command {
     /// Run a background job once now (jobs also run on a timer in `serve`).
     #[command(subcommand)]
     Job(JobCommand),
+    /// Copy a SQLite deployment (database, files, master key) into DIR while
+    /// it serves.
+    Backup {
+        /// An empty or new directory.
+        dir: PathBuf,
+    },
+    /// Copy a backup made by `backup` into the (empty) data directory.
+    Restore {
+        /// The backup's directory.
+        dir: PathBuf,
+    },
 }
 
 /// `import` subcommands.

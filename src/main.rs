@@ -123,6 +123,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { dir } => {
+            let db = open(&cli.storage).await?;
+            let done = cogov::backup::backup(
+                &db,
+                &cli.storage.data_dir,
+                &cli.storage.master_key_source(),
+                &dir,
+            )
+            .await?;
+            println!(
+                "backup in {}: {} files, {} bytes; it holds the master key: keep it as safe as the server",
+                dir.display(),
+                done.files,
+                done.bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { dir } => {
+            let done = cogov::backup::restore(&dir, &cli.storage.data_dir)?;
+            println!(
+                "restored {} files ({} bytes) into {}; check it with `cogov audit verify`",
+                done.files,
+                done.bytes,
+                cli.storage.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cli.storage).await?;
             let report = audit::verify(db.conn()).await?;
