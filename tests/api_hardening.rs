@@ -170,3 +170,33 @@ async fn a_write_retried_with_its_idempotency_key_happens_once() {
     assert_eq!(fresh.0.status(), 201);
     assert!(fresh.0.headers().get("idempotency-replayed").is_none());
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_405_naming_those_it_does() {
+    let app = spawn().await;
+    let resp = app
+        .client
+        .request(poem::http::Method::TRACE, "/api/v1/projects")
+        .send()
+        .await;
+    assert_eq!(resp.0.status(), 405);
+    let allow = resp
+        .0
+        .headers()
+        .get("allow")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let resp = app
+        .client
+        .request(
+            poem::http::Method::DELETE,
+            "/api/v1/grants/0190a000-0000-7000-8000-000000000000",
+        )
+        .send()
+        .await;
+    assert_eq!(resp.0.status(), 405);
+    assert_eq!(resp.0.headers().get("allow").unwrap(), "GET, HEAD");
+}

@@ -30,7 +30,9 @@ fn every_operation_has_a_tag_a_summary_and_its_errors() {
                 "{name} has no summary"
             );
             let responses = op["responses"].as_object().unwrap();
-            for status in ["400", "401", "403", "404", "409", "422", "429", "500"] {
+            for status in [
+                "400", "401", "403", "404", "409", "415", "422", "429", "500", "503",
+            ] {
                 let r = &responses[status];
                 assert!(
                     r["content"]["application/problem+json"].is_object(),

@@ -92,15 +92,68 @@ pub fn none_match(header_value: &str, tag: &str) -> bool {
         .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
 }
 
+/// The methods each path of the OpenAPI document takes, its `{params}`
+/// matching any segment.
+fn methods_of(path: &str) -> Option<String> {
+    static PATHS: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        let doc: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap_or_default();
+        doc["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(p, item)| {
+                        let segments = p.split('/').map(str::to_owned).collect();
+                        let mut methods: Vec<String> = item
+                            .as_object()
+                            .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                            .unwrap_or_default();
+                        if methods.iter().any(|m| m == "GET") {
+                            methods.push("HEAD".into());
+                        }
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let wanted: Vec<&str> = path.split('/').collect();
+    paths
+        .iter()
+        .find(|(segments, _)| {
+            segments.len() == wanted.len()
+                && segments
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(s, w)| s.starts_with('{') || s == w)
+        })
+        .map(|(_, methods)| methods.join(", "))
+}
+
+/// [`guarded`], and a 405 says which methods the path takes (`Allow`, RFC 9110).
+///
+/// # Errors
+/// The inner endpoint's error.
+pub async fn around<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> poem::Result<Response> {
+    // Nested under `/api/v1`, the request sees its path without the prefix.
+    let path = req.uri().path();
+    let path = path.strip_prefix("/api/v1").unwrap_or(path).to_owned();
+    let mut resp = guarded(ep, req).await?;
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(v) = methods_of(&path).and_then(|m| HeaderValue::from_str(&m).ok())
+    {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    Ok(resp)
+}
+
 /// The token's identity and scope, the rate limit, then `Idempotency-Key`
 /// for writes or `ETag` for reads.
 ///
 /// # Errors
 /// The inner endpoint's error.
-pub async fn around<E: Endpoint>(
-    ep: std::sync::Arc<E>,
-    mut req: Request,
-) -> poem::Result<Response> {
+async fn guarded<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::Result<Response> {
     if let (Some(state), Some(token)) = (req.data::<AppState>(), bearer(&req)) {
         if let Err(wait) = state.limiter.check(token) {
             return Ok(rate_limited(wait));
@@ -172,6 +225,14 @@ fn rate_limited(wait: u64) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_names_the_methods_it_takes() {
+        assert_eq!(methods_of("/me").as_deref(), Some("GET, HEAD"));
+        let bids = methods_of("/projects/0190a000-0000-7000-8000-000000000000/bids").unwrap();
+        assert!(bids.contains("GET") && bids.contains("POST"), "{bids}");
+        assert_eq!(methods_of("/nowhere/at/all"), None);
+    }
 
     #[test]
     fn if_none_match_names_a_tag_in_a_list_weakly_or_by_star() {

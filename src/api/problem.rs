@@ -110,6 +110,9 @@ pub enum ApiError {
     /// The request breaks a rule; `errors` names each field.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// The body's media type is not one this operation reads.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Too many attempts; retry after `Retry-After` seconds.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
