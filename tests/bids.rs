@@ -984,3 +984,86 @@ async fn experts_score_submit_sheets_and_the_ranking_appears_only_when_all_are_i
         "experts off the panel see nothing"
     );
 }
+
+#[tokio::test]
+async fn a_bid_changed_behind_the_applications_back_is_never_served_as_genuine() {
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn().await;
+    let w = world(&app).await;
+    let p = &w.project;
+    const PDF: &[u8] = b"%PDF-1.7\n%first\n%%EOF\n";
+    const PDF2: &[u8] = b"%PDF-1.7\n%second\n%%EOF\n";
+    let (_, a) = bidder(&app, 1).await;
+    let (_, b) = bidder(&app, 2).await;
+    // Files listed in another order than uploaded: the receipt keeps the listed one.
+    let f1 = common::procurement::upload_for_bid(&app, &a, p, "1.pdf", PDF).await;
+    let f2 = common::procurement::upload_for_bid(&app, &a, p, "2.pdf", PDF2).await;
+    let mut body = bid(90_000_000);
+    body["file_ids"] = json!([f2, f1]);
+    let (s, r) = json(
+        app.post_json(&format!("/api/v1/projects/{p}/bids"), Some(&a), body)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let tampered = r["receipt"]["bid_id"].as_str().unwrap().to_owned();
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/bids"),
+            Some(&b),
+            bid(95_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let honest = r["receipt"]["bid_id"].as_str().unwrap().to_owned();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap());
+    cogov::procurement::bids::open_due(app.db(), "t", app.clock.now())
+        .await
+        .unwrap();
+    let (s, genuine) = json(
+        app.get(&format!("/api/v1/bids/{tampered}"), Some(&w.buyer))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        s, 200,
+        "files in their receipt's order check out: {genuine}"
+    );
+
+    app.db()
+        .conn()
+        .execute_unprepared(&format!(
+            "UPDATE bids SET price_fen = price_fen / 2 WHERE id = {}",
+            match app.db().backend() {
+                sea_orm::DbBackend::Postgres => format!("'{tampered}'"),
+                _ => format!("x'{}'", tampered.replace('-', "")),
+            }
+        ))
+        .await
+        .unwrap();
+    for (url, token) in [
+        (format!("/api/v1/bids/{tampered}"), &w.buyer),
+        (format!("/api/v1/projects/{p}/bids"), &w.buyer),
+        ("/api/v1/bids".to_owned(), &a),
+    ] {
+        let (s, body) = json(app.get(&url, Some(token)).await).await;
+        assert_eq!(
+            (s, body["type"].as_str()),
+            (409, Some("/problems/integrity_mismatch")),
+            "{url}: {body}"
+        );
+        assert!(
+            !body.to_string().contains("45000000"),
+            "the edited price is not shown"
+        );
+    }
+    let (s, _) = json(
+        app.get(&format!("/api/v1/bids/{honest}"), Some(&w.buyer))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "the others are served");
+}

@@ -36,6 +36,8 @@ pub struct Model {
     /// Until the opening: price and texts encrypted under the project's data
     /// key (`cogov::keys`), the clear columns empty; `None` once opened.
     pub sealed: Option<String>,
+    /// The files' SHA-256 in the order the receipt hashed them (JSON array).
+    pub file_hashes: Option<String>,
 }
 
 /// Relations of a bid.

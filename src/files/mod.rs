@@ -511,6 +511,35 @@ pub async fn attached_to<C: ConnectionTrait>(
         .await?)
 }
 
+/// Files attached to each of several owners of one kind, oldest first, in
+/// one query (the caller has checked access).
+///
+/// # Errors
+/// The database's error.
+pub async fn attached_to_many<C: ConnectionTrait>(
+    conn: &C,
+    owner_kind: &str,
+    owner_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<files::Model>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<files::Model>> =
+        std::collections::HashMap::new();
+    if owner_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = files::Entity::find()
+        .filter(files::Column::OwnerKind.eq(owner_kind))
+        .filter(files::Column::OwnerId.is_in(owner_ids.iter().copied()))
+        .order_by_asc(files::Column::Id)
+        .all(conn)
+        .await?;
+    for f in rows {
+        if let Some(owner) = f.owner_id {
+            out.entry(owner).or_default().push(f);
+        }
+    }
+    Ok(out)
+}
+
 /// A file's metadata and content, for those allowed to see its owner.
 ///
 /// # Errors

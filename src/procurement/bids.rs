@@ -337,6 +337,7 @@ async fn place<C: ConnectionTrait>(
         replaces,
         ended_at: None,
         sealed: None,
+        file_hashes: Some(serde_json::json!(hashes).to_string()),
     };
     let content = Content {
         price_fen: bid.price_fen,
@@ -596,6 +597,60 @@ async fn reads_opened_bids(db: &Db, actor: &Actor, p: &Project) -> Result<bool> 
     Ok(reads_opened(actor, p) || super::panels::may_read_bids(db, actor, p.row.id).await?)
 }
 
+/// Whether a readable bid still says what its receipt says: its content and
+/// files hashed again ([`canonical`]) give its `content_hash`, and its files
+/// are the ones the receipt named. A bid changed behind the application's
+/// back is never presented as genuine.
+///
+/// # Errors
+/// `Conflict` `integrity_mismatch` (logged for the operators).
+pub fn check_receipt(bid: &bids::Model, files: &[entity::files::Model]) -> Result<()> {
+    let mut attached: Vec<String> = files.iter().map(|f| f.sha256.clone()).collect();
+    let listed: Vec<String> = match &bid.file_hashes {
+        Some(json) => serde_json::from_str(json).unwrap_or_default(),
+        // Bids from before the order was kept: upload order.
+        None => attached.clone(),
+    };
+    let mut sorted = listed.clone();
+    sorted.sort();
+    attached.sort();
+    let input = BidInput {
+        price_fen: bid.price_fen,
+        technical_proposal: bid.technical_proposal.clone(),
+        team: bid.team.clone(),
+        plan: bid.plan.clone(),
+        file_ids: Vec::new(),
+    };
+    let hash = content_hash(&canonical(
+        bid.project_id,
+        bid.organization_id,
+        &input,
+        &listed,
+    ));
+    if sorted == attached && hash == bid.content_hash {
+        return Ok(());
+    }
+    tracing::error!(bid = %bid.id, "a bid no longer matches its receipt: changed outside cogov");
+    Err(Error::Conflict {
+        code: "integrity_mismatch",
+        message: "this bid no longer matches its receipt: it was changed outside the application, \
+                  and the operators have been told"
+            .into(),
+    })
+}
+
+/// Reveals `bids` and checks each against its receipt, with their files in
+/// one query.
+async fn reveal_checked(db: &Db, bids: Vec<bids::Model>) -> Result<Vec<bids::Model>> {
+    let bids = reveal(db, db.conn(), bids).await?;
+    let ids: Vec<Uuid> = bids.iter().map(|b| b.id).collect();
+    let files = files::attached_to_many(db.conn(), FILE_OWNER, &ids).await?;
+    for b in &bids {
+        check_receipt(b, files.get(&b.id).map_or(&[][..], Vec::as_slice))?;
+    }
+    Ok(bids)
+}
+
 /// Whose a bid is to a reader, before anything else is looked up.
 fn is_own(actor: &Actor, organization_id: Uuid) -> bool {
     actor.role.is_org_role() && actor.organization_id == Some(organization_id)
@@ -636,8 +691,10 @@ pub async fn get(
         }
     }
     let attached = files::attached_to(db.conn(), FILE_OWNER, bid_id).await?;
+    let bid = reveal_one(db, db.conn(), bid).await?;
+    check_receipt(&bid, &attached)?;
     let attached = files::reveal_names(db, db.conn(), attached).await?;
-    Ok((reveal_one(db, db.conn(), bid).await?, attached))
+    Ok((bid, attached))
 }
 
 /// Bids of a project the actor may see ([`may_read`]): the organization's
@@ -668,7 +725,7 @@ pub async fn list_for_project(
             "bids are sealed until they are opened at the deadline",
         ));
     }
-    reveal(db, db.conn(), q.all(db.conn()).await?).await
+    reveal_checked(db, q.all(db.conn()).await?).await
 }
 
 /// The caller's organization's bids on every project, newest first.
@@ -689,7 +746,7 @@ pub async fn mine(
     }
     let rows = q.limit(page.limit + 1).all(db.conn()).await?;
     let (rows, next) = page.finish(rows, |b| b.id);
-    Ok((reveal(db, db.conn(), rows).await?, next))
+    Ok((reveal_checked(db, rows).await?, next))
 }
 
 /// One line of the opening record.
