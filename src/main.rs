@@ -153,10 +153,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&cli.storage).await?;
             let report = audit::verify(db.conn()).await?;
+            let bids = cogov::procurement::bids::verify_all(&db).await?;
+            for id in &bids {
+                println!("bid {id} does not match its receipt: changed outside cogov");
+            }
             match report.broken {
-                None => {
+                None if bids.is_empty() => {
                     println!("audit chain intact: {} entries verified", report.checked);
                     Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    println!(
+                        "audit chain intact ({} entries), but {} bid(s) do not match their receipts",
+                        report.checked,
+                        bids.len()
+                    );
+                    Ok(ExitCode::from(2))
                 }
                 Some(b) => {
                     println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);

@@ -1066,4 +1066,11 @@ async fn a_bid_changed_behind_the_applications_back_is_never_served_as_genuine()
     )
     .await;
     assert_eq!(s, 200, "the others are served");
+    assert_eq!(
+        cogov::procurement::bids::verify_all(app.db())
+            .await
+            .unwrap(),
+        vec![tampered.parse::<uuid::Uuid>().unwrap()],
+        "audit verify names the edited bid, and only it"
+    );
 }

@@ -101,26 +101,71 @@ pub async fn reveal<C: ConnectionTrait>(
         .filter(|b| b.sealed.is_some())
         .map(|b| b.project_id);
     let keys = keys_of(db, conn, sealed_projects).await?;
-    bids.into_iter()
-        .map(|b| {
-            let Some(sealed) = &b.sealed else {
-                return Ok(b);
-            };
-            let key = keys
-                .get(&b.project_id)
-                .ok_or_else(|| Error::Internal(format!("no data key for bid {}", b.id)))?;
-            let c: Content = serde_json::from_slice(&key.open(&bound_to(b.id), sealed)?)
-                .map_err(|e| Error::Internal(format!("sealed bid {} is not ours: {e}", b.id)))?;
-            Ok(bids::Model {
-                price_fen: c.price_fen,
-                technical_proposal: c.technical_proposal,
-                team: c.team,
-                plan: c.plan,
-                sealed: None,
-                ..b
-            })
-        })
-        .collect()
+    bids.into_iter().map(|b| open_with(&keys, b)).collect()
+}
+
+/// One bid opened with the data keys at hand.
+fn open_with(
+    keys: &std::collections::HashMap<Uuid, crate::keys::Key>,
+    b: bids::Model,
+) -> Result<bids::Model> {
+    let Some(sealed) = &b.sealed else {
+        return Ok(b);
+    };
+    let key = keys
+        .get(&b.project_id)
+        .ok_or_else(|| Error::Internal(format!("no data key for bid {}", b.id)))?;
+    let c: Content = serde_json::from_slice(&key.open(&bound_to(b.id), sealed)?)
+        .map_err(|e| Error::Internal(format!("sealed bid {} is not ours: {e}", b.id)))?;
+    Ok(bids::Model {
+        price_fen: c.price_fen,
+        technical_proposal: c.technical_proposal,
+        team: c.team,
+        plan: c.plan,
+        sealed: None,
+        ..b
+    })
+}
+
+/// Every bid, sealed or opened, checked against its receipt
+/// ([`check_receipt`]), a batch at a time: the ids of those that no longer
+/// match (edited, or sealed content that does not open). For `cogov audit
+/// verify`.
+///
+/// # Errors
+/// The database's error.
+pub async fn verify_all(db: &Db) -> Result<Vec<Uuid>> {
+    const BATCH: u64 = 500;
+    let mut broken = Vec::new();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = bids::Entity::find().order_by_asc(bids::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(bids::Column::Id.gt(a));
+        }
+        let batch = q.limit(BATCH).all(db.conn()).await?;
+        let Some(last) = batch.last().map(|b| b.id) else {
+            break;
+        };
+        let projects = batch
+            .iter()
+            .filter(|b| b.sealed.is_some())
+            .map(|b| b.project_id);
+        let keys = keys_of(db, db.conn(), projects).await?;
+        let ids: Vec<Uuid> = batch.iter().map(|b| b.id).collect();
+        let files = files::attached_to_many(db.conn(), FILE_OWNER, &ids).await?;
+        for b in batch {
+            let id = b.id;
+            let ok = open_with(&keys, b).is_ok_and(|b| {
+                check_receipt(&b, files.get(&id).map_or(&[][..], Vec::as_slice)).is_ok()
+            });
+            if !ok {
+                broken.push(id);
+            }
+        }
+        after = Some(last);
+    }
+    Ok(broken)
 }
 
 async fn reveal_one<C: ConnectionTrait>(
