@@ -233,13 +233,14 @@ fn name_bound_to(id: Uuid) -> String {
     format!("file-name:{id}")
 }
 
-/// Stores a bid's upload sealed under its project's data `key`, inside the
-/// caller's transaction (the caller, `procurement::bids`, has checked the
-/// actor may bid on `project_id` now). Its audit entry is sealed with the
-/// project's bids. Returns the row with the name in clear.
+/// Stores a bid's upload, `checked` by [`check`], sealed under its
+/// project's data `key`, inside the caller's transaction (the caller,
+/// `procurement::bids`, has checked the actor may bid on `project_id` now).
+/// Its audit entry is sealed with the project's bids. Returns the row with
+/// the name in clear.
 ///
 /// # Errors
-/// As [`check`]; `Internal` when the disk fails.
+/// `Internal` when the disk fails.
 #[expect(
     clippy::too_many_arguments,
     reason = "one sealed upload, each part needed"
@@ -247,7 +248,7 @@ fn name_bound_to(id: Uuid) -> String {
 pub async fn store_sealed<C: ConnectionTrait>(
     tx: &C,
     data_dir: &Path,
-    max_bytes: u64,
+    checked: Checked,
     key: &crate::keys::Key,
     actor: &Actor,
     project_id: Uuid,
@@ -258,7 +259,7 @@ pub async fn store_sealed<C: ConnectionTrait>(
     let Checked {
         content_type,
         sha256,
-    } = check(max_bytes, bytes)?;
+    } = checked;
     let id = Uuid::now_v7();
     write_atomically(
         &sealed_path(data_dir, id),

@@ -485,12 +485,13 @@ pub async fn upload_file(
     now: DateTime<Utc>,
 ) -> Result<entity::files::Model> {
     bidder(actor)?;
-    files::check(max_bytes, bytes)?;
+    // Checked before the writer's turn is taken, and only once.
+    let checked = files::check(max_bytes, bytes)?;
     let tx = db.begin().await?;
     open_for_bids(&*tx, project_id, now).await?;
     let key = db.keys()?.project_key(&*tx, project_id, now).await?;
     let f = files::store_sealed(
-        &*tx, data_dir, max_bytes, &key, actor, project_id, file_name, bytes, now,
+        &*tx, data_dir, checked, &key, actor, project_id, file_name, bytes, now,
     )
     .await?;
     tx.commit().await?;
