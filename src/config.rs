@@ -42,9 +42,22 @@ pub struct StorageArgs {
         hide = true
     )]
     pub master_key: Option<String>,
+    /// Where signed audit checkpoints are appended, one JSON line each
+    /// (default `<data-dir>/audit-checkpoints.jsonl`); best on storage the
+    /// database's users cannot write.
+    #[arg(long, env = "COGOV_CHECKPOINT_LOG", global = true)]
+    pub checkpoint_log: Option<PathBuf>,
 }
 
 impl StorageArgs {
+    /// The checkpoint log's path.
+    #[must_use]
+    pub fn checkpoint_log_path(&self) -> PathBuf {
+        self.checkpoint_log
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoints.jsonl"))
+    }
+
     /// Where the master key comes from.
     #[must_use]
     pub fn master_key_source(&self) -> crate::keys::MasterKeySource {
@@ -327,8 +340,17 @@ impl From<RoleArg> for crate::auth::Role {
 /// `audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the chain and name the first broken entry.
-    Verify,
+    /// Walk the chain and name the first broken entry; check it against the
+    /// signed checkpoints (the chain's, the checkpoint log's and any given)
+    /// and every bid against its receipt.
+    Verify {
+        /// More checkpoints kept outside this deployment: JSON lines, or
+        /// pages of the feed (`/api/v1/events?event_type=audit.checkpoint`).
+        #[arg(long = "checkpoints", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Sign a checkpoint of the chain now and append it to the checkpoint log.
+    Checkpoint,
 }
 
 /// Settings the running service needs, derived from the command line.

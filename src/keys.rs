@@ -18,6 +18,10 @@
 //! that says so, never with silently unreadable bids. Back the key up with
 //! the data (README, "Backups and the master key").
 //!
+//! The audit chain's checkpoints are signed with an Ed25519 key derived
+//! from the master key (`crate::audit::checkpoints`): like the master key it
+//! is never in the database, so database access alone cannot forge one.
+//!
 //! Every sealed value is bound to what it is (`bid:<id>`, `file:<id>`, ...)
 //! as associated data, so a ciphertext moved to another row does not open.
 
@@ -177,6 +181,7 @@ impl MasterKeySource {
 pub struct Keyring {
     master: Key,
     idempotency: Key,
+    checkpoints: ed25519_dalek::SigningKey,
 }
 
 impl Keyring {
@@ -185,6 +190,9 @@ impl Keyring {
     pub fn new(master: Key) -> Self {
         Self {
             idempotency: master.derive("cogov idempotency answers v1"),
+            checkpoints: ed25519_dalek::SigningKey::from_bytes(
+                &master.derive("cogov audit checkpoints v1").0,
+            ),
             master,
         }
     }
@@ -245,6 +253,13 @@ impl Keyring {
             }
         }
         Ok(ring)
+    }
+
+    /// The key audit checkpoints are signed with (Ed25519, derived from the
+    /// master key, so it never lives in the database).
+    #[must_use]
+    pub fn checkpoint_signer(&self) -> &ed25519_dalek::SigningKey {
+        &self.checkpoints
     }
 
     /// The key answers kept for `Idempotency-Key` are sealed under.

@@ -150,34 +150,76 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Checkpoint) => {
             let db = open(&cli.storage).await?;
-            let report = audit::verify(db.conn()).await?;
-            let bids = cogov::procurement::bids::verify_all(&db).await?;
-            for id in &bids {
-                println!("bid {id} does not match its receipt: changed outside cogov");
-            }
-            match report.broken {
-                None if bids.is_empty() => {
-                    println!("audit chain intact: {} entries verified", report.checked);
-                    Ok(ExitCode::SUCCESS)
-                }
+            let log = cli.storage.checkpoint_log_path();
+            match audit::checkpoints::run(&db, &job_holder(), SystemClock.now(), &log).await? {
+                Some(c) => println!(
+                    "checkpoint of entry {} ({}) signed and appended to {}",
+                    c.seq,
+                    c.hash,
+                    log.display()
+                ),
                 None => {
-                    println!(
-                        "audit chain intact ({} entries), but {} bid(s) do not match their receipts",
-                        report.checked,
-                        bids.len()
-                    );
-                    Ok(ExitCode::from(2))
-                }
-                Some(b) => {
-                    println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
-                    println!("{} entries before it verified", report.checked);
-                    Ok(ExitCode::from(2))
+                    println!("no checkpoint: nothing new since the last, or being made elsewhere")
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify { checkpoints }) => {
+            let db = open(&cli.storage).await?;
+            let mut given = Vec::new();
+            let log = cli.storage.checkpoint_log_path();
+            let files = checkpoints.iter().chain(log.exists().then_some(&log));
+            for file in files {
+                given.extend(audit::checkpoints::read_file(file).map_err(anyhow::Error::msg)?);
+            }
+            verify(&db, given).await
         }
     }
+}
+
+/// `cogov audit verify`: exit 0 when the chain, its checkpoints and every
+/// bid agree; 2, naming each thing that does not, otherwise.
+async fn verify(
+    db: &cogov::db::Db,
+    given: Vec<audit::checkpoints::Checkpoint>,
+) -> anyhow::Result<ExitCode> {
+    let report = audit::verify(db.conn()).await?;
+    let anchors = audit::checkpoints::verify(db, given).await?;
+    let bids = cogov::procurement::bids::verify_all(db).await?;
+    let mut intact = true;
+    match &report.broken {
+        None => println!("audit chain intact: {} entries verified", report.checked),
+        Some(b) => {
+            intact = false;
+            println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+            println!("{} entries before it verified", report.checked);
+        }
+    }
+    for p in &anchors.problems {
+        intact = false;
+        println!(
+            "audit chain disagrees with a checkpoint at entry {}: {}",
+            p.seq, p.reason
+        );
+    }
+    match (anchors.checked, anchors.anchored_to) {
+        (0, _) => println!("no signed checkpoints yet (`cogov audit checkpoint` makes one)"),
+        (n, Some(seq)) => println!(
+            "{n} signed checkpoint(s) checked; the chain agrees with them up to entry {seq}"
+        ),
+        (n, None) => println!("{n} signed checkpoint(s) checked; none agrees with the chain"),
+    }
+    for id in &bids {
+        intact = false;
+        println!("bid {id} does not match its receipt: changed outside cogov");
+    }
+    Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
@@ -206,6 +248,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
         postman,
         webhook_client,
         settings.ocid_prefix.clone(),
+        storage.checkpoint_log_path(),
     );
     let state = AppState::new(db, clock, settings)?;
     let app = build_app(state);
@@ -243,9 +286,9 @@ fn job_holder() -> String {
 
 /// Runs the background jobs on timers: the bid opening and the award of
 /// notices whose challenge window closed and webhook deliveries every 15
-/// seconds, reminders and
-/// mail every 30 seconds, the credit job every ten minutes (each decides
-/// whether it has work, and takes its lease first).
+/// seconds, reminders and mail every 30 seconds, the credit job and the
+/// audit checkpoint every ten minutes (each decides whether it has work,
+/// and takes its lease first).
 fn spawn_jobs(
     db: Db,
     clock: Arc<dyn Clock>,
@@ -253,6 +296,7 @@ fn spawn_jobs(
     postman: Postman,
     webhook_client: reqwest::Client,
     ocid_prefix: String,
+    checkpoint_log: std::path::PathBuf,
 ) {
     let holder = job_holder();
     let (mail_db, mail_clock, mail_holder) = (db.clone(), clock.clone(), holder.clone());
@@ -345,6 +389,12 @@ fn spawn_jobs(
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "credit job failed"),
+            }
+            // The audit chain's head is signed and published when it moved.
+            if let Err(e) =
+                audit::checkpoints::run(&db, &holder, clock.now(), &checkpoint_log).await
+            {
+                tracing::error!(error = %e, "audit checkpoint failed");
             }
         }
     });

@@ -169,3 +169,214 @@ async fn concurrent_appends_from_many_tasks_do_not_fork_the_chain() {
     assert_eq!(report.broken, None);
     assert_eq!(report.checked, 16);
 }
+
+/// Rewrites the chain as someone with database access could: entry `from`
+/// gets `after`, every later entry is re-hashed and the head moved along.
+async fn rewrite(db: &cogov::db::Db, from: i64, after: &str) {
+    use entity::audit_entries;
+    use sea_orm::{
+        ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, IntoActiveModel as _,
+    };
+    use sea_orm::{QueryFilter as _, QueryOrder as _};
+    let entries = audit_entries::Entity::find()
+        .filter(audit_entries::Column::Seq.gte(from - 1))
+        .order_by_asc(audit_entries::Column::Seq)
+        .all(db.conn())
+        .await
+        .unwrap();
+    let mut prev = entries[0].hash.clone();
+    for mut e in entries.into_iter().skip(1) {
+        if e.seq == from {
+            e.after = Some(after.to_owned());
+        }
+        e.prev_hash = prev;
+        e.hash = audit::entry_hash(&e);
+        prev = e.hash.clone();
+        e.into_active_model()
+            .reset_all()
+            .update(db.conn())
+            .await
+            .unwrap();
+    }
+    db.conn()
+        .execute_unprepared(&format!(
+            "UPDATE audit_head SET last_hash = '{prev}' WHERE id = 1"
+        ))
+        .await
+        .unwrap();
+}
+
+/// Drops the newest entries after `keep` and moves the head back to it.
+async fn truncate(db: &cogov::db::Db, keep: i64) {
+    let conn = db.conn();
+    conn.execute_unprepared(&format!("DELETE FROM audit_entries WHERE seq > {keep}"))
+        .await
+        .unwrap();
+    conn.execute_unprepared(&format!(
+        "UPDATE audit_head SET last_seq = {keep}, \
+         last_hash = (SELECT hash FROM audit_entries WHERE seq = {keep}) WHERE id = 1"
+    ))
+    .await
+    .unwrap();
+}
+
+/// The checkpoints anyone can read in the public feed.
+async fn published(app: &common::TestApp) -> Vec<audit::checkpoints::Checkpoint> {
+    let (status, page) = json(
+        app.get("/api/v1/events?event_type=audit.checkpoint&limit=100", None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_value(e["data"].clone()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_signed_checkpoint_is_published_once_per_move_of_the_chain() {
+    let app = spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("checkpoints.jsonl");
+    let db = app.db();
+    app.user("u0@example.cn", Role::Expert).await;
+    let first = audit::checkpoints::run(db, "t", app.clock.now(), &log)
+        .await
+        .unwrap()
+        .expect("the chain moved");
+    assert_eq!(first.seq, 1, "the one entry so far: {first:?}");
+    let key = db.keys().unwrap().checkpoint_signer().verifying_key();
+    assert_eq!(first.check(&key), Ok(()));
+    assert_eq!(
+        audit::checkpoints::run(db, "t", app.clock.now(), &log)
+            .await
+            .unwrap(),
+        None,
+        "nothing new but the checkpoint itself"
+    );
+    app.user("u1@example.cn", Role::Expert).await;
+    let second = audit::checkpoints::run(db, "t", app.clock.now(), &log)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(second.seq > first.seq + 1);
+
+    // Published in the feed (anonymously), in the log, in the OCDS packages.
+    assert_eq!(published(&app).await, vec![first.clone(), second.clone()]);
+    assert_eq!(
+        audit::checkpoints::read_file(&log).unwrap(),
+        vec![first, second.clone()]
+    );
+    let (status, package) = json(app.get("/api/v1/open/ocds/releases", None).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(package["auditCheckpoint"]["seq"], second.seq);
+    assert_eq!(package["auditCheckpoint"]["signature"], second.signature);
+
+    let report = audit::checkpoints::verify(db, vec![]).await.unwrap();
+    assert_eq!(report.problems, vec![]);
+    assert_eq!(report.checked, 2);
+    assert_eq!(report.anchored_to, Some(second.seq));
+    assert_eq!(audit::verify(db.conn()).await.unwrap().broken, None);
+}
+
+#[tokio::test]
+async fn checkpoints_catch_a_rewritten_chain_that_verifies_as_intact() {
+    let app = spawn().await;
+    let db = app.db();
+    for i in 0..3 {
+        app.user(&format!("u{i}@example.cn"), Role::Expert).await;
+    }
+    let checkpoint = audit::checkpoints::make(db, app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    app.user("late@example.cn", Role::Expert).await;
+
+    rewrite(db, 2, r#"{"role":"admin"}"#).await;
+    assert_eq!(
+        audit::verify(db.conn()).await.unwrap().broken,
+        None,
+        "re-hashed whole, the chain alone looks intact"
+    );
+    let report = audit::checkpoints::verify(db, vec![]).await.unwrap();
+    let problem = report.problems.first().expect("the checkpoint disagrees");
+    assert_eq!(problem.seq, checkpoint.seq);
+    assert!(problem.reason.contains("rewritten"), "{}", problem.reason);
+    assert!(problem.reason.contains("the start"), "{}", problem.reason);
+    assert_eq!(report.anchored_to, None);
+}
+
+#[tokio::test]
+async fn an_outside_copy_of_the_checkpoints_catches_a_truncation_that_removed_them() {
+    let app = spawn().await;
+    let db = app.db();
+    app.user("u0@example.cn", Role::Expert).await;
+    let early = audit::checkpoints::make(db, app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 1..4 {
+        app.user(&format!("u{i}@example.cn"), Role::Expert).await;
+    }
+    let late = audit::checkpoints::make(db, app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    let kept_outside = published(&app).await;
+    assert_eq!(kept_outside.len(), 2);
+
+    // The newest users and the late checkpoint's own entry go, the head moves back.
+    truncate(db, early.seq + 1).await;
+    assert_eq!(audit::verify(db.conn()).await.unwrap().broken, None);
+    assert_eq!(
+        audit::checkpoints::verify(db, vec![])
+            .await
+            .unwrap()
+            .problems,
+        vec![],
+        "the database alone no longer knows"
+    );
+    let report = audit::checkpoints::verify(db, kept_outside).await.unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].seq, late.seq);
+    assert!(
+        report.problems[0].reason.contains("gone")
+            && report.problems[0]
+                .reason
+                .contains(&format!("entry {}", early.seq)),
+        "{}",
+        report.problems[0].reason
+    );
+    assert_eq!(report.anchored_to, Some(early.seq));
+}
+
+#[tokio::test]
+async fn a_checkpoint_signed_by_another_key_or_edited_is_named() {
+    let app = spawn().await;
+    let db = app.db();
+    app.user("u0@example.cn", Role::Expert).await;
+    let real = audit::checkpoints::make(db, app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let forged =
+        audit::checkpoints::Checkpoint::sign(&stranger, real.seq, &real.hash, app.clock.now());
+    let mut edited = real.clone();
+    edited.hash = "0".repeat(64);
+    let report = audit::checkpoints::verify(db, vec![forged, edited, real.clone()])
+        .await
+        .unwrap();
+    assert_eq!(report.checked, 3, "the copy of the real one counts once");
+    let reasons: Vec<&str> = report.problems.iter().map(|p| p.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("another key")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("forged")), "{reasons:?}");
+    assert_eq!(report.anchored_to, Some(real.seq));
+}

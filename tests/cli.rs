@@ -209,3 +209,79 @@ fn the_master_key_is_made_once_kept_private_and_a_lost_or_wrong_key_stops_the_st
     );
     assert_eq!(code, 0, "the restored key opens it again");
 }
+
+#[tokio::test]
+async fn audit_checkpoint_signs_the_head_into_a_log_and_verify_catches_a_truncation_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("elsewhere").join("checkpoints.jsonl");
+    let log_arg = log.to_str().unwrap();
+    for email in ["a@example.cn", "b@example.cn"] {
+        let (code, out, err) = cogov(
+            dir.path(),
+            &[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "registrar",
+                "--password-stdin",
+            ],
+            Some("a good password 42\n"),
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = cogov(
+        dir.path(),
+        &["--checkpoint-log", log_arg, "audit", "checkpoint"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("checkpoint of entry 2"), "{out}");
+    let (code, out, _) = cogov(
+        dir.path(),
+        &["--checkpoint-log", log_arg, "audit", "checkpoint"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("nothing new"), "{out}");
+    let (code, out, _) = cogov(
+        dir.path(),
+        &["--checkpoint-log", log_arg, "audit", "verify"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("1 signed checkpoint(s) checked; the chain agrees with them up to entry 2"),
+        "{out}"
+    );
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+
+    // The second user and the checkpoint's own entry go, the head moves back.
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("cogov.db").display());
+    let db = cogov::db::Db::connect(&url).await.unwrap();
+    for sql in [
+        "DELETE FROM audit_entries WHERE seq > 1",
+        "UPDATE audit_head SET last_seq = 1, last_hash = (SELECT hash FROM audit_entries WHERE seq = 1)",
+    ] {
+        db.conn().execute_unprepared(sql).await.unwrap();
+    }
+    db.conn().clone().close().await.ok();
+    let (code, out, _) = cogov(dir.path(), &["audit", "verify"], None);
+    assert_eq!(
+        code, 0,
+        "without the log the database alone cannot tell: {out}"
+    );
+    let (code, out, _) = cogov(
+        dir.path(),
+        &["--checkpoint-log", log_arg, "audit", "verify"],
+        None,
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("disagrees with a checkpoint at entry 2"),
+        "{out}"
+    );
+    assert!(out.contains("gone"), "{out}");
+}

@@ -257,6 +257,7 @@ impl OpenDataApi {
             req.uri().path_and_query().map_or("", |p| p.as_str())
         );
         let mut package = ocds::release_package(&uri, state.clock.now(), releases);
+        with_checkpoint(&state, &mut package).await?;
         if full {
             let mut query = vec![("cursor", next.to_string())];
             if let Some(l) = limit.0 {
@@ -385,11 +386,17 @@ impl OpenDataApi {
             base_url(&state, req),
             req.uri().path_and_query().map_or("", |p| p.as_str())
         );
-        Ok(Json(Any(ocds::record_package(
-            &uri,
-            state.clock.now(),
-            &ocid.0,
-            releases,
-        ))))
+        let mut package = ocds::record_package(&uri, state.clock.now(), &ocid.0, releases);
+        with_checkpoint(&state, &mut package).await?;
+        Ok(Json(Any(package)))
     }
+}
+
+/// Adds the audit chain's latest signed checkpoint to a package
+/// (`auditCheckpoint`), so whoever keeps the package keeps the anchor too.
+async fn with_checkpoint(state: &AppState, package: &mut Value) -> Result<(), Error> {
+    if let Some(c) = crate::audit::checkpoints::latest(state.db.conn()).await? {
+        package["auditCheckpoint"] = serde_json::to_value(c).unwrap_or_default();
+    }
+    Ok(())
 }

@@ -13,6 +13,8 @@
 //! Who may read entries: auditors and admins (see `auth::policy`). Nobody
 //! writes them except through [`append`].
 
+pub mod checkpoints;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{audit_entries, audit_head};
 use sea_orm::sea_query::{Expr, ExprTrait as _};

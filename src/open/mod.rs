@@ -14,7 +14,8 @@
 //! - grants: created, accepted, declined, a payment, a report accepted,
 //!   completed, terminated, the schedule changed before acceptance;
 //! - the registry: organizations registered, imported, changed,
-//!   deregistered or revoked.
+//!   deregistered or revoked;
+//! - the audit chain's signed checkpoints (`crate::audit::checkpoints`).
 //!
 //! An event's `data` holds only what the public pages show. Project and
 //! grant events also store the OCDS release they make ([`ocds`]): a full
@@ -37,7 +38,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 
 /// Every event type of the feed.
-pub const EVENT_TYPES: [&str; 25] = [
+pub const EVENT_TYPES: [&str; 26] = [
     "project.published",
     "project.amended",
     "project.cancelled",
@@ -63,6 +64,7 @@ pub const EVENT_TYPES: [&str; 25] = [
     "organization.changed",
     "organization.deregistered",
     "organization.revoked",
+    "audit.checkpoint",
 ];
 
 /// The ocid of the release an event made, if it made one.
@@ -112,6 +114,8 @@ pub enum Subject {
     Grant,
     /// An organization.
     Organization,
+    /// A signed checkpoint of the audit chain (`crate::audit::checkpoints`).
+    Checkpoint,
 }
 
 impl Subject {
@@ -121,6 +125,7 @@ impl Subject {
             Subject::Challenge => "challenge",
             Subject::Grant => "grant",
             Subject::Organization => "organization",
+            Subject::Checkpoint => "audit_checkpoint",
         }
     }
 }
@@ -128,7 +133,7 @@ impl Subject {
 /// The public event an audited action makes, if it is public.
 #[must_use]
 pub fn event_for(action: &str) -> Option<EventKind> {
-    use Subject::{Challenge, Grant, Organization, Project};
+    use Subject::{Challenge, Checkpoint, Grant, Organization, Project};
     let (event_type, subject, tags): (&'static str, Subject, &'static [&'static str]) = match action
     {
         "project.publish" => ("project.published", Project, &["tender"]),
@@ -156,6 +161,7 @@ pub fn event_for(action: &str) -> Option<EventKind> {
         "organization.change" => ("organization.changed", Organization, &[]),
         "organization.deregister" => ("organization.deregistered", Organization, &[]),
         "organization.revoke" => ("organization.revoked", Organization, &[]),
+        "audit.checkpoint" => ("audit.checkpoint", Checkpoint, &[]),
         _ => return None,
     };
     Some(EventKind {
@@ -224,6 +230,15 @@ pub async fn record<C: ConnectionTrait>(tx: &C, entry: &audit_entries::Model) ->
             });
             (None, data)
         }
+        // The checkpoint itself, as signed: the entry's `after`.
+        Subject::Checkpoint => (
+            None,
+            entry
+                .after
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default(),
+        ),
     };
     let project = match project_id {
         Some(id) => Some(
