@@ -19,6 +19,7 @@ pub mod divisions;
 pub mod error;
 pub mod files;
 pub mod grants;
+pub mod integrity;
 pub mod jobs;
 pub mod keys;
 pub mod money;

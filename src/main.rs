@@ -215,6 +215,14 @@ async fn verify(
         intact = false;
         println!("bid {id} does not match its receipt: changed outside cogov");
     }
+    let rows = cogov::integrity::check(db.conn()).await?;
+    for f in &rows {
+        intact = false;
+        println!("{} {}: {}", f.kind, f.id, f.reason);
+    }
+    if rows.is_empty() {
+        println!("every audited row agrees with its history");
+    }
     Ok(if intact {
         ExitCode::SUCCESS
     } else {

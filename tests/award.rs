@@ -310,6 +310,7 @@ async fn a_project_goes_from_scoring_through_notice_and_a_dismissed_challenge_to
         cogov::audit::verify(app.db().conn()).await.unwrap().broken,
         None
     );
+    app.assert_history_agrees().await;
 }
 
 async fn status(app: &TestApp, path: &str, token: Option<&str>) -> u16 {
@@ -449,6 +450,7 @@ async fn an_upheld_challenge_sends_the_project_back_to_the_panel_or_fails_it() {
     for a in ["award.withdraw", "project.challenge_upheld"] {
         assert_eq!(project_actions.iter().filter(|x| *x == a).count(), 2, "{a}");
     }
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -520,4 +522,5 @@ async fn cancelling_a_project_in_notice_withdraws_the_notice() {
         .set(Utc.with_ymd_and_hms(2026, 6, 1, 1, 0, 0).unwrap());
     assert_eq!(run_job(&app, "job").await, 0);
     assert_eq!(project_status(&app, &p).await, "cancelled");
+    app.assert_history_agrees().await;
 }

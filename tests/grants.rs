@@ -451,6 +451,7 @@ async fn an_awarded_project_becomes_a_grant_that_is_accepted_reported_on_paid_an
     ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -513,6 +514,7 @@ async fn a_grant_can_be_declined_or_terminated_with_a_reason() {
     assert_eq!(s, 400);
     let (s, page) = json(app.get("/api/v1/grants?status=terminated", None).await).await;
     assert_eq!((s, page["items"].as_array().unwrap().len()), (200, 1));
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -595,6 +597,7 @@ async fn after_a_decline_the_next_ranked_bidder_is_offered_the_grant_until_none_
     )
     .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]

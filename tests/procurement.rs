@@ -401,6 +401,7 @@ async fn a_purchaser_drafts_publishes_amends_and_cancels_and_each_broken_rule_is
     )
     .await;
     assert_eq!(s, 409);
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -559,6 +560,7 @@ async fn questions_are_asked_privately_and_answered_publicly() {
     )
     .await;
     assert_eq!(s, 409);
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]

@@ -304,6 +304,7 @@ async fn a_new_user_applies_is_returned_fixes_resubmits_and_is_approved_into_the
             .broken
             .is_none()
     );
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -840,6 +841,7 @@ async fn the_org_admin_invites_and_removes_members() {
     assert_eq!(resp.0.status().as_u16(), 204);
     let (_, me) = json(app.get("/api/v1/me", Some(&joiner)).await).await;
     assert_eq!(me["organization_id"], Value::Null);
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -955,6 +957,7 @@ async fn change_and_deregistration_go_through_the_same_review() {
         s, 409,
         "a struck-off organization makes no more applications"
     );
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -1067,6 +1070,7 @@ async fn annual_reports_are_due_by_type_reviewed_and_their_figures_public() {
         .as_u16(),
         200
     );
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]
@@ -1301,6 +1305,7 @@ async fn registrars_keep_credit_records_grades_and_revocations() {
     )
     .await;
     assert_eq!(s, 409);
+    app.assert_history_agrees().await;
 }
 
 #[tokio::test]

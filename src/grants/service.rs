@@ -95,7 +95,7 @@ pub fn is_overdue(r: &reports::Model, today: NaiveDate) -> bool {
 
 fn snapshot(g: &grants::Model) -> serde_json::Value {
     json!({
-        "status": g.status, "status_reason": g.status_reason, "amount_fen": g.amount_fen,
+        "id": g.id, "status": g.status, "status_reason": g.status_reason, "amount_fen": g.amount_fen,
         "organization_id": g.organization_id, "performance_score": g.performance_score,
     })
 }
@@ -197,7 +197,7 @@ async fn create<C: ConnectionTrait>(
             g.id,
             None,
             Some(&json!({
-                "project_id": g.project_id, "award_id": g.award_id,
+                "id": g.id, "status": g.status, "project_id": g.project_id, "award_id": g.award_id,
                 "organization_id": g.organization_id, "amount_fen": g.amount_fen,
                 "schedule": schedule.iter().map(|i| json!({"trigger": i.trigger.as_str(), "amount_fen": i.amount_fen})).collect::<Vec<_>>(),
                 "reports": due.iter().map(|(k, d)| json!({"kind": k.as_str(), "due_on": d})).collect::<Vec<_>>(),

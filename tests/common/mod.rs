@@ -109,6 +109,23 @@ impl TestApp {
         &self.state.db
     }
 
+    /// What `cogov audit verify` checks holds: an unbroken chain, every bid
+    /// matching its receipt, every audited row agreeing with its history.
+    #[allow(dead_code)]
+    pub async fn assert_history_agrees(&self) {
+        let chain = cogov::audit::verify(self.db().conn()).await.unwrap();
+        assert_eq!(chain.broken, None, "the audit chain");
+        let bids = cogov::procurement::bids::verify_all(self.db())
+            .await
+            .unwrap();
+        assert!(
+            bids.is_empty(),
+            "bids that do not match their receipts: {bids:?}"
+        );
+        let rows = cogov::integrity::check(self.db().conn()).await.unwrap();
+        assert_eq!(rows, vec![], "rows that disagree with their history");
+    }
+
     /// A second instance of the service on the same database (its own
     /// connections, writer queue and process state; the same clock and
     /// master key), as a deployment of two servers has.
