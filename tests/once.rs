@@ -40,12 +40,23 @@ async fn instances(app: &TestApp) -> Vec<Arc<Client>> {
 /// Fires `bodies` at `path` together, each on a task of its own,
 /// alternating instances; the statuses.
 async fn fire(instances: &[Arc<Client>], path: &str, token: &str, bodies: Vec<Value>) -> Vec<u16> {
-    let tasks: Vec<_> = bodies
+    let requests = bodies.into_iter().map(|b| (path.to_owned(), b)).collect();
+    fire_each(instances, token, requests).await
+}
+
+/// Fires each `(path, body)` together, each on a task of its own,
+/// alternating instances; the statuses.
+async fn fire_each(
+    instances: &[Arc<Client>],
+    token: &str,
+    requests: Vec<(String, Value)>,
+) -> Vec<u16> {
+    let tasks: Vec<_> = requests
         .into_iter()
         .enumerate()
-        .map(|(i, body)| {
+        .map(|(i, (path, body))| {
             let client = Arc::clone(&instances[i % instances.len()]);
-            let (path, token) = (path.to_owned(), token.to_owned());
+            let token = token.to_owned();
             tokio::spawn(async move {
                 let resp = client
                     .post(path)
@@ -250,5 +261,192 @@ async fn a_bid_is_replaced_once_and_an_organization_keeps_one_live_bid() {
         opening["entries"].as_array().unwrap().len(),
         1,
         "listed once: {opening}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_grant_is_accepted_or_declined_once_however_many_answers_come_at_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let (e, g) = awarded(&app).await;
+    let grant = g["id"].as_str().unwrap().to_owned();
+    let requests = (0..N)
+        .map(|i| {
+            if i % 2 == 0 {
+                (format!("/api/v1/grants/{grant}/accept"), json!({}))
+            } else {
+                (
+                    format!("/api/v1/grants/{grant}/decline"),
+                    json!({"reason": "人手不足"}),
+                )
+            }
+        })
+        .collect();
+    let statuses = fire_each(&others, &e.bidders[2].token, requests).await;
+    exactly_one(&statuses, 200);
+    assert_eq!(
+        audited(&app, "grant.accept").await + audited(&app, "grant.decline").await,
+        1
+    );
+    app.assert_history_agrees().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_award_is_proposed_once_however_many_proposals_come_at_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let e = evaluated(&app).await;
+    let requests = (0..N)
+        .map(|i| {
+            (
+                format!("/api/v1/projects/{}/award", e.world.project),
+                json!({"bid_id": e.bidders[1 + i % 2].bid_id, "reason": "综合评分"}),
+            )
+        })
+        .collect();
+    let statuses = fire_each(&others, &e.world.buyer, requests).await;
+    exactly_one(&statuses, 201);
+    assert_eq!(audited(&app, "award.propose").await, 1);
+    let notices = entity::awards::Entity::find()
+        .count(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(notices, 1, "one award notice");
+    app.assert_history_agrees().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_an_invitation_and_a_webhook_each_change_once() {
+    let app = spawn_with(|s| {
+        s.api_rate_per_minute = 0;
+        s.webhooks_allow_private = true;
+    })
+    .await;
+    let others = instances(&app).await;
+    let (org, admin) = bidder(&app, 1).await;
+
+    // A token revoked by many requests at once: revoked once.
+    let (_, mine) = app
+        .user_with_token("reader@example.cn", cogov::auth::Role::Registrar)
+        .await;
+    let (s, t) = json(
+        app.post_json(
+            "/api/v1/me/tokens",
+            Some(&mine),
+            json!({"name": "脚本", "scopes": ["read"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{t}");
+    let statuses = fire(
+        &others,
+        &format!(
+            "/api/v1/me/tokens/{}/revoke",
+            t["token"]["id"].as_str().unwrap()
+        ),
+        &mine,
+        vec![json!({}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "token.revoke").await, 1);
+
+    // An invitation accepted by many requests at once: one membership.
+    let (s, inv) = json(
+        app.post_json(
+            &format!("/api/v1/organizations/{org}/invitations"),
+            Some(&admin),
+            json!({"email": "joiner@example.cn"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{inv}");
+    let (_, joiner) = app
+        .user_with_token("joiner@example.cn", cogov::auth::Role::OrgMember)
+        .await;
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/invitations/{}/accept", inv["id"].as_str().unwrap()),
+        &joiner,
+        vec![json!({}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "user.join_organization").await, 1);
+    assert_eq!(audited(&app, "invitation.accept").await, 1);
+
+    // A subscription deleted by many requests at once: deleted once.
+    let (s, hook) = json(
+        app.post_json(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["project.published"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{hook}");
+    let statuses = fire(
+        &others,
+        &format!(
+            "/api/v1/webhooks/{}/delete",
+            hook["webhook"]["id"].as_str().unwrap()
+        ),
+        &admin,
+        vec![json!({}); N],
+    )
+    .await;
+    let wins = statuses.iter().filter(|s| (200..300).contains(*s)).count();
+    assert_eq!(wins, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| (200..300).contains(s) || *s == 404 || *s == 409),
+        "the others find it gone: {statuses:?}"
+    );
+    assert_eq!(audited(&app, "webhook.delete").await, 1);
+    app.assert_history_agrees().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_account_is_deactivated_or_given_a_role_once_at_a_time() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let (_, admin) = app
+        .user_with_token("root@example.cn", cogov::auth::Role::Admin)
+        .await;
+    let user = app
+        .user("someone@example.cn", cogov::auth::Role::Expert)
+        .await;
+    let requests = (0..N)
+        .map(|i| {
+            if i % 2 == 0 {
+                (format!("/api/v1/users/{}/deactivate", user.id), json!({}))
+            } else {
+                (
+                    format!("/api/v1/users/{}/role", user.id),
+                    json!({"role": "auditor"}),
+                )
+            }
+        })
+        .collect();
+    let statuses = fire_each(&others, &admin, requests).await;
+    let wins = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        (1..=2).contains(&wins),
+        "at most one deactivation and one role change: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    assert!(audited(&app, "user.deactivate").await <= 1);
+    assert!(audited(&app, "user.change_role").await <= 1);
+    assert_eq!(
+        audited(&app, "user.deactivate").await + audited(&app, "user.change_role").await,
+        wins as u64,
+        "one entry per success"
     );
 }

@@ -170,14 +170,17 @@ pub async fn revoke(
     }
     let mut after = token.clone();
     after.revoked_at = Some(now);
-    api_tokens::Entity::update_many()
+    // Only while still live: two revocations at once revoke it once.
+    let hit = api_tokens::Entity::update_many()
         .col_expr(
             api_tokens::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(api_tokens::Column::Id.eq(id))
+        .filter(api_tokens::Column::RevokedAt.is_null())
         .exec(&*tx)
         .await?;
+    crate::db::changed_once(hit.rows_affected, "this token")?;
     audit::append(
         &*tx,
         &actor.who(),

@@ -464,17 +464,30 @@ async fn update(
         });
     }
     after.updated_at = now;
-    users::Entity::update(users::ActiveModel {
-        id: Set(id),
-        role: Set(after.role.clone()),
-        department_id: Set(after.department_id),
-        organization_id: Set(after.organization_id),
-        active: Set(after.active),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&*tx)
-    .await?;
+    // Only over the account as read: two changes at once apply once.
+    let hit = users::Entity::update_many()
+        .set(users::ActiveModel {
+            role: Set(after.role.clone()),
+            department_id: Set(after.department_id),
+            organization_id: Set(after.organization_id),
+            active: Set(after.active),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Role.eq(before.role.clone()))
+        .filter(users::Column::Active.eq(before.active))
+        .filter(match before.department_id {
+            Some(d) => users::Column::DepartmentId.eq(d),
+            None => users::Column::DepartmentId.is_null(),
+        })
+        .filter(match before.organization_id {
+            Some(o) => users::Column::OrganizationId.eq(o),
+            None => users::Column::OrganizationId.is_null(),
+        })
+        .exec(&*tx)
+        .await?;
+    crate::db::changed_once(hit.rows_affected, "this account")?;
     sessions::end_all_for(&*tx, id).await?;
     audit::append(
         &*tx,

@@ -459,16 +459,22 @@ pub async fn declare(
         now,
     )
     .await?;
-    if conflict {
-        members::ActiveModel {
-            id: Set(member.id),
-            status: Set(EXCLUDED.into()),
-            excluded_at: Set(Some(now)),
-            exclusion_reason: Set(d.reason.clone()),
-            ..Default::default()
-        }
-        .update(&*tx)
-        .await?;
+    // The seat is given up once, however many conflicts are declared at once.
+    let excluded = conflict
+        && members::Entity::update_many()
+            .set(members::ActiveModel {
+                status: Set(EXCLUDED.into()),
+                excluded_at: Set(Some(now)),
+                exclusion_reason: Set(d.reason.clone()),
+                ..Default::default()
+            })
+            .filter(members::Column::Id.eq(member.id))
+            .filter(members::Column::Status.eq(ACTIVE))
+            .exec(&*tx)
+            .await?
+            .rows_affected
+            == 1;
+    if excluded {
         audit::append(
             &*tx,
             &actor.who(),

@@ -39,15 +39,25 @@ async fn set_membership<C: ConnectionTrait>(
         updated_at: now,
         ..user.clone()
     };
-    users::ActiveModel {
-        id: Set(user.id),
-        organization_id: Set(organization_id),
-        role: Set(after.role.clone()),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(tx)
-    .await?;
+    // Only from the membership read: a join and a removal at once, or two
+    // joins, change it once.
+    let was = match user.organization_id {
+        Some(org) => users::Column::OrganizationId.eq(org),
+        None => users::Column::OrganizationId.is_null(),
+    };
+    let hit = users::Entity::update_many()
+        .set(users::ActiveModel {
+            organization_id: Set(organization_id),
+            role: Set(after.role.clone()),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(users::Column::Id.eq(user.id))
+        .filter(users::Column::Role.eq(user.role.clone()))
+        .filter(was)
+        .exec(tx)
+        .await?;
+    crate::db::changed_once(hit.rows_affected, "this membership")?;
     audit::append(
         tx,
         &actor.who(),
@@ -266,13 +276,19 @@ pub async fn answer(
         decided_at: Some(now),
         ..before.clone()
     };
-    invitations::ActiveModel {
-        id: Set(id),
-        status: Set(after.status.clone()),
-        decided_at: Set(after.decided_at),
-        ..Default::default()
-    }
-    .update(&*tx)
+    crate::db::update_while::<invitations::Entity, _>(
+        &*tx,
+        invitations::ActiveModel {
+            status: Set(after.status.clone()),
+            decided_at: Set(after.decided_at),
+            ..Default::default()
+        },
+        invitations::Column::Id,
+        id,
+        invitations::Column::Status,
+        PENDING,
+        "this invitation",
+    )
     .await?;
     audit::append(
         &*tx,

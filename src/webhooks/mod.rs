@@ -298,7 +298,8 @@ pub async fn deliveries_of(
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<()> {
     let w = owned(db, actor, id).await?;
     let tx = db.begin().await?;
-    webhooks::Entity::delete_by_id(id).exec(&*tx).await?;
+    let gone = webhooks::Entity::delete_by_id(id).exec(&*tx).await?;
+    crate::db::changed_once(gone.rows_affected, "this subscription")?;
     audit::append(
         &*tx,
         &actor.who(),
@@ -314,9 +315,17 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
 /// resumes where it stopped).
 ///
 /// # Errors
-/// `NotFound` for another user's; `Forbidden` for a read-only token.
+/// `NotFound` for another user's; `Forbidden` for a read-only token;
+/// `Conflict` when it is active with no failures, or another request
+/// changed it first.
 pub async fn enable(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Webhook> {
     let w = owned(db, actor, id).await?;
+    if w.active && w.failures == 0 {
+        return Err(Error::Conflict {
+            code: "already_active",
+            message: "this subscription is active and has no failures to forget".into(),
+        });
+    }
     let after = webhooks::Model {
         active: true,
         failures: 0,
@@ -326,10 +335,16 @@ pub async fn enable(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
         ..w.clone()
     };
     let tx = db.begin().await?;
-    webhooks::ActiveModel::from(after.clone())
-        .reset_all()
-        .update(&*tx)
+    // Only over the state read: two at once (or one beside a delivery that
+    // just disabled it) change it once.
+    let hit = webhooks::Entity::update_many()
+        .set(webhooks::ActiveModel::from(after.clone()).reset_all())
+        .filter(webhooks::Column::Id.eq(id))
+        .filter(webhooks::Column::Active.eq(w.active))
+        .filter(webhooks::Column::Failures.eq(w.failures))
+        .exec(&*tx)
         .await?;
+    crate::db::changed_once(hit.rows_affected, "this subscription")?;
     audit::append(
         &*tx,
         &actor.who(),
