@@ -45,12 +45,50 @@ impl Deref for Tx {
     }
 }
 
+/// The `Idempotency-Key` attempt a request runs as (set by the API's guard,
+/// `api::idempotency`): every write transaction the request commits records
+/// in itself that this attempt committed, or fails when a retry took the key
+/// over, so a key's state and the write it protects commit together.
+#[derive(Debug, Clone)]
+pub struct Fence {
+    /// The key's row.
+    pub key_hash: String,
+    /// The attempt that must still hold it.
+    pub attempt: uuid::Uuid,
+}
+
+tokio::task_local! {
+    /// The running request's idempotency attempt, if it sent a key.
+    pub static FENCE: Fence;
+}
+
+/// The message of the error a fenced commit fails with when a retry took the
+/// key over ([`crate::error::Error::is_superseded`]).
+pub const SUPERSEDED: &str = "idempotency attempt superseded by a retry";
+
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction; inside a request with an `Idempotency-Key`,
+    /// only while its attempt still holds the key ([`Fence`]).
     ///
     /// # Errors
-    /// The database's error.
+    /// The database's error; `DbErr::Custom(SUPERSEDED)` (nothing written)
+    /// when a retry took the key over.
     pub async fn commit(self) -> Result<(), DbErr> {
+        if let Ok(fence) = FENCE.try_with(Clone::clone) {
+            use entity::idempotency_keys as keys;
+            use sea_orm::sea_query::Expr;
+            use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+            let held = keys::Entity::update_many()
+                .col_expr(keys::Column::Committed, Expr::value(true))
+                .filter(keys::Column::KeyHash.eq(fence.key_hash))
+                .filter(keys::Column::Attempt.eq(fence.attempt))
+                .exec(&self.tx)
+                .await?;
+            if held.rows_affected != 1 {
+                self.tx.rollback().await?;
+                return Err(DbErr::Custom(SUPERSEDED.into()));
+            }
+        }
         self.tx.commit().await
     }
 }

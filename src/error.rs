@@ -118,6 +118,13 @@ impl Error {
         }
     }
 
+    /// True when a request's write was not committed because a retry with
+    /// its `Idempotency-Key` took the key over (`db::Fence`).
+    #[must_use]
+    pub fn is_superseded(&self) -> bool {
+        matches!(self, Self::Db(DbErr::Custom(m)) if m == crate::db::SUPERSEDED)
+    }
+
     /// True when the database refused a row because a unique key already holds it.
     #[must_use]
     pub fn is_unique_violation(&self) -> bool {

@@ -8,7 +8,9 @@ mod common;
 
 use cogov::auth::Role;
 use common::{json, problem_fields, spawn};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde_json::json;
 
 async fn users(app: &common::TestApp) -> u64 {
@@ -106,7 +108,7 @@ async fn control_characters_in_queries_bodies_and_forms_are_refused_naming_the_f
 }
 
 #[tokio::test]
-async fn an_idempotency_key_whose_request_died_is_released_after_a_minute() {
+async fn an_idempotency_key_whose_request_died_resolves_within_seconds() {
     let app = spawn().await;
     let (_, token) = app.user_with_token("retry@input.cn", Role::OrgMember).await;
     let post = || {
@@ -118,34 +120,121 @@ async fn an_idempotency_key_whose_request_died_is_released_after_a_minute() {
             .send()
     };
     assert_eq!(post().await.0.status(), 201);
-    // The state a killed process leaves: the key claimed, no answer kept.
+    let tokens = || async {
+        entity::api_tokens::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap()
+    };
+    let made = tokens().await;
+    // The state a killed process leaves: the key held by an attempt that is
+    // gone, no answer kept; `committed` says whether its write went in.
     let backend = app.db().backend();
-    let stale = |secs: i64| {
+    let dead = |secs: i64, committed: bool| {
         let at = cogov::clock::Clock::now(&app.clock) - chrono::Duration::seconds(secs);
         sea_orm::Statement::from_sql_and_values(
             backend,
             match backend {
                 sea_orm::DbBackend::Postgres => {
-                    "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = $1"
+                    "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = $1, \
+                     committed = $2, attempt = $3"
                 }
-                _ => "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = ?",
+                _ => {
+                    "UPDATE idempotency_keys SET status = 0, body = NULL, created_at = ?, \
+                      committed = ?, attempt = ?"
+                }
             },
-            [at.into()],
+            [at.into(), committed.into(), uuid::Uuid::now_v7().into()],
         )
     };
-    app.db().conn().execute_raw(stale(10)).await.unwrap();
-    let (s, body) = json(post().await).await;
+    app.db().conn().execute_raw(dead(2, false)).await.unwrap();
+    let resp = post().await;
+    assert_eq!(resp.0.headers().get("retry-after").unwrap(), "1");
+    let (s, body) = json(resp).await;
     assert_eq!(s, 409, "still running for all we know: {body}");
     assert_eq!(body["type"], "/problems/idempotency_in_progress");
-    app.db().conn().execute_raw(stale(61)).await.unwrap();
+
+    // Committed, answer lost: the retry is told, and nothing runs again.
+    app.db().conn().execute_raw(dead(6, true)).await.unwrap();
+    let (s, body) = json(post().await).await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(body["type"], "/problems/idempotency_committed");
+    assert_eq!(tokens().await, made);
+
+    // Never committed: after a few seconds an identical retry takes over.
+    app.db().conn().execute_raw(dead(6, false)).await.unwrap();
     let retried = post().await;
-    assert_eq!(retried.0.status(), 201, "released: the retry runs");
+    assert_eq!(retried.0.status(), 201, "taken over: the retry runs");
     assert!(retried.0.headers().get("idempotency-replayed").is_none());
+    assert_eq!(tokens().await, made + 1);
     let replayed = post().await;
     assert_eq!(
         replayed.0.headers().get("idempotency-replayed").unwrap(),
         "true",
         "and its answer is kept again"
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_that_was_taken_over_commits_nothing() {
+    let app = spawn().await;
+    let db = app.db();
+    let now = cogov::clock::Clock::now(&app.clock);
+    let (holder, loser) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    entity::idempotency_keys::ActiveModel {
+        key_hash: sea_orm::ActiveValue::Set("k".repeat(64)),
+        request_hash: sea_orm::ActiveValue::Set("r".repeat(64)),
+        status: sea_orm::ActiveValue::Set(0),
+        content_type: sea_orm::ActiveValue::Set(None),
+        body: sea_orm::ActiveValue::Set(None),
+        created_at: sea_orm::ActiveValue::Set(now),
+        attempt: sea_orm::ActiveValue::Set(Some(holder)),
+        committed: sea_orm::ActiveValue::Set(false),
+    }
+    .insert(db.conn())
+    .await
+    .unwrap();
+    let write = |attempt| {
+        let db = db.clone();
+        cogov::db::FENCE.scope(
+            cogov::db::Fence {
+                key_hash: "k".repeat(64),
+                attempt,
+            },
+            async move {
+                let tx = db.begin().await.unwrap();
+                cogov::audit::append(
+                    &*tx,
+                    &cogov::audit::Who::system(),
+                    cogov::audit::Change::new::<(), ()>("test.write", "test", 1, None, None),
+                    now,
+                )
+                .await
+                .unwrap();
+                tx.commit().await
+            },
+        )
+    };
+    let err = cogov::Error::from(write(loser).await.unwrap_err());
+    assert!(err.is_superseded(), "{err}");
+    let entries = || async {
+        entity::audit_entries::Entity::find()
+            .filter(entity::audit_entries::Column::Action.eq("test.write"))
+            .count(db.conn())
+            .await
+            .unwrap()
+    };
+    assert_eq!(entries().await, 0, "nothing of the loser was written");
+    write(holder).await.unwrap();
+    assert_eq!(entries().await, 1);
+    let key = entity::idempotency_keys::Entity::find()
+        .one(db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        key.committed,
+        "the write and its key's state commit together"
     );
 }
 

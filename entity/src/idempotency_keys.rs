@@ -17,8 +17,14 @@ pub struct Model {
     pub content_type: Option<String>,
     /// The answer's body.
     pub body: Option<String>,
-    /// When the first request came.
+    /// When the attempt holding the key began.
     pub created_at: DateTimeUtc,
+    /// The attempt holding the key (a retry may take over one that never
+    /// committed).
+    pub attempt: Option<Uuid>,
+    /// Whether the attempt's write committed (recorded in the write's own
+    /// transaction).
+    pub committed: bool,
 }
 
 /// Relations of a kept answer.

@@ -51,6 +51,7 @@ mod m20261123_000042_add_department_uscc;
 mod m20261206_000043_seal_bids;
 mod m20261206_000044_one_live_bid;
 mod m20261206_000045_bid_file_order;
+mod m20261206_000046_idempotency_attempts;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -104,6 +105,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000043_seal_bids::Migration),
             Box::new(m20261206_000044_one_live_bid::Migration),
             Box::new(m20261206_000045_bid_file_order::Migration),
+            Box::new(m20261206_000046_idempotency_attempts::Migration),
         ]
     }
 }

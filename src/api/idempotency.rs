@@ -7,8 +7,20 @@
 //! with `Idempotency-Replayed: true` and changes nothing; the same key with
 //! another request is refused with 422 (`idempotency_key_reused`), and a
 //! retry while the first is still running with 409
-//! (`idempotency_in_progress`). Keys belong to the caller: the bearer
-//! token, or the client address for anonymous writes.
+//! (`idempotency_in_progress`, `Retry-After: 1`). Keys belong to the caller:
+//! the bearer token, or the client address for anonymous writes.
+//!
+//! Retries after a crash resolve. Each request runs as an attempt that holds
+//! the key (`attempt`), and every write transaction it commits records, in
+//! that same transaction, that the attempt committed (`db::Fence`). So:
+//! - a key whose attempt never committed (its process died, or it is slow)
+//!   is taken over by an identical retry after [`TAKEOVER_SECS`]; should the
+//!   old attempt still try to commit, its transaction fails and writes
+//!   nothing (409 `idempotency_superseded`), so the write happens once;
+//! - a key whose attempt committed but whose answer was never stored (the
+//!   process died in between) answers 409 `idempotency_committed`: the
+//!   write happened once, read its result.
+//! No retry waits on a dead process for longer than [`TAKEOVER_SECS`].
 
 use chrono::Duration;
 use entity::idempotency_keys as keys;
@@ -28,9 +40,10 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotency-replayed";
 /// How long answers are kept.
 pub const KEEP_HOURS: i64 = 24;
-/// A claim still running after this long was abandoned (its process died):
-/// the next identical request runs afresh. Requests finish in well under it.
-pub const ABANDONED_SECS: i64 = 60;
+/// A claim that has not committed after this long may be taken over by an
+/// identical retry (its process may have died; if not, the fence keeps its
+/// write from committing as well).
+pub const TAKEOVER_SECS: i64 = 5;
 
 /// Whether a key is acceptable: 1-255 visible ASCII characters.
 #[must_use]
@@ -122,29 +135,23 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
     let tx = state.db.begin().await.map_err(|e| internal(&e))?;
     let conn = &*tx;
 
-    // Forget an expired answer, and a claim whose request never finished
-    // (its process died): then claim the key (or find who has it).
+    // Forget an expired answer, then claim the key (or find who has it).
     keys::Entity::delete_many()
         .filter(keys::Column::KeyHash.eq(key_hash.clone()))
-        .filter(
-            Condition::any()
-                .add(keys::Column::CreatedAt.lt(now - Duration::hours(KEEP_HOURS)))
-                .add(
-                    Condition::all()
-                        .add(keys::Column::Status.eq(0))
-                        .add(keys::Column::CreatedAt.lt(now - Duration::seconds(ABANDONED_SECS))),
-                ),
-        )
+        .filter(keys::Column::CreatedAt.lt(now - Duration::hours(KEEP_HOURS)))
         .exec(conn)
         .await
         .map_err(|e| internal(&e))?;
-    let claimed = keys::Entity::insert(keys::ActiveModel {
+    let attempt = uuid::Uuid::now_v7();
+    let mut claimed = keys::Entity::insert(keys::ActiveModel {
         key_hash: Set(key_hash.clone()),
         request_hash: Set(request_hash.clone()),
         status: Set(0),
         content_type: Set(None),
         body: Set(None),
         created_at: Set(now),
+        attempt: Set(Some(attempt)),
+        committed: Set(false),
     })
     .on_conflict(
         OnConflict::column(keys::Column::KeyHash)
@@ -155,13 +162,40 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
     .await
     .map_err(|e| internal(&e))?
         == 1;
-    tx.commit().await.map_err(|e| internal(&e))?;
-    let conn = state.db.conn();
-    if !claimed {
-        let kept = keys::Entity::find_by_id(key_hash.clone())
+    let kept = if claimed {
+        None
+    } else {
+        keys::Entity::find_by_id(key_hash.clone())
             .one(conn)
             .await
-            .map_err(|e| internal(&e))?;
+            .map_err(|e| internal(&e))?
+    };
+    // An identical retry takes over an attempt that never committed and has
+    // had its time: only one of them can commit (`db::Fence`).
+    if let Some(k) = kept.as_ref().filter(|k| {
+        k.request_hash == request_hash
+            && k.status == 0
+            && !k.committed
+            && k.created_at < now - Duration::seconds(TAKEOVER_SECS)
+    }) {
+        claimed = keys::Entity::update_many()
+            .col_expr(keys::Column::Attempt, Expr::value(attempt))
+            .col_expr(keys::Column::CreatedAt, Expr::value(now))
+            .filter(keys::Column::KeyHash.eq(key_hash.clone()))
+            .filter(match k.attempt {
+                Some(a) => keys::Column::Attempt.eq(a),
+                None => keys::Column::Attempt.is_null(),
+            })
+            .filter(keys::Column::Committed.eq(false))
+            .filter(keys::Column::Status.eq(0))
+            .exec(conn)
+            .await
+            .map_err(|e| internal(&e))?
+            .rows_affected
+            == 1;
+    }
+    tx.commit().await.map_err(|e| internal(&e))?;
+    if !claimed {
         return Ok(match kept {
             Some(k) if k.request_hash != request_hash => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -180,16 +214,35 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
                     super::problem::internal().into_http()
                 }
             },
-            // Still running (or just given up on after a failure of ours).
-            _ => problem(
-                StatusCode::CONFLICT,
-                "idempotency_in_progress",
-                "the first request with this Idempotency-Key is still running",
-            ),
+            // Committed, and the answer not stored a while later: the
+            // process died between the two.
+            Some(k) if k.committed && k.created_at < now - Duration::seconds(TAKEOVER_SECS) => {
+                problem(
+                    StatusCode::CONFLICT,
+                    "idempotency_committed",
+                    "the request with this Idempotency-Key was carried out, but its answer was \
+                     lost when the server stopped; read the current state to see its result",
+                )
+            }
+            // Still running.
+            _ => {
+                let mut resp = problem(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "the first request with this Idempotency-Key is still running",
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                resp
+            }
         });
     }
 
-    let resp = match ep.call(req).await {
+    let fence = crate::db::Fence {
+        key_hash: key_hash.clone(),
+        attempt,
+    };
+    let resp = match crate::db::FENCE.scope(fence, ep.call(req)).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
     };
@@ -209,6 +262,10 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
         .map(|k| k.idempotency().seal(&bound_to(&key_hash), &bytes));
     let tx = state.db.begin().await.map_err(|e| internal(&e))?;
     let conn = &*tx;
+    // Only this attempt's: one taken over by a retry leaves the key alone.
+    let mine = Condition::all()
+        .add(keys::Column::KeyHash.eq(key_hash.clone()))
+        .add(keys::Column::Attempt.eq(attempt));
     let kept = match (&sealed, status.is_server_error()) {
         (Some(t), false) => keys::Entity::update_many()
             .col_expr(
@@ -217,12 +274,15 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
             )
             .col_expr(keys::Column::ContentType, Expr::value(content_type))
             .col_expr(keys::Column::Body, Expr::value(t.clone()))
-            .filter(keys::Column::KeyHash.eq(key_hash))
+            .filter(mine)
             .exec(conn)
             .await
             .map(drop),
-        // A failure of ours, or an answer we cannot keep: let the key be retried.
-        _ => keys::Entity::delete_by_id(key_hash)
+        // A failure of ours, or an answer we cannot keep: let the key be
+        // retried, unless the write committed (then a retry learns that).
+        _ => keys::Entity::delete_many()
+            .filter(mine)
+            .filter(keys::Column::Committed.eq(false))
             .exec(conn)
             .await
             .map(drop),

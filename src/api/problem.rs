@@ -179,6 +179,12 @@ impl From<Error> for ApiError {
                 )),
                 retry_after_secs,
             ),
+            e if e.is_superseded() => ApiError::Conflict(Json(Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency_superseded",
+                "a retry with this Idempotency-Key took this request over; nothing of this one \
+                 was written, and the retry's answer is the one kept",
+            ))),
             // A unique key the command did not name itself: the same thing
             // made twice at once (two requests raced past a check).
             e if e.is_unique_violation() => ApiError::Conflict(Json(Problem::new(
