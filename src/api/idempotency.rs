@@ -20,6 +20,7 @@
 //! - a key whose attempt committed but whose answer was never stored (the
 //!   process died in between) answers 409 `idempotency_committed`: the
 //!   write happened once, read its result.
+//!
 //! No retry waits on a dead process for longer than [`TAKEOVER_SECS`].
 
 use chrono::Duration;
