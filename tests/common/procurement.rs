@@ -73,6 +73,16 @@ pub struct World {
 
 /// A published public tender (deadline 5 March 2026, 10:00 Beijing) needing 3A.
 pub async fn world(app: &TestApp) -> World {
+    world_at(app, "2026-03-05T02:00:00Z", "2026-04-01", "2027-03-31").await
+}
+
+/// The same tender with its own bid deadline (RFC 3339) and service period.
+pub async fn world_at(
+    app: &TestApp,
+    deadline: &str,
+    service_start: &str,
+    service_end: &str,
+) -> World {
     let dept = cogov::departments::create(
         app.db(),
         None,
@@ -108,10 +118,10 @@ pub async fn world(app: &TestApp) -> World {
     let body = json!({
         "title": "江岸区居家养老上门服务项目", "description": "每周两次上门照护。",
         "category_id": cat, "region_code": "420102", "budget_fen": 120_000_000,
-        "method": "public_tender", "service_start": "2026-04-01", "service_end": "2027-03-31",
+        "method": "public_tender", "service_start": service_start, "service_end": service_end,
         "eligibility": [{"rule": "min_grade", "grade": 3}],
         "criteria": [{"name": "方案", "weight": 70}, {"name": "价格", "weight": 30, "is_price": true}],
-        "bid_deadline": "2026-03-05T02:00:00Z",
+        "bid_deadline": deadline,
     });
     let (s, p) = json(app.post_json("/api/v1/projects", Some(&buyer), body).await).await;
     assert_eq!(s, 201, "{p}");
