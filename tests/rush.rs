@@ -79,19 +79,28 @@ struct Tally {
     latencies: Mutex<Vec<Duration>>,
 }
 
+/// One bidder's way to the servers.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    ports: Vec<u16>,
+    /// Which server to try first.
+    who: usize,
+    token: String,
+    tally: Arc<Tally>,
+}
+
 /// Sends one write until it has an answer that is not "try again": a
 /// dropped connection (the server was killed) or a key still held by an
 /// attempt that died is retried with the same key, as a client would.
-async fn write(
-    http: &reqwest::Client,
-    ports: &[u16],
-    who: usize,
-    token: &str,
-    key: &str,
-    path: &str,
-    body: &Value,
-    tally: &Tally,
-) -> (u16, Value) {
+async fn write(client: &Client, key: &str, path: &str, body: &Value) -> (u16, Value) {
+    let Client {
+        http,
+        ports,
+        who,
+        token,
+        tally,
+    } = client;
     for attempt in 0..2000 {
         let port = ports[(who + attempt) % ports.len()];
         let started = Instant::now();
@@ -229,18 +238,19 @@ async fn a_deadline_rush_with_a_killed_server_loses_nothing_and_answers_no_5xx()
         .iter()
         .enumerate()
         .map(|(i, (org, token))| {
-            let (http, ports, tally) = (http.clone(), ports.clone(), Arc::clone(&tally));
-            let (org, token) = (*org, token.clone());
+            let client = Client {
+                http: http.clone(),
+                ports: ports.clone(),
+                who: i,
+                token: token.clone(),
+                tally: Arc::clone(&tally),
+            };
+            let org = *org;
             let price = 100_000_000 - i64::try_from(i).unwrap() * 1000;
             let submit = format!("/projects/{project}/bids");
             let write = move |key: String, path: String, body: Value| {
-                let (http, ports, tally, token) = (
-                    http.clone(),
-                    ports.clone(),
-                    Arc::clone(&tally),
-                    token.clone(),
-                );
-                async move { write(&http, &ports, i, &token, &key, &path, &body, &tally).await }
+                let client = client.clone();
+                async move { write(&client, &key, &path, &body).await }
             };
             tokio::spawn(async move {
                 // Every bid id an answer acknowledged, and the live one at the end.
