@@ -67,7 +67,13 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .saturating_add(1024 * 1024);
     let api_service = api::service();
     let docs = api_service.swagger_ui();
-    let spec = api_service.spec_endpoint();
+    // The document with the boundary's rules (`api::spec_json`), made once.
+    let spec_text = std::sync::Arc::new(api::spec_json());
+    let spec = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(spec_text.as_str().to_owned())
+    });
     Route::new()
         .nest("/api/v1/openapi.json", spec)
         .nest(
@@ -137,7 +143,16 @@ async fn refuse_control_text<E: Endpoint>(
         };
         req.set_body(bytes);
     }
-    let Some(field) = field else {
+    // The API's 405 and 401 come before any look at the content.
+    let first = field.is_some()
+        && req.uri().path().starts_with("/api/v1/")
+        && api::hardening::refused_before_content(
+            req.uri().path(),
+            req.method(),
+            req.headers()
+                .contains_key(poem::http::header::AUTHORIZATION),
+        );
+    let Some(field) = field.filter(|_| !first) else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
     let message = "control characters (other than tab and line breaks) are not accepted";

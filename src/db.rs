@@ -93,6 +93,20 @@ impl Tx {
     }
 }
 
+/// SQLite's `synchronous` setting: `FULL` unless `COGOV_SQLITE_SYNCHRONOUS`
+/// says `normal`. With `FULL` every commit is fsynced, so an acknowledged
+/// write survives a power loss; `NORMAL` (in WAL mode) survives a crash of
+/// the process but may lose the last commits to a power loss.
+fn sqlite_synchronous() -> SqliteSynchronous {
+    match std::env::var("COGOV_SQLITE_SYNCHRONOUS")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        Ok("normal") => SqliteSynchronous::Normal,
+        _ => SqliteSynchronous::Full,
+    }
+}
+
 impl Db {
     /// Connects (creating a SQLite file when needed) without migrating.
     ///
@@ -107,7 +121,7 @@ impl Db {
                 .min_connections(1)
                 .map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Normal)
+                        .synchronous(sqlite_synchronous())
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                         .create_if_missing(true)

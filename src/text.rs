@@ -32,6 +32,20 @@ pub fn bad_pair(urlencoded: &[u8]) -> Option<String> {
     })
 }
 
+/// `s` with every character text input may not hold escaped (`\u{1}`).
+#[must_use]
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if allowed(c) {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect()
+}
+
 /// The path (`title`, `criteria[1].name`) of the first string, or object
 /// key, in a JSON document that holds a control character.
 #[must_use]
@@ -44,16 +58,16 @@ pub fn bad_json_field(value: &serde_json::Value) -> Option<String> {
                 .enumerate()
                 .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
             serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+                // A refused key is named with its control characters escaped:
+                // the answer never repeats them.
+                let bad = has_control(k);
+                let k = printable(k);
                 let here = if path.is_empty() {
-                    k.clone()
+                    k
                 } else {
                     format!("{path}.{k}")
                 };
-                if has_control(k) {
-                    Some(here)
-                } else {
-                    walk(item, &here)
-                }
+                if bad { Some(here) } else { walk(item, &here) }
             }),
             _ => None,
         }
@@ -86,7 +100,8 @@ mod tests {
         assert_eq!(bad_json_field(&doc), Some("criteria[1].name".into()));
         assert_eq!(
             bad_json_field(&serde_json::json!({"a\u{1}": 1})),
-            Some("a\u{1}".into())
+            Some("a\\u{1}".into()),
+            "named, never repeated"
         );
         assert_eq!(bad_json_field(&serde_json::json!({"body": "行\n行"})), None);
     }

@@ -303,3 +303,28 @@ async fn budgets_and_dates_no_one_meant_are_refused_naming_the_field() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_body_with_a_field_the_operation_does_not_take_is_refused_naming_it() {
+    let app = spawn().await;
+    let (_, token) = app.user_with_token("typo@input.cn", Role::OrgMember).await;
+    let tokens = || async {
+        entity::api_tokens::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap()
+    };
+    let before = tokens().await;
+    let (s, body) = json(
+        app.post_json(
+            "/api/v1/me/tokens",
+            Some(&token),
+            json!({"name": "laptop", "scopes": ["read"], "expires": "never"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert_eq!(problem_fields(&body), ["expires"], "{body}");
+    assert_eq!(tokens().await, before, "nothing was made");
+}

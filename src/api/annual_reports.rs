@@ -105,6 +105,7 @@ pub struct AnnualReportPage {
 /// A report to submit (or resubmit after a return).
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct AnnualReportInput {
     /// Year reported on (a finished year).
     pub year: i32,
@@ -155,6 +156,7 @@ pub enum ReportResult {
 /// Accepting a report.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct AcceptReportInput {
     /// The result.
     pub result: ReportResult,
@@ -186,6 +188,7 @@ impl AnnualReportsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<AnnualReportPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

@@ -49,6 +49,7 @@ impl ApplicationsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ApplicationPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
@@ -238,6 +239,7 @@ impl ApplicationsApi {
 /// A document to attach.
 #[derive(Debug, Clone, poem_openapi::Object, serde::Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// Id of your upload (`POST /files`).
     pub file_id: Uuid,

@@ -38,6 +38,7 @@ impl AuditApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<AuditPage>> {
         policy::check(Some(&auth.0), Action::ReadAudit)?;

@@ -24,6 +24,7 @@ pub struct AwardApi;
 /// The award to propose.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct AwardInput {
     /// A ranked bid: normally rank 1.
     pub bid_id: Uuid,
@@ -134,6 +135,7 @@ impl AwardNotice {
 /// A challenge to file.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ChallengeInput {
     /// What is challenged and why.
     #[oai(validator(max_length = 5000))]
@@ -160,6 +162,7 @@ pub enum ReplyDecision {
 /// A reply to a challenge.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ReplyInput {
     /// The decision.
     pub decision: ReplyDecision,

@@ -36,6 +36,7 @@ pub struct RuleVerdict {
 /// A bid to submit, or the new version of one.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct BidInput {
     /// Price in fen, at most the budget ceiling.
     pub price_fen: i64,
@@ -233,6 +234,7 @@ pub struct OpeningRecord {
 /// A receipt to check.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ReceiptCheck {
     /// The receipt's bid id.
     pub bid_id: Uuid,
@@ -325,6 +327,7 @@ impl BidsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<BidPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

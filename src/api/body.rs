@@ -54,8 +54,17 @@ fn reject(status: StatusCode, code: &str, detail: String, fields: Vec<FieldError
     poem::Error::from_response(Problem::with_fields(status, code, detail, fields).into_http())
 }
 
-/// Field name from a serde path, or from serde's "missing field `x`" message at the root.
+/// Field name from a serde path, or from serde's "missing field `x`" or
+/// "unknown field `x`" message.
 fn field_of(path: &str, message: &str) -> String {
+    // serde's path of an unknown field already ends with its name.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        return if path == "." {
+            rest.split('`').next().unwrap_or_default().to_owned()
+        } else {
+            path.to_owned()
+        };
+    }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
         return if path == "." {

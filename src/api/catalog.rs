@@ -58,6 +58,7 @@ impl From<entity::catalog_categories::Model> for Category {
 /// A category to create, or the new state of one.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// 1 to 16 letters or digits.
     #[oai(validator(max_length = 16))]

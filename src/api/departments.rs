@@ -37,6 +37,7 @@ impl DepartmentsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<DepartmentPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

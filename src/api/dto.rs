@@ -126,6 +126,7 @@ pub struct UserPage {
 /// Self-service sign-up of a social organization's staff member.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct SignUpInput {
     /// E-mail address, used to sign in.
     #[oai(validator(max_length = 254))]
@@ -141,6 +142,7 @@ pub struct SignUpInput {
 /// An account created by an admin.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CreateUserInput {
     /// E-mail address.
     #[oai(validator(max_length = 254))]
@@ -162,6 +164,7 @@ pub struct CreateUserInput {
 /// A new role and membership for a user.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ChangeRoleInput {
     /// Role.
     pub role: RoleDto,
@@ -185,6 +188,7 @@ pub enum ScopeDto {
 /// A request for a new personal API token.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CreateTokenInput {
     /// Your label for the token ("analysis script").
     #[oai(validator(max_length = 100))]
@@ -291,6 +295,7 @@ pub struct DepartmentPage {
 /// A department to create or the new state of one.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct DepartmentInput {
     /// 2 to 32 letters, digits or dashes; stored upper-case.
     #[oai(validator(max_length = 32))]
@@ -378,6 +383,7 @@ pub struct CalendarYear {
 /// Sets what a day is.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct SetDayInput {
     /// `holiday` or `workday`.
     pub kind: DayKindDto,

@@ -280,6 +280,7 @@ pub struct GrantPage {
 /// One installment of a new schedule.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct InstallmentInput {
     /// What makes it payable.
     pub trigger: InstallmentTrigger,
@@ -290,6 +291,7 @@ pub struct InstallmentInput {
 /// A new schedule (amounts sum exactly to the grant).
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ScheduleInput {
     /// 1 to 4 installments, each trigger once.
     #[oai(validator(max_items = 4))]
@@ -299,6 +301,7 @@ pub struct ScheduleInput {
 /// A report to submit.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ReportSubmission {
     /// The report's text.
     #[oai(validator(max_length = 20000))]
@@ -316,6 +319,7 @@ pub struct ReportSubmission {
 /// A review of a report.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ReportReview {
     /// Accept (making its installment payable) or return.
     pub accept: bool,
@@ -328,6 +332,7 @@ pub struct ReportReview {
 /// A payment to record.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct DisbursementInput {
     /// A payable installment of the grant.
     pub installment_id: Uuid,
@@ -343,6 +348,7 @@ pub struct DisbursementInput {
 /// The performance at completion.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CompletionInput {
     /// 0 to 100.
     pub score: i32,
@@ -364,6 +370,7 @@ pub struct GrantReportDetail {
 /// Feedback to leave.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct FeedbackInput {
     /// 1 to 5.
     pub rating: i16,
@@ -375,6 +382,7 @@ pub struct FeedbackInput {
 /// A moderation decision.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ModerationInput {
     /// Publish (true) or hide (false).
     pub publish: bool,
@@ -497,6 +505,7 @@ impl GrantsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<GrantPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
@@ -744,6 +753,7 @@ impl GrantsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<FeedbackPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

@@ -92,11 +92,16 @@ pub fn none_match(header_value: &str, tag: &str) -> bool {
         .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
 }
 
-/// The methods each path of the OpenAPI document takes, its `{params}`
-/// matching any segment.
-fn methods_of(path: &str) -> Option<String> {
-    static PATHS: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::OnceLock::new();
-    let paths = PATHS.get_or_init(|| {
+/// One path of the OpenAPI document: its segments (`{param}` matching any)
+/// and, per method, whether the operation needs credentials.
+struct DocPath {
+    segments: Vec<String>,
+    methods: Vec<(String, bool)>,
+}
+
+fn doc_paths() -> &'static [DocPath] {
+    static PATHS: std::sync::OnceLock<Vec<DocPath>> = std::sync::OnceLock::new();
+    PATHS.get_or_init(|| {
         let doc: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap_or_default();
         doc["paths"]
             .as_object()
@@ -104,31 +109,74 @@ fn methods_of(path: &str) -> Option<String> {
                 paths
                     .iter()
                     .map(|(p, item)| {
-                        let segments = p.split('/').map(str::to_owned).collect();
-                        let mut methods: Vec<String> = item
+                        let mut methods: Vec<(String, bool)> = item
                             .as_object()
-                            .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                            .map(|m| {
+                                m.iter()
+                                    .map(|(k, op)| {
+                                        // Needs credentials: it names schemes, and
+                                        // none of its alternatives is empty.
+                                        let secured = op["security"].as_array().is_some_and(|s| {
+                                            !s.is_empty()
+                                                && s.iter().all(|r| {
+                                                    r.as_object().is_some_and(|o| !o.is_empty())
+                                                })
+                                        });
+                                        (k.to_uppercase(), secured)
+                                    })
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        if methods.iter().any(|m| m == "GET") {
-                            methods.push("HEAD".into());
+                        if let Some(get) = methods.iter().find(|(m, _)| m == "GET").cloned() {
+                            methods.push(("HEAD".into(), get.1));
                         }
-                        (segments, methods)
+                        DocPath {
+                            segments: p.split('/').map(str::to_owned).collect(),
+                            methods,
+                        }
                     })
                     .collect()
             })
             .unwrap_or_default()
-    });
+    })
+}
+
+fn doc_path(path: &str) -> Option<&'static DocPath> {
     let wanted: Vec<&str> = path.split('/').collect();
-    paths
-        .iter()
-        .find(|(segments, _)| {
-            segments.len() == wanted.len()
-                && segments
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(s, w)| s.starts_with('{') || s == w)
-        })
-        .map(|(_, methods)| methods.join(", "))
+    doc_paths().iter().find(|d| {
+        d.segments.len() == wanted.len()
+            && d.segments
+                .iter()
+                .zip(&wanted)
+                .all(|(s, w)| s.starts_with('{') || s == w)
+    })
+}
+
+/// The methods each path of the OpenAPI document takes, its `{params}`
+/// matching any segment.
+fn methods_of(path: &str) -> Option<String> {
+    doc_path(path).map(|d| {
+        d.methods
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// Whether the API answers this request before reading what it carries:
+/// with 405 (the path does not take the method) or 401 (the operation
+/// needs credentials and none came). Checks of the content wait for those.
+#[must_use]
+pub fn refused_before_content(path: &str, method: &Method, has_credentials: bool) -> bool {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let Some(d) = doc_path(path) else {
+        return false;
+    };
+    match d.methods.iter().find(|(m, _)| m == method.as_str()) {
+        None => true,
+        Some((_, secured)) => *secured && !has_credentials,
+    }
 }
 
 /// [`guarded`], and a 405 says which methods the path takes (`Allow`, RFC 9110).

@@ -12,6 +12,7 @@ pub mod body;
 pub mod calendar;
 pub mod catalog;
 pub mod departments;
+pub mod document;
 pub mod dto;
 pub mod files;
 pub mod grants;
@@ -131,10 +132,16 @@ pub fn service() -> OpenApiService<Apis, ()> {
     .server("/api/v1")
 }
 
-/// The OpenAPI document as `cogov openapi` prints it and `openapi/openapi.json` holds it.
+/// The OpenAPI document as `cogov openapi` prints it, `/api/v1/openapi.json`
+/// serves it and `openapi/openapi.json` holds it: what poem-openapi derives,
+/// with the rules the boundary enforces for every operation ([`document`]).
 #[must_use]
 pub fn spec_json() -> String {
-    let mut s = service().spec();
+    let mut doc: serde_json::Value = serde_json::from_str(&service().spec())
+        .unwrap_or_else(|e| unreachable!("poem-openapi writes JSON: {e}"));
+    document::add_boundary_rules(&mut doc);
+    let mut s = serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|e| unreachable!("a JSON value serialises: {e}"));
     s.push('\n');
     s
 }

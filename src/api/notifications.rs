@@ -131,6 +131,7 @@ impl NotificationsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
         /// The language of `message`: zh-CN (default) or en.
         #[oai(name = "Accept-Language")]

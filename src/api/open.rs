@@ -159,8 +159,10 @@ impl OpenDataApi {
         &self,
         state: Data<&AppState>,
         /// The last cursor seen.
+        #[oai(validator(pattern = r"^[0-9]{0,18}$"))]
         cursor: Query<Option<String>>,
         /// The same as `cursor` (`?after=CURSOR`); give one or the other.
+        #[oai(validator(pattern = r"^[0-9]{0,18}$"))]
         after: Query<Option<String>>,
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
@@ -225,6 +227,7 @@ impl OpenDataApi {
         state: Data<&AppState>,
         req: &Request,
         /// The last cursor seen (from `links.next`).
+        #[oai(validator(pattern = r"^[0-9]{0,18}$"))]
         cursor: Query<Option<String>>,
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,

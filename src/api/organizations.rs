@@ -74,24 +74,26 @@ impl OrganizationsApi {
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         /// Exact Unified Social Credit Code.
-        #[oai(validator(max_length = 18))]
+        #[oai(validator(pattern = r"^[0-9A-HJ-NPQRTUWXY]{18}$"))]
         uscc: Query<Option<String>>,
         /// Kind of organization.
         org_type: Query<Option<OrgTypeDto>>,
         /// `active`, `deregistered` or `revoked`.
-        #[oai(validator(max_length = 20))]
+        #[oai(validator(pattern = r"^(active|deregistered|revoked)$"))]
         status: Query<Option<String>>,
         /// Division code of the region.
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(pattern = r"^[0-9]{6}$"))]
         region: Query<Option<String>>,
         /// Current grade, 1-5.
+        #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
         grade: Query<Option<i16>>,
         /// `none`, `abnormal` or `dishonest`.
-        #[oai(validator(max_length = 20))]
+        #[oai(validator(pattern = r"^(none|abnormal|dishonest)$"))]
         credit_status: Query<Option<String>>,
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<OrganizationPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
@@ -133,7 +135,7 @@ impl OrganizationsApi {
         /// Kind of organization.
         org_type: Query<Option<OrgTypeDto>>,
         /// Division code of the region.
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(pattern = r"^[0-9]{6}$"))]
         region: Query<Option<String>>,
     ) -> ApiResult<Csv> {
         let search = Search {

@@ -23,6 +23,7 @@ pub struct PanelsApi;
 /// Experts to add to a panel.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct PanelInput {
     /// Accounts with the expert role; the resulting panel must be odd, at
     /// least 3 (5 for a public tender).
@@ -77,6 +78,7 @@ pub struct ExpertPage {
 /// A declaration about one bidder.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct DeclarationInput {
     /// The bidder (from the opening record).
     pub organization_id: Uuid,
@@ -147,6 +149,7 @@ impl PanelsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ExpertPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
@@ -220,6 +223,7 @@ impl PanelsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ProjectPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
@@ -234,6 +238,7 @@ impl PanelsApi {
 /// A score to give (again to change it, until the sheet is submitted).
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreInput {
     /// An eligible bid of the opening record.
     pub bid_id: Uuid,

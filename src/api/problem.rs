@@ -280,6 +280,9 @@ pub fn from_poem_error(err: poem::Error) -> Response {
 }
 
 fn bad_field(name: &str, reason: &str) -> Response {
+    // The parser may quote what it could not parse: never repeat a control character.
+    let reason = crate::text::printable(reason);
+    let reason = reason.as_str();
     Problem::with_fields(
         StatusCode::BAD_REQUEST,
         "bad_request",

@@ -111,6 +111,7 @@ pub enum RuleKind {
 /// An eligibility rule; which parameter counts depends on `rule`.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct EligibilityRule {
     /// The rule.
     pub rule: RuleKind,
@@ -188,6 +189,7 @@ impl EligibilityRule {
 /// An evaluation criterion.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CriterionDto {
     /// What is scored.
     #[oai(validator(max_length = 100))]
@@ -202,6 +204,7 @@ pub struct CriterionDto {
 /// A project as the purchaser writes it.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     /// Title.
     #[oai(validator(max_length = 200))]
@@ -373,6 +376,7 @@ pub struct ProjectPage {
 /// An amendment to publish.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct AmendmentInput {
     /// What is clarified or changed.
     #[oai(validator(max_length = 20000))]
@@ -412,6 +416,7 @@ impl From<entity::project_amendments::Model> for Amendment {
 /// A question to ask.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     /// The question.
     #[oai(validator(max_length = 5000))]
@@ -421,6 +426,7 @@ pub struct QuestionInput {
 /// An answer to give.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     /// The answer (public).
     #[oai(validator(max_length = 20000))]
@@ -484,7 +490,7 @@ impl ProjectsApi {
         /// This category or its subcategories.
         category_id: Query<Option<Uuid>>,
         /// Delivered in this division or below.
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(pattern = r"^[0-9]{6}$"))]
         region: Query<Option<String>>,
         /// Budget at least (fen).
         budget_min_fen: Query<Option<i64>>,
@@ -502,6 +508,7 @@ impl ProjectsApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ProjectPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

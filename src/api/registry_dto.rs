@@ -123,6 +123,7 @@ impl FieldDto {
 /// `business_scope`, `funds_fen`); a deregistration `reason`.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationInput {
     /// Kind; cannot change after creation.
     pub kind: ApplicationKind,
@@ -318,6 +319,7 @@ pub struct ApplicationPage {
 /// A reason (return, rejection, revocation, lifting, declining or terminating a grant).
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonInput {
     /// 1 to 2000 characters.
     #[oai(validator(max_length = 2000))]
@@ -327,6 +329,7 @@ pub struct ReasonInput {
 /// How to approve: by default the system generates the organization's code.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct ApprovalInput {
     /// A code to record instead of a generated one; it must pass both checks
     /// unless `legacy_override_reason` is given.
@@ -478,6 +481,7 @@ pub enum CreditKindDto {
 /// A registrar's listing.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct CreditRecordInput {
     /// Which list.
     pub kind: CreditKindDto,
@@ -491,6 +495,7 @@ pub struct CreditRecordInput {
 /// Lifting a listing.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct LiftInput {
     /// Why (rectified, 2 years without a new listing, ...).
     #[oai(validator(max_length = 2000))]
@@ -527,6 +532,7 @@ impl From<entity::grades::Model> for Grade {
 /// A registrar's grade award.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct GradeInput {
     /// 1 to 5 (1A to 5A).
     pub grade: i16,
@@ -668,6 +674,7 @@ pub struct Members {
 /// An invitation to send.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct InviteInput {
     /// Address to invite.
     #[oai(validator(max_length = 254))]

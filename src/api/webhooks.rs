@@ -20,6 +20,7 @@ pub struct WebhooksApi;
 /// A new subscription.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
 #[oai(skip_serializing_if_is_none)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookInput {
     /// Where to POST events (http or https; public addresses only unless the
     /// server allows private ones).
@@ -200,6 +201,7 @@ impl WebhooksApi {
         /// Page size, 1-100 (default 20).
         limit: Query<Option<u64>>,
         /// Cursor from the previous page.
+        #[oai(validator(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<DeliveryPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;

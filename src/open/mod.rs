@@ -425,6 +425,7 @@ mod tests {
             "organization.change",
             "organization.deregister",
             "organization.revoke",
+            "audit.checkpoint",
         ];
         let made: Vec<&str> = actions
             .iter()
