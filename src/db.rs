@@ -107,22 +107,40 @@ fn sqlite_synchronous() -> SqliteSynchronous {
     }
 }
 
+/// How long a SQLite write waits for another writer before the request is
+/// answered 503: `COGOV_SQLITE_BUSY_TIMEOUT_MS`, 10 seconds by default.
+fn sqlite_busy_timeout() -> Duration {
+    std::env::var("COGOV_SQLITE_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
+
 impl Db {
     /// Connects (creating a SQLite file when needed) without migrating.
     ///
     /// # Errors
     /// When the database cannot be reached or opened.
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Self::connect_waiting(url, sqlite_busy_timeout()).await
+    }
+
+    /// [`Db::connect`], a SQLite write waiting at most `busy` for another
+    /// writer.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or opened.
+    pub async fn connect_waiting(url: &str, busy: Duration) -> Result<Self, DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false);
         let sqlite = url.starts_with("sqlite:");
         if sqlite {
             opts.max_connections(4)
                 .min_connections(1)
-                .map_sqlx_sqlite_opts(|o| {
+                .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(sqlite_synchronous())
-                        .busy_timeout(Duration::from_secs(10))
+                        .busy_timeout(busy)
                         .foreign_keys(true)
                         .create_if_missing(true)
                 });

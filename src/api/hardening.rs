@@ -209,8 +209,7 @@ async fn guarded<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::
         let actor = match tokens::authenticate(&state.db, token, state.clock.now()).await {
             Ok(actor) => actor,
             Err(e) => {
-                tracing::error!(error = %e, "token check failed");
-                return Ok(super::problem::internal().into_http());
+                return Ok(crate::api::problem::ApiError::from(e).into_response());
             }
         };
         if actor

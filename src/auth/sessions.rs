@@ -115,16 +115,27 @@ pub async fn resolve(
         return Ok(None);
     };
     if now - session.last_seen_at >= TOUCH_EVERY {
-        let tx = db.begin().await?;
-        sessions::Entity::update_many()
-            .col_expr(
-                sessions::Column::LastSeenAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(sessions::Column::IdHash.eq(id_hash))
-            .exec(&*tx)
-            .await?;
-        tx.commit().await?;
+        // A note of activity, not a decision: when the database is too busy
+        // to take it, the request goes on (a read never fails for it).
+        let touched = async {
+            let tx = db.begin().await?;
+            sessions::Entity::update_many()
+                .col_expr(
+                    sessions::Column::LastSeenAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(sessions::Column::IdHash.eq(id_hash))
+                .exec(&*tx)
+                .await?;
+            tx.commit().await
+        };
+        if let Err(e) = touched.await {
+            let e = crate::error::Error::from(e);
+            if !e.is_contention() {
+                return Err(e);
+            }
+            tracing::debug!(error = %e, "session activity not noted: database busy");
+        }
     }
     Ok(Some(Current {
         actor,

@@ -224,16 +224,27 @@ pub async fn authenticate(db: &Db, secret: &str, now: DateTime<Utc>) -> Result<O
         return Ok(None);
     };
     if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-        let tx = db.begin().await?;
-        api_tokens::Entity::update_many()
-            .col_expr(
-                api_tokens::Column::LastUsedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(api_tokens::Column::Id.eq(token.id))
-            .exec(&*tx)
-            .await?;
-        tx.commit().await?;
+        // A note of use, not a decision: when the database is too busy to
+        // take it, the request goes on without it.
+        let touched = async {
+            let tx = db.begin().await?;
+            api_tokens::Entity::update_many()
+                .col_expr(
+                    api_tokens::Column::LastUsedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(api_tokens::Column::Id.eq(token.id))
+                .exec(&*tx)
+                .await?;
+            tx.commit().await
+        };
+        if let Err(e) = touched.await {
+            let e = Error::from(e);
+            if !e.is_contention() {
+                return Err(e);
+            }
+            tracing::debug!(error = %e, "token use not noted: database busy");
+        }
     }
     let write = token.scopes.split(' ').any(|s| s == "write");
     Ok(Actor::from_user(&user, Via::Token { write }))

@@ -131,6 +131,11 @@ impl TestApp {
     /// master key), as a deployment of two servers has.
     pub async fn second_instance(&self) -> TestClient<BoxEndpoint<'static, Response>> {
         let db = Db::connect(&self.url).await.expect("second connection");
+        self.instance_on(db)
+    }
+
+    /// An instance of the service on `db` (a connection to this app's database).
+    pub fn instance_on(&self, db: Db) -> TestClient<BoxEndpoint<'static, Response>> {
         let db = db.with_keyring(self.db().keys().unwrap().clone());
         let state = AppState::new(
             db,
