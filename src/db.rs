@@ -35,7 +35,7 @@ pub struct Db {
 #[derive(Debug)]
 pub struct Tx {
     tx: DatabaseTransaction,
-    _writer: Option<OwnedMutexGuard<()>>,
+    writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for Tx {
@@ -49,13 +49,53 @@ impl Deref for Tx {
 /// `api::idempotency`): every write transaction the request commits records
 /// in itself that this attempt committed, or fails when a retry took the key
 /// over, so a key's state and the write it protects commit together.
+///
+/// On SQLite the request keeps its turn on the writer queue from its first
+/// commit until its answer is stored (the fence is dropped), so a crash
+/// between the two is a matter of building the answer, not of waiting
+/// behind every other writer.
 #[derive(Debug, Clone)]
 pub struct Fence {
     /// The key's row.
     pub key_hash: String,
     /// The attempt that must still hold it.
     pub attempt: uuid::Uuid,
+    /// The writer's turn, kept from the first commit on (SQLite).
+    turn: Arc<std::sync::Mutex<Option<OwnedMutexGuard<()>>>>,
 }
+
+impl Fence {
+    /// The fence of `attempt` on the key `key_hash`.
+    #[must_use]
+    pub fn new(key_hash: String, attempt: uuid::Uuid) -> Self {
+        Self {
+            key_hash,
+            attempt,
+            turn: Arc::default(),
+        }
+    }
+
+    fn keep_turn(&self, guard: OwnedMutexGuard<()>) {
+        if let Ok(mut turn) = self.turn.lock() {
+            *turn = Some(guard);
+        }
+    }
+
+    fn take_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        self.turn.lock().ok().and_then(|mut t| t.take())
+    }
+
+    /// The writer's turn the request kept, if it committed on SQLite: for
+    /// [`Db::begin_in_turn`], once the request is done.
+    #[must_use]
+    pub fn into_turn(self) -> Turn {
+        Turn(self.take_turn())
+    }
+}
+
+/// A writer's turn kept after a fenced commit ([`Fence::into_turn`]).
+#[derive(Debug)]
+pub struct Turn(Option<OwnedMutexGuard<()>>);
 
 tokio::task_local! {
     /// The running request's idempotency attempt, if it sent a key.
@@ -74,22 +114,27 @@ impl Tx {
     /// The database's error; `DbErr::Custom(SUPERSEDED)` (nothing written)
     /// when a retry took the key over.
     pub async fn commit(self) -> Result<(), DbErr> {
-        if let Ok(fence) = FENCE.try_with(Clone::clone) {
-            use entity::idempotency_keys as keys;
-            use sea_orm::sea_query::Expr;
-            use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
-            let held = keys::Entity::update_many()
-                .col_expr(keys::Column::Committed, Expr::value(true))
-                .filter(keys::Column::KeyHash.eq(fence.key_hash))
-                .filter(keys::Column::Attempt.eq(fence.attempt))
-                .exec(&self.tx)
-                .await?;
-            if held.rows_affected != 1 {
-                self.tx.rollback().await?;
-                return Err(DbErr::Custom(SUPERSEDED.into()));
-            }
+        let Ok(fence) = FENCE.try_with(Clone::clone) else {
+            return self.tx.commit().await;
+        };
+        use entity::idempotency_keys as keys;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+        let held = keys::Entity::update_many()
+            .col_expr(keys::Column::Committed, Expr::value(true))
+            .filter(keys::Column::KeyHash.eq(fence.key_hash.clone()))
+            .filter(keys::Column::Attempt.eq(fence.attempt))
+            .exec(&self.tx)
+            .await?;
+        if held.rows_affected != 1 {
+            self.tx.rollback().await?;
+            return Err(DbErr::Custom(SUPERSEDED.into()));
         }
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if let Some(guard) = self.writer {
+            fence.keep_turn(guard);
+        }
+        Ok(())
     }
 }
 
@@ -203,9 +248,12 @@ impl Db {
     /// # Errors
     /// The database's error.
     pub async fn begin(&self) -> Result<Tx, DbErr> {
-        let guard = match &self.writer {
-            Some(m) => Some(Arc::clone(m).lock_owned().await),
-            None => None,
+        // A fenced request that already committed keeps its turn.
+        let kept = FENCE.try_with(Fence::take_turn).ok().flatten();
+        let guard = match (&self.writer, kept) {
+            (Some(_), Some(turn)) => Some(turn),
+            (Some(m), None) => Some(Arc::clone(m).lock_owned().await),
+            (None, _) => None,
         };
         // On SQLite a write transaction takes the write lock at BEGIN
         // (IMMEDIATE): one that read first and then found another writer's
@@ -221,7 +269,31 @@ impl Db {
         } else {
             self.conn.begin().await?
         };
-        Ok(Tx { tx, _writer: guard })
+        Ok(Tx { tx, writer: guard })
+    }
+
+    /// Starts a write transaction in a turn kept from a fenced commit (or
+    /// waits for one, as [`Db::begin`], when none was kept); never fenced.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn begin_in_turn(&self, turn: Turn) -> Result<Tx, DbErr> {
+        match (turn.0, &self.writer) {
+            (Some(guard), Some(_)) => {
+                let tx = self
+                    .conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..TransactionOptions::default()
+                    })
+                    .await?;
+                Ok(Tx {
+                    tx,
+                    writer: Some(guard),
+                })
+            }
+            _ => self.begin().await,
+        }
     }
 
     /// True when the database answers.

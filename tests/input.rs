@@ -196,24 +196,18 @@ async fn an_attempt_that_was_taken_over_commits_nothing() {
     .unwrap();
     let write = |attempt| {
         let db = db.clone();
-        cogov::db::FENCE.scope(
-            cogov::db::Fence {
-                key_hash: "k".repeat(64),
-                attempt,
-            },
-            async move {
-                let tx = db.begin().await.unwrap();
-                cogov::audit::append(
-                    &*tx,
-                    &cogov::audit::Who::system(),
-                    cogov::audit::Change::new::<(), ()>("test.write", "test", 1, None, None),
-                    now,
-                )
-                .await
-                .unwrap();
-                tx.commit().await
-            },
-        )
+        cogov::db::FENCE.scope(cogov::db::Fence::new("k".repeat(64), attempt), async move {
+            let tx = db.begin().await.unwrap();
+            cogov::audit::append(
+                &*tx,
+                &cogov::audit::Who::system(),
+                cogov::audit::Change::new::<(), ()>("test.write", "test", 1, None, None),
+                now,
+            )
+            .await
+            .unwrap();
+            tx.commit().await
+        })
     };
     let err = cogov::Error::from(write(loser).await.unwrap_err());
     assert!(err.is_superseded(), "{err}");

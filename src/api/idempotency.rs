@@ -239,11 +239,8 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
         });
     }
 
-    let fence = crate::db::Fence {
-        key_hash: key_hash.clone(),
-        attempt,
-    };
-    let resp = match crate::db::FENCE.scope(fence, ep.call(req)).await {
+    let fence = crate::db::Fence::new(key_hash.clone(), attempt);
+    let resp = match crate::db::FENCE.scope(fence.clone(), ep.call(req)).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
     };
@@ -261,7 +258,13 @@ pub async fn guard<E: Endpoint>(ep: &E, mut req: Request) -> poem::Result<Respon
         .keys()
         .ok()
         .map(|k| k.idempotency().seal(&bound_to(&key_hash), &bytes));
-    let tx = state.db.begin().await.map_err(|e| internal(&e))?;
+    // In the writer's turn the request kept since its commit (SQLite), so
+    // the answer is stored right behind the write it answers for.
+    let tx = state
+        .db
+        .begin_in_turn(fence.into_turn())
+        .await
+        .map_err(|e| internal(&e))?;
     let conn = &*tx;
     // Only this attempt's: one taken over by a retry leaves the key alone.
     let mine = Condition::all()
