@@ -59,12 +59,31 @@ pub struct Checkpoint {
     pub seq: i64,
     /// That entry's hash.
     pub hash: String,
-    /// When the checkpoint was made (UTC, microseconds).
+    /// When the checkpoint was made: RFC 3339, UTC, always six fractional
+    /// digits, exactly as signed.
+    #[serde(with = "micros")]
     pub at: DateTime<Utc>,
     /// The Ed25519 public key that signed it, hex.
     pub public_key: String,
     /// The signature over [`Checkpoint::message`], hex.
     pub signature: String,
+}
+
+/// `at` as it is signed, so a third party can use the JSON's text as is.
+mod micros {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 impl Checkpoint {
@@ -404,6 +423,16 @@ mod tests {
         // An attacker's own key, named as the checkpoint's, is still not ours.
         let forged = Checkpoint::sign(&key(3), 42, &"b".repeat(64), at);
         assert!(forged.check(&key(1).verifying_key()).is_err());
+    }
+
+    #[test]
+    fn the_json_carries_the_time_exactly_as_signed() {
+        let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 500_000_000).unwrap();
+        let c = Checkpoint::sign(&key(1), 7, "ab", at);
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["at"], "2027-01-15T08:00:00.500000Z");
+        let back: Checkpoint = serde_json::from_value(json).unwrap();
+        assert_eq!(back, c);
     }
 
     #[test]
