@@ -8,7 +8,7 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use cogov::clock::Clock;
-use common::procurement::{awarded, bid, bidder, evaluated, world};
+use common::procurement::{awarded, bid, bidder, evaluated, opened, world};
 use common::{TestApp, json, spawn_with};
 use std::sync::Arc;
 
@@ -449,4 +449,118 @@ async fn an_account_is_deactivated_or_given_a_role_once_at_a_time() {
         wins as u64,
         "one entry per success"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bid_is_withdrawn_a_project_cancelled_and_a_question_answered_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let w = world(&app).await;
+    let (org, token) = bidder(&app, 1).await;
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{}/bids", w.project),
+            Some(&token),
+            bid(100_000_000),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let id = r["receipt"]["bid_id"].as_str().unwrap().to_owned();
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/bids/{id}/withdraw"),
+        &token,
+        vec![json!({}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    let withdrawn = entity::bids::Entity::find()
+        .filter(entity::bids::Column::OrganizationId.eq(org))
+        .filter(entity::bids::Column::Status.eq("withdrawn"))
+        .count(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(withdrawn, 1);
+
+    let (s, q) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{}/questions", w.project),
+            Some(&token),
+            json!({"question": "服务对象是否包括低保老人？"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{q}");
+    let bodies = (0..N)
+        .map(|i| json!({"answer": format!("包括（答复 {i}）")}))
+        .collect();
+    let statuses = fire(
+        &others,
+        &format!(
+            "/api/v1/projects/{}/questions/{}/answer",
+            w.project,
+            q["id"].as_str().unwrap()
+        ),
+        &w.buyer,
+        bodies,
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "question.answer").await, 1);
+
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/projects/{}/cancel", w.project),
+        &w.buyer,
+        vec![json!({"reason": "预算调整"}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "project.cancel").await, 1);
+    app.assert_history_agrees().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_score_sheet_is_submitted_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let e = opened(&app).await;
+    let p = &e.world.project;
+    let t = &e.experts[0].1;
+    for b in &e.bidders {
+        let (s, _) = json(
+            app.post_json(
+                &format!("/api/v1/projects/{p}/declarations"),
+                Some(t),
+                json!({"organization_id": b.organization_id, "conflict": false}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+    for b in &e.bidders {
+        let (s, _) = json(
+            app.put_json(
+                &format!("/api/v1/projects/{p}/scores"),
+                Some(t),
+                json!({"bid_id": b.bid_id, "criterion_index": 0, "points_hundredths": 6000, "comment": "方案完整"}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/projects/{p}/scores/submit"),
+        t,
+        vec![json!({}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "score.submit_sheet").await, 1);
 }
