@@ -564,3 +564,84 @@ async fn a_score_sheet_is_submitted_once() {
     exactly_one(&statuses, 200);
     assert_eq!(audited(&app, "score.submit_sheet").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_application_is_decided_and_a_credit_listing_lifted_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let (_, registrar) = app
+        .user_with_token("reg@mca.gov.cn", cogov::auth::Role::Registrar)
+        .await;
+    let (_, applicant) = app
+        .user_with_token("founder@example.cn", cogov::auth::Role::OrgMember)
+        .await;
+    let (s, a) = json(
+        app.post_json(
+            "/api/v1/applications",
+            Some(&applicant),
+            json!({
+                "kind": "registration", "name": "武汉市同心社区服务中心",
+                "org_type": "social_service_agency", "division_code": "420100",
+                "field": "community_service", "address": "武汉市江岸区中山大道1号",
+                "legal_representative": "李华", "business_scope": "居家养老服务",
+                "funds_fen": 5_000_000,
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().unwrap().to_owned();
+    let (s, a) = json(
+        app.post_json(
+            &format!("/api/v1/applications/{id}/submit"),
+            Some(&applicant),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{a}");
+    let requests = (0..N)
+        .map(|i| match i % 3 {
+            0 => (format!("/api/v1/applications/{id}/approve"), json!({})),
+            1 => (
+                format!("/api/v1/applications/{id}/return"),
+                json!({"reason": "补充材料"}),
+            ),
+            _ => (
+                format!("/api/v1/applications/{id}/reject"),
+                json!({"reason": "不符合条件"}),
+            ),
+        })
+        .collect();
+    let statuses = fire_each(&others, &registrar, requests).await;
+    exactly_one(&statuses, 200);
+    let decisions = audited(&app, "application.approve").await
+        + audited(&app, "application.return").await
+        + audited(&app, "application.reject").await;
+    assert_eq!(decisions, 1, "one decision in the audit trail");
+
+    // A listing on an organization, lifted by many requests at once.
+    let (org, _) = bidder(&app, 7).await;
+    let (s, r) = json(
+        app.post_json(
+            &format!("/api/v1/organizations/{org}/credit-records"),
+            Some(&registrar),
+            json!({"kind": "abnormal", "ground": "住所无法联系", "started_on": "2026-02-13"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/credit-records/{}/lift", r["id"].as_str().unwrap()),
+        &registrar,
+        vec![json!({"reason": "已整改", "lifted_on": "2026-02-13"}); N],
+    )
+    .await;
+    exactly_one(&statuses, 200);
+    assert_eq!(audited(&app, "credit_record.lift").await, 1);
+    app.assert_history_agrees().await;
+}
