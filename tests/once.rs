@@ -645,3 +645,46 @@ async fn an_application_is_decided_and_a_credit_listing_lifted_once() {
     assert_eq!(audited(&app, "credit_record.lift").await, 1);
     app.assert_history_agrees().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_installment_is_paid_once_however_many_identical_payments_come_at_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let (e, g) = awarded(&app).await;
+    let grant = g["id"].as_str().unwrap().to_owned();
+    let (s, g) = json(
+        app.post_json(
+            &format!("/api/v1/grants/{grant}/accept"),
+            Some(&e.bidders[2].token),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{g}");
+    let signing = g["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["trigger"] == "signing")
+        .unwrap();
+    let body = json!({
+        "installment_id": signing["id"], "amount_fen": signing["amount_fen"],
+        "paid_on": "2026-03-20", "reference": "GK-2026-0318",
+    });
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/grants/{grant}/disbursements"),
+        &e.world.buyer,
+        vec![body; N],
+    )
+    .await;
+    let wins = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(wins, 1, "paid once: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [201, 409, 422].contains(s)),
+        "the rest are refused as paid already, never a 5xx: {statuses:?}"
+    );
+    assert_eq!(audited(&app, "grant.disburse").await, 1);
+    app.assert_history_agrees().await;
+}
