@@ -302,6 +302,31 @@ impl Db {
     }
 }
 
+/// Writes a note that is not a decision (when a token or session was last
+/// used): in its own transaction, and when the database is too busy to take
+/// it, not at all, so the request it rides on never fails for it. Other
+/// errors are the caller's.
+///
+/// # Errors
+/// The database's error, unless it is contention.
+pub async fn note<F, Fut>(db: &Db, what: &str, write: F) -> crate::error::Result<()>
+where
+    F: FnOnce(Tx) -> Fut,
+    Fut: std::future::Future<Output = Result<(), DbErr>>,
+{
+    let written = match db.begin().await {
+        Ok(tx) => write(tx).await,
+        Err(e) => Err(e),
+    };
+    match written.map_err(crate::error::Error::from) {
+        Err(e) if e.is_contention() => {
+            tracing::debug!(error = %e, what, "not noted: database busy");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Checks that a conditional state change (`UPDATE ... WHERE id = ? AND
 /// status = ?`) hit its row: 0 rows means another request moved the state
 /// first, and this one must not act on it.

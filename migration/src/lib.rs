@@ -52,6 +52,7 @@ mod m20261206_000043_seal_bids;
 mod m20261206_000044_one_live_bid;
 mod m20261206_000045_bid_file_order;
 mod m20261206_000046_idempotency_attempts;
+mod m20261206_000047_audit_entries_by_type;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -106,6 +107,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000044_one_live_bid::Migration),
             Box::new(m20261206_000045_bid_file_order::Migration),
             Box::new(m20261206_000046_idempotency_attempts::Migration),
+            Box::new(m20261206_000047_audit_entries_by_type::Migration),
         ]
     }
 }

@@ -338,8 +338,8 @@ pub async fn verify(db: &Db, given: Vec<Checkpoint>) -> Result<Report> {
             Err(reason) => problems.push(Problem { seq: c.seq, reason }),
         }
     }
-    let mut anchored_to = None;
-    let mut agreed_before: Option<i64> = None;
+    // The newest entry a checkpoint (checked in order) still agrees on.
+    let mut anchored_to: Option<i64> = None;
     for chunk in trusted.chunks(500) {
         let seqs: Vec<i64> = chunk.iter().map(|c| c.seq).collect();
         let found: std::collections::HashMap<i64, String> = audit_entries::Entity::find()
@@ -353,7 +353,7 @@ pub async fn verify(db: &Db, given: Vec<Checkpoint>) -> Result<Report> {
             .into_iter()
             .collect();
         for c in chunk {
-            let since = agreed_before.map_or_else(
+            let since = anchored_to.map_or_else(
                 || "the start".to_owned(),
                 |s| format!("entry {s}, where an earlier checkpoint still agrees"),
             );
@@ -375,10 +375,7 @@ pub async fn verify(db: &Db, given: Vec<Checkpoint>) -> Result<Report> {
                         c.seq, c.seq
                     ),
                 }),
-                Some(_) => {
-                    agreed_before = Some(c.seq);
-                    anchored_to = Some(c.seq);
-                }
+                Some(_) => anchored_to = Some(c.seq),
             }
         }
     }

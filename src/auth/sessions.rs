@@ -115,10 +115,7 @@ pub async fn resolve(
         return Ok(None);
     };
     if now - session.last_seen_at >= TOUCH_EVERY {
-        // A note of activity, not a decision: when the database is too busy
-        // to take it, the request goes on (a read never fails for it).
-        let touched = async {
-            let tx = db.begin().await?;
+        crate::db::note(db, "session activity", |tx| async move {
             sessions::Entity::update_many()
                 .col_expr(
                     sessions::Column::LastSeenAt,
@@ -128,14 +125,8 @@ pub async fn resolve(
                 .exec(&*tx)
                 .await?;
             tx.commit().await
-        };
-        if let Err(e) = touched.await {
-            let e = crate::error::Error::from(e);
-            if !e.is_contention() {
-                return Err(e);
-            }
-            tracing::debug!(error = %e, "session activity not noted: database busy");
-        }
+        })
+        .await?;
     }
     Ok(Some(Current {
         actor,

@@ -224,10 +224,7 @@ pub async fn authenticate(db: &Db, secret: &str, now: DateTime<Utc>) -> Result<O
         return Ok(None);
     };
     if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-        // A note of use, not a decision: when the database is too busy to
-        // take it, the request goes on without it.
-        let touched = async {
-            let tx = db.begin().await?;
+        crate::db::note(db, "token use", |tx| async move {
             api_tokens::Entity::update_many()
                 .col_expr(
                     api_tokens::Column::LastUsedAt,
@@ -237,14 +234,8 @@ pub async fn authenticate(db: &Db, secret: &str, now: DateTime<Utc>) -> Result<O
                 .exec(&*tx)
                 .await?;
             tx.commit().await
-        };
-        if let Err(e) = touched.await {
-            let e = Error::from(e);
-            if !e.is_contention() {
-                return Err(e);
-            }
-            tracing::debug!(error = %e, "token use not noted: database busy");
-        }
+        })
+        .await?;
     }
     let write = token.scopes.split(' ').any(|s| s == "write");
     Ok(Actor::from_user(&user, Via::Token { write }))
