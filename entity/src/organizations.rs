@@ -9,6 +9,8 @@ pub struct Model {
     /// Public id (UUID v7).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Registration order (1, 2, ...): the public registry lists by it.
+    pub seq: i64,
     /// Registered name.
     pub name: String,
     /// `active`, `deregistered` or `revoked`.

@@ -6,6 +6,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub use m20261206_000048_registry_search::SQLITE_TERMS;
+
 mod m20261123_000001_create_organizations;
 mod m20261123_000002_create_departments;
 mod m20261123_000003_create_users;
@@ -53,6 +55,8 @@ mod m20261206_000044_one_live_bid;
 mod m20261206_000045_bid_file_order;
 mod m20261206_000046_idempotency_attempts;
 mod m20261206_000047_audit_entries_by_type;
+mod m20261206_000048_registry_search;
+mod m20261206_000049_index_foreign_keys;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -108,6 +112,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000045_bid_file_order::Migration),
             Box::new(m20261206_000046_idempotency_attempts::Migration),
             Box::new(m20261206_000047_audit_entries_by_type::Migration),
+            Box::new(m20261206_000048_registry_search::Migration),
+            Box::new(m20261206_000049_index_foreign_keys::Migration),
         ]
     }
 }

@@ -25,4 +25,5 @@ pub mod members;
 pub mod organizations;
 pub mod particulars;
 pub mod rules;
+pub mod search;
 pub mod uscc;

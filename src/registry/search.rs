@@ -1,0 +1,296 @@
+//! The registry's text index: what makes a search of a million
+//! organizations answer in milliseconds whatever it asks.
+//!
+//! A name is indexed as its characters and its pairs of neighbouring
+//! characters (unigrams and bigrams), lower-cased: `养老院` is `养 老 院 养老
+//! 老院`. A query of one character looks up its unigram; a longer one the
+//! bigrams it contains (up to [`MAX_GRAMS`] of them, spread over it), and the
+//! substring test `lower(name) LIKE '%q%'` then keeps exactly what the
+//! registry always answered (`%` and `_` literal). So two-character words
+//! such as 养老 are found through the index, and nothing depends on how
+//! Chinese is split into words.
+//!
+//! - SQLite: `organization_search`, a contentless FTS5 table keyed by the
+//!   organization's `seq`, also holding its region at each level (`r42`,
+//!   `r4201`, `r420102`). Its rows are written here, in the same transaction
+//!   as the organization ([`index`], [`index_range`]), from the SQL the
+//!   migration backfilled with ([`migration::SQLITE_TERMS`]), so the terms
+//!   cannot drift from the rows. Matches come in `seq` order, so a page of a
+//!   search that matches half the registry stops after its 21st row.
+//! - PostgreSQL: a GIN index over `cogov_name_grams(lower(name))`, which the
+//!   database keeps itself; regions are a range over the division code.
+//!
+//! Everyone may search; nothing here is secret.
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Func, LikeExpr, Order, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// The SQLite index table.
+pub const TABLE: &str = "organization_search";
+
+/// Bigrams of a long query looked up in the index; the substring test
+/// checks the rest.
+pub const MAX_GRAMS: usize = 6;
+
+/// The `seq` the next organization takes, inside its write transaction
+/// (SQLite's writer holds the write lock from `BEGIN`; PostgreSQL draws
+/// from a sequence).
+///
+/// # Errors
+/// The database's error.
+pub async fn next_seq<C: ConnectionTrait>(tx: &C) -> Result<i64> {
+    let backend = tx.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT nextval('organizations_seq') AS seq",
+        _ => "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM organizations",
+    };
+    let row = tx
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| Error::Internal("no sequence value".into()))?;
+    Ok(row.try_get::<i64>("", "seq")?)
+}
+
+/// Writes (or rewrites) one organization's terms, inside the transaction
+/// that wrote the organization. Nothing to do on PostgreSQL.
+///
+/// # Errors
+/// The database's error.
+pub async fn index<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<()> {
+    if tx.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT OR REPLACE INTO {TABLE} (rowid, terms) SELECT o.seq, {} FROM organizations AS o \
+         WHERE o.id = ?",
+        migration::SQLITE_TERMS
+    );
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        [Value::from(id)],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Writes the terms of the organizations with `seq` in `from..=to` (a bulk
+/// import's batch). Nothing to do on PostgreSQL.
+///
+/// # Errors
+/// The database's error.
+pub async fn index_range<C: ConnectionTrait>(tx: &C, from: i64, to: i64) -> Result<()> {
+    if tx.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT OR REPLACE INTO {TABLE} (rowid, terms) SELECT o.seq, {} FROM organizations AS o \
+         WHERE o.seq BETWEEN ? AND ?",
+        migration::SQLITE_TERMS
+    );
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        [Value::from(from), Value::from(to)],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The grams of a query to look up: its one character, or up to
+/// [`MAX_GRAMS`] of its bigrams spread from first to last, distinct.
+/// `fold` lower-cases as the database's `lower()` does.
+#[must_use]
+pub fn query_grams(q: &str, fold: impl Fn(&str) -> String) -> Vec<String> {
+    let chars: Vec<char> = fold(q).chars().collect();
+    if chars.len() < 2 {
+        return chars.iter().map(char::to_string).collect();
+    }
+    let pairs = chars.len() - 1;
+    let picks = pairs.min(MAX_GRAMS);
+    let mut grams: Vec<String> = (0..picks)
+        .map(|k| {
+            let i = if picks == 1 {
+                0
+            } else {
+                k * (pairs - 1) / (picks - 1)
+            };
+            chars[i..i + 2].iter().collect()
+        })
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// A gram as an FTS5 term: `u` or `b`, then the hex of its UTF-8 (what
+/// `hex()` gives in [`migration::SQLITE_TERMS`]).
+#[must_use]
+pub fn fts_term(gram: &str) -> String {
+    let kind = if gram.chars().count() == 1 { 'u' } else { 'b' };
+    let hex: String = gram.bytes().map(|b| format!("{b:02X}")).collect();
+    format!("{kind}{hex}")
+}
+
+/// What the public search asks of the text index, per database.
+#[derive(Debug, Default)]
+pub struct TextQuery {
+    /// The substring asked for, as typed (trimmed).
+    pub q: Option<String>,
+    /// The region's shared code prefix (`42`, `4201`, `420102`).
+    pub region: Option<String>,
+}
+
+/// How a search reaches the rows: conditions and the order to read them in.
+pub struct Plan {
+    /// Conditions to add.
+    pub conditions: Vec<SimpleExpr>,
+    /// Join the SQLite index and read in its order.
+    pub fts: Option<String>,
+}
+
+/// The conditions for `text` on `backend`.
+#[must_use]
+pub fn plan(backend: DbBackend, text: &TextQuery) -> Plan {
+    let name = || {
+        Expr::expr(Func::lower(Expr::col((
+            Alias::new("organizations"),
+            Alias::new("name"),
+        ))))
+    };
+    let mut conditions = Vec::new();
+    let mut fts_terms = Vec::new();
+    if let Some(q) = &text.q {
+        let pattern = format!("%{}%", escape_like(&fold_for(backend, q)));
+        conditions.push(name().like(LikeExpr::new(pattern).escape('\\')));
+        let grams = query_grams(q, |s| fold_for(backend, s));
+        if backend == DbBackend::Postgres {
+            // One value, split by a separator no name holds (names and
+            // queries are printable); a gram with it would only widen the
+            // candidates the substring test then narrows.
+            let grams: Vec<String> = grams.into_iter().filter(|g| !g.contains('\x1f')).collect();
+            conditions.push(Expr::cust_with_values(
+                "cogov_name_grams(lower(\"organizations\".\"name\")) @> string_to_array($1, chr(31))",
+                [grams.join("\x1f")],
+            ));
+        } else {
+            fts_terms.extend(grams.iter().map(|g| fts_term(g)));
+        }
+    }
+    if let Some(prefix) = &text.region {
+        let (from, to) = prefix_range(prefix);
+        let code = Expr::col((Alias::new("organizations"), Alias::new("division_code")));
+        conditions.push(code.clone().gte(from));
+        conditions.push(code.lt(to));
+        if backend != DbBackend::Postgres {
+            fts_terms.push(format!("r{prefix}"));
+        }
+    }
+    Plan {
+        conditions,
+        fts: (!fts_terms.is_empty()).then(|| fts_terms.join(" AND ")),
+    }
+}
+
+/// Adds `plan` to a select of organizations, ordered by `seq` after
+/// `after_seq`.
+pub fn apply(stmt: &mut sea_orm::sea_query::SelectStatement, plan: Plan, after_seq: Option<i64>) {
+    let seq = match &plan.fts {
+        Some(_) => Expr::col((Alias::new(TABLE), Alias::new("rowid"))),
+        None => Expr::col((Alias::new("organizations"), Alias::new("seq"))),
+    };
+    if let Some(terms) = plan.fts {
+        stmt.inner_join(
+            Alias::new(TABLE),
+            Expr::col((Alias::new(TABLE), Alias::new("rowid")))
+                .equals((Alias::new("organizations"), Alias::new("seq"))),
+        );
+        stmt.and_where(Expr::cust_with_values(format!("{TABLE} MATCH ?"), [terms]));
+    }
+    for c in plan.conditions {
+        stmt.and_where(c);
+    }
+    if let Some(after) = after_seq {
+        stmt.and_where(seq.clone().gt(after));
+    }
+    stmt.order_by_expr(seq.into(), Order::Asc);
+}
+
+fn fold_for(backend: DbBackend, s: &str) -> String {
+    // SQLite's lower() folds ASCII only; PostgreSQL's follows Unicode.
+    if backend == DbBackend::Postgres {
+        s.to_lowercase()
+    } else {
+        s.to_ascii_lowercase()
+    }
+}
+
+/// `[from, to)` covering every code that starts with `prefix` (digits).
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut next = prefix.as_bytes().to_vec();
+    // Codes are digits: bump the last digit, carrying; `99` -> `:`, which
+    // still sorts after every digit.
+    if let Some(last) = next.last_mut() {
+        *last += 1;
+    }
+    (
+        prefix.to_owned(),
+        String::from_utf8_lossy(&next).into_owned(),
+    )
+}
+
+/// `%`, `_` and `\` taken literally in a LIKE pattern escaped with `\`.
+#[must_use]
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_character_is_its_unigram_more_are_bigrams() {
+        let id = |s: &str| s.to_owned();
+        assert_eq!(query_grams("养", id), ["养"]);
+        assert_eq!(query_grams("养老", id), ["养老"]);
+        assert_eq!(query_grams("养老院", id), ["养老", "老院"]);
+        assert_eq!(query_grams("会会会", id), ["会会"]);
+    }
+
+    #[test]
+    fn a_long_query_looks_up_a_few_grams_from_first_to_last() {
+        let q = "杭州市西湖区阳光养老服务协会";
+        let grams = query_grams(q, str::to_owned);
+        assert_eq!(grams.len(), MAX_GRAMS);
+        assert!(grams.contains(&"杭州".to_owned()));
+        assert!(grams.contains(&"协会".to_owned()));
+        let thousand = "养".repeat(1000);
+        assert_eq!(query_grams(&thousand, str::to_owned), ["养养"]);
+    }
+
+    #[test]
+    fn terms_are_what_sqlite_hex_gives() {
+        assert_eq!(fts_term("养"), "uE585BB");
+        assert_eq!(fts_term("ab"), "b6162");
+        assert_eq!(fts_term("%"), "u25");
+    }
+
+    #[test]
+    fn a_region_is_a_range_of_codes() {
+        assert_eq!(prefix_range("42"), ("42".into(), "43".into()));
+        assert_eq!(prefix_range("4201"), ("4201".into(), "4202".into()));
+        assert_eq!(prefix_range("49"), ("49".into(), "4:".into()));
+        assert!("499999" < "4:");
+    }
+
+    #[test]
+    fn like_wildcards_in_a_query_are_literal() {
+        assert_eq!(escape_like("50%_x\\"), "50\\%\\_x\\\\");
+    }
+}
