@@ -413,10 +413,14 @@ async fn import_organizations(
     file: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
     let db = open(storage).await?;
-    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let rows = text
-        .iter()
-        .filter(|b| **b == b'\n')
+    let open_file = || {
+        std::fs::File::open(file)
+            .map(std::io::BufReader::new)
+            .with_context(|| format!("reading {}", file.display()))
+    };
+    // One pass to count the rows for the progress bar, one to import: the
+    // file is never held whole.
+    let rows = std::io::BufRead::split(open_file()?, b'\n')
         .count()
         .saturating_sub(1) as u64;
     let bar = indicatif::ProgressBar::new(rows.max(1));
@@ -424,11 +428,10 @@ async fn import_organizations(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let report =
-        cogov::registry::import::import_csv(&db, text.as_slice(), SystemClock.now(), |n| {
-            bar.set_position(n);
-        })
-        .await;
+    let report = cogov::registry::import::import_csv(&db, open_file()?, SystemClock.now(), |n| {
+        bar.set_position(n);
+    })
+    .await;
     bar.finish_and_clear();
     let report = match report {
         Ok(r) => r,

@@ -80,20 +80,13 @@ pub fn snapshot(o: &organizations::Model) -> serde_json::Value {
     })
 }
 
-/// Inserts an organization inside the caller's transaction (no audit entry:
-/// the caller writes the one that says why it exists).
-///
-/// # Errors
-/// `Invalid` on `uscc` when another organization holds the code.
-pub async fn insert<C: ConnectionTrait>(
-    tx: &C,
-    new: NewOrganization,
-    now: DateTime<Utc>,
-) -> Result<organizations::Model> {
+/// The row of a new, active organization numbered `seq`.
+#[must_use]
+pub fn model_of(new: NewOrganization, seq: i64, now: DateTime<Utc>) -> organizations::Model {
     let level = AuthorityLevel::of_division(&new.division_code).unwrap_or(AuthorityLevel::National);
-    let model = organizations::Model {
+    organizations::Model {
         id: Uuid::now_v7(),
-        seq: super::search::next_seq(tx).await?,
+        seq,
         name: new.name,
         status: ACTIVE.into(),
         created_at: now,
@@ -116,7 +109,20 @@ pub async fn insert<C: ConnectionTrait>(
         grade: None,
         grade_awarded_on: None,
         grade_valid_until: None,
-    };
+    }
+}
+
+/// Inserts an organization inside the caller's transaction (no audit entry:
+/// the caller writes the one that says why it exists).
+///
+/// # Errors
+/// `Invalid` on `uscc` when another organization holds the code.
+pub async fn insert<C: ConnectionTrait>(
+    tx: &C,
+    new: NewOrganization,
+    now: DateTime<Utc>,
+) -> Result<organizations::Model> {
+    let model = model_of(new, super::search::next_seq(tx).await?, now);
     organizations::ActiveModel::from(model.clone())
         .reset_all()
         .insert(tx)

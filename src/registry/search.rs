@@ -54,6 +54,31 @@ pub async fn next_seq<C: ConnectionTrait>(tx: &C) -> Result<i64> {
     Ok(row.try_get::<i64>("", "seq")?)
 }
 
+/// `n` fresh `seq` values for a batch, ascending (contiguous on SQLite).
+///
+/// # Errors
+/// The database's error.
+pub async fn next_seqs<C: ConnectionTrait>(tx: &C, n: usize) -> Result<Vec<i64>> {
+    let backend = tx.get_database_backend();
+    if backend != DbBackend::Postgres {
+        let first = next_seq(tx).await?;
+        return Ok((first..).take(n).collect());
+    }
+    let rows = tx
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT nextval('organizations_seq') AS seq FROM generate_series(1, $1)",
+            [Value::from(i64::try_from(n).unwrap_or(i64::MAX))],
+        ))
+        .await?;
+    let mut seqs = rows
+        .iter()
+        .map(|r| r.try_get::<i64>("", "seq"))
+        .collect::<Result<Vec<_>, _>>()?;
+    seqs.sort_unstable();
+    Ok(seqs)
+}
+
 /// Writes (or rewrites) one organization's terms, inside the transaction
 /// that wrote the organization. Nothing to do on PostgreSQL.
 ///
