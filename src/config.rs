@@ -106,6 +106,9 @@ pub enum Command {
     /// Bulk export.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The national-size data set and the benchmark of public reads.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Run a background job once now (jobs also run on a timer in `serve`).
     #[command(subcommand)]
     Job(JobCommand),
@@ -139,6 +142,34 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// Write the public registry as CSV to stdout.
     Organizations,
+}
+
+/// `bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Write N organizations as the import's CSV into the data directory and
+    /// import them (timed), then list 1% abnormal and 0.2% dishonest.
+    Seed {
+        /// Organizations to add.
+        #[arg(long, default_value_t = 1_000_000)]
+        organizations: u64,
+        /// The random seed (the same seed writes the same rows).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Start `serve` on this storage and time every kind of public read and
+    /// search, the registry export and a concurrent mix; prints Markdown.
+    Run {
+        /// Requests timed per kind of read.
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+        /// Concurrent clients in the mix.
+        #[arg(long, default_value_t = 20)]
+        concurrency: usize,
+        /// Requests in the mix.
+        #[arg(long, default_value_t = 2000)]
+        mix_requests: usize,
+    },
 }
 
 /// `job` subcommands.

@@ -9,6 +9,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bench;
 pub mod calendar;
 pub mod clock;
 pub mod config;

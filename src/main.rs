@@ -9,7 +9,7 @@ use clap::Parser as _;
 use cogov::auth::users::{self, NewUser};
 use cogov::clock::{Clock, SystemClock};
 use cogov::config::{
-    AuditCommand, Cli, Command, ExportCommand, ImportCommand, JobCommand, ServeArgs, Settings,
+    AuditCommand, BenchCommand, Cli, Command, ExportCommand, ImportCommand, JobCommand, ServeArgs, Settings,
     StorageArgs, UserCommand, UserCreateArgs,
 };
 use cogov::db::Db;
@@ -79,6 +79,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let today = cogov::clock::china_date(SystemClock.now());
             let csv = cogov::registry::import::export_csv(&db, &Default::default(), today).await?;
             print!("{csv}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Seed {
+            organizations,
+            seed,
+        }) => {
+            let db = open(&cli.storage).await?;
+            let report = cogov::bench::seed(
+                &db,
+                &cli.storage.data_dir,
+                organizations,
+                seed,
+                SystemClock.now(),
+                |m| println!("{m}"),
+            )
+            .await?;
+            println!(
+                "{} imported ({} already there) in {:.1} s = {:.0} rows/s; {} listed on the credit lists",
+                report.imported,
+                report.already_present,
+                report.import_secs,
+                report.imported as f64 / report.import_secs.max(0.001),
+                report.listed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Run {
+            requests,
+            concurrency,
+            mix_requests,
+        }) => {
+            let mut args = vec!["--data-dir".to_owned(), cli.storage.data_dir.display().to_string()];
+            if let Some(url) = &cli.storage.database_url {
+                args.extend(["--database-url".to_owned(), url.clone()]);
+            }
+            if let Some(file) = &cli.storage.master_key_file {
+                args.extend(["--master-key-file".to_owned(), file.display().to_string()]);
+            }
+            let options = cogov::bench::RunOptions {
+                requests,
+                concurrency,
+                mix_requests,
+            };
+            print!("{}", cogov::bench::run(&args, &options).await?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Job(JobCommand::Credit {
