@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
+use sea_orm::{
+    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+};
 
 use crate::audit::Who;
 use crate::db::Db;
@@ -51,8 +53,29 @@ pub struct SeedReport {
 }
 
 const MODIFIERS: [&str; 24] = [
-    "阳光", "爱心", "明德", "同心", "春晖", "晨曦", "启明", "仁和", "博爱", "善德", "和谐", "青禾",
-    "新希望", "益民", "惠民", "康宁", "向日葵", "绿源", "长青", "星火", "蓝天", "为民", "乐龄",
+    "阳光",
+    "爱心",
+    "明德",
+    "同心",
+    "春晖",
+    "晨曦",
+    "启明",
+    "仁和",
+    "博爱",
+    "善德",
+    "和谐",
+    "青禾",
+    "新希望",
+    "益民",
+    "惠民",
+    "康宁",
+    "向日葵",
+    "绿源",
+    "长青",
+    "星火",
+    "蓝天",
+    "为民",
+    "乐龄",
     "彩虹",
 ];
 const SUBJECTS: [(&str, &str); 16] = [
@@ -96,9 +119,14 @@ pub fn write_csv(out: impl Write, n: u64, seed: u64) -> std::io::Result<()> {
     let pick = |level: Level| -> Vec<&'static divisions::Division> {
         all.iter().filter(|d| d.level == level).collect()
     };
-    let (provinces, cities, counties) = (pick(Level::Province), pick(Level::City), pick(Level::County));
+    let (provinces, cities, counties) = (
+        pick(Level::Province),
+        pick(Level::City),
+        pick(Level::County),
+    );
     // Sequence of each code prefix (category and division) used so far.
-    let mut sequences: std::collections::HashMap<(char, &str), u32> = std::collections::HashMap::new();
+    let mut sequences: std::collections::HashMap<(char, &str), u32> =
+        std::collections::HashMap::new();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(import::COLUMNS)?;
     for _ in 0..n {
@@ -125,8 +153,9 @@ pub fn write_csv(out: impl Write, n: u64, seed: u64) -> std::io::Result<()> {
             continue;
         };
         let year = rng.random_range(1995..=2025);
-        let registered_on = NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28))
-            .unwrap_or_default();
+        let registered_on =
+            NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28))
+                .unwrap_or_default();
         let status = match rng.random_range(0..100) {
             0..=4 => "deregistered",
             5..=6 => "revoked",
@@ -134,12 +163,17 @@ pub fn write_csv(out: impl Write, n: u64, seed: u64) -> std::io::Result<()> {
         };
         let graded = status == "active" && year <= 2020 && rng.random_range(0..100) < 8;
         let (grade, awarded) = if graded {
-            let on = NaiveDate::from_ymd_opt(rng.random_range(2022..=2025), 6, 1).unwrap_or_default();
+            let on =
+                NaiveDate::from_ymd_opt(rng.random_range(2022..=2025), 6, 1).unwrap_or_default();
             (format!("{}A", rng.random_range(1..=5)), on.to_string())
         } else {
             (String::new(), String::new())
         };
-        let funds = if kind == "foundation" { 2_000_000 } else { rng.random_range(3..500) * 1000 };
+        let funds = if kind == "foundation" {
+            2_000_000
+        } else {
+            rng.random_range(3..500) * 1000
+        };
         w.write_record([
             uscc.as_str(),
             &name,
@@ -203,7 +237,11 @@ pub async fn seed(
         report.created,
         report.created as f64 / import_secs.max(0.001)
     ));
-    let listed = if report.created > 0 { list_some(db, now).await? } else { 0 };
+    let listed = if report.created > 0 {
+        list_some(db, now).await?
+    } else {
+        0
+    };
     Ok(SeedReport {
         file,
         imported: report.created,
@@ -240,7 +278,11 @@ async fn list_some(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         for chunk in picked.chunks(500) {
             let tx = db.begin().await?;
             for (id, seq) in chunk {
-                let kind = if seq % 500 == 0 { Kind::Dishonest } else { Kind::Abnormal };
+                let kind = if seq % 500 == 0 {
+                    Kind::Dishonest
+                } else {
+                    Kind::Abnormal
+                };
                 credit::list_in_tx(
                     &*tx,
                     &Who::system(),
@@ -349,7 +391,9 @@ async fn start_server(serve_args: &[String]) -> Result<Server> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(Error::Internal("the server did not become ready in 60 s".into()))
+    Err(Error::Internal(
+        "the server did not become ready in 60 s".into(),
+    ))
 }
 
 async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
@@ -378,7 +422,9 @@ async fn kinds(client: &reqwest::Client, base: &str) -> Result<Vec<(String, Vec<
     let first = get_json(client, &format!("{base}/api/v1/organizations?limit=100")).await?;
     let orgs = first["items"].as_array().cloned().unwrap_or_default();
     if orgs.is_empty() {
-        return Err(Error::Internal("the registry is empty: run `cogov bench seed` first".into()));
+        return Err(Error::Internal(
+            "the registry is empty: run `cogov bench seed` first".into(),
+        ));
     }
     let field = |key: &str| -> Vec<String> {
         orgs.iter()
@@ -398,8 +444,11 @@ async fn kinds(client: &reqwest::Client, base: &str) -> Result<Vec<(String, Vec<
             .map(|q| format!("/api/v1/organizations?q={}", enc(q)))
             .collect()
     };
-    let cursor = get_json(client, &format!("{base}/api/v1/organizations?q={}", enc("会")))
-        .await?["next_cursor"]
+    let cursor = get_json(
+        client,
+        &format!("{base}/api/v1/organizations?q={}", enc("会")),
+    )
+    .await?["next_cursor"]
         .as_str()
         .map(str::to_owned);
     let projects = get_json(client, &format!("{base}/api/v1/projects?limit=20")).await?;
@@ -410,36 +459,125 @@ async fn kinds(client: &reqwest::Client, base: &str) -> Result<Vec<(String, Vec<
         .filter_map(|p| p["id"].as_str().map(str::to_owned))
         .collect();
     let mut kinds = vec![
-        ("search: 1 character".to_owned(), q(&["会", "市", "心", "基", "社"])),
-        ("search: 2 characters (养老...)".into(), q(&["养老", "慈善", "助学", "环境", "科技"])),
-        ("search: 3-4 characters".into(), q(&["服务中心", "社会工作", "基金会", "促进会"])),
-        ("search: a full name".into(), names.iter().map(|n| format!("/api/v1/organizations?q={}", enc(n))).collect()),
-        ("search: no match".into(), q(&["量子", "区块链", "zzzz", "养老基金会协会"])),
-        ("search: a code typed into q".into(), q(&codes.iter().map(String::as_str).collect::<Vec<_>>())),
-        ("search: uscc=".into(), codes.iter().map(|c| format!("/api/v1/organizations?uscc={c}")).collect()),
-        ("filter: type".into(), vec!["/api/v1/organizations?org_type=foundation".into()]),
-        ("filter: status revoked".into(), vec!["/api/v1/organizations?status=revoked".into()]),
-        ("filter: province".into(), vec!["/api/v1/organizations?region=420000".into(), "/api/v1/organizations?region=330000".into()]),
-        ("filter: county".into(), counties.iter().map(|c| format!("/api/v1/organizations?region={c}")).collect()),
-        ("filter: grade 5A".into(), vec!["/api/v1/organizations?grade=5".into()]),
-        ("filter: dishonest".into(), vec!["/api/v1/organizations?credit_status=dishonest".into()]),
-        ("combined: q + province + type".into(), vec![format!("/api/v1/organizations?q={}&region=420000&org_type=social_service_agency", enc("养老"))]),
-        ("combined: 1 character + county".into(), vec![format!("/api/v1/organizations?q={}&region={county}", enc("会"))]),
-        ("combined: q + status + grade".into(), vec![format!("/api/v1/organizations?q={}&status=active&grade=3", enc("协会"))]),
-        ("organization by id".into(), ids.iter().map(|i| format!("/api/v1/organizations/{i}")).collect()),
-        ("page /registry".into(), vec!["/registry".into(), format!("/registry?q={}", enc("养老"))]),
+        (
+            "search: 1 character".to_owned(),
+            q(&["会", "市", "心", "基", "社"]),
+        ),
+        (
+            "search: 2 characters (养老...)".into(),
+            q(&["养老", "慈善", "助学", "环境", "科技"]),
+        ),
+        (
+            "search: 3-4 characters".into(),
+            q(&["服务中心", "社会工作", "基金会", "促进会"]),
+        ),
+        (
+            "search: a full name".into(),
+            names
+                .iter()
+                .map(|n| format!("/api/v1/organizations?q={}", enc(n)))
+                .collect(),
+        ),
+        (
+            "search: no match".into(),
+            q(&["量子", "区块链", "zzzz", "养老基金会协会"]),
+        ),
+        (
+            "search: a code typed into q".into(),
+            q(&codes.iter().map(String::as_str).collect::<Vec<_>>()),
+        ),
+        (
+            "search: uscc=".into(),
+            codes
+                .iter()
+                .map(|c| format!("/api/v1/organizations?uscc={c}"))
+                .collect(),
+        ),
+        (
+            "filter: type".into(),
+            vec!["/api/v1/organizations?org_type=foundation".into()],
+        ),
+        (
+            "filter: status revoked".into(),
+            vec!["/api/v1/organizations?status=revoked".into()],
+        ),
+        (
+            "filter: province".into(),
+            vec![
+                "/api/v1/organizations?region=420000".into(),
+                "/api/v1/organizations?region=330000".into(),
+            ],
+        ),
+        (
+            "filter: county".into(),
+            counties
+                .iter()
+                .map(|c| format!("/api/v1/organizations?region={c}"))
+                .collect(),
+        ),
+        (
+            "filter: grade 5A".into(),
+            vec!["/api/v1/organizations?grade=5".into()],
+        ),
+        (
+            "filter: dishonest".into(),
+            vec!["/api/v1/organizations?credit_status=dishonest".into()],
+        ),
+        (
+            "combined: q + province + type".into(),
+            vec![format!(
+                "/api/v1/organizations?q={}&region=420000&org_type=social_service_agency",
+                enc("养老")
+            )],
+        ),
+        (
+            "combined: 1 character + county".into(),
+            vec![format!(
+                "/api/v1/organizations?q={}&region={county}",
+                enc("会")
+            )],
+        ),
+        (
+            "combined: q + status + grade".into(),
+            vec![format!(
+                "/api/v1/organizations?q={}&status=active&grade=3",
+                enc("协会")
+            )],
+        ),
+        (
+            "organization by id".into(),
+            ids.iter()
+                .map(|i| format!("/api/v1/organizations/{i}"))
+                .collect(),
+        ),
+        (
+            "page /registry".into(),
+            vec!["/registry".into(), format!("/registry?q={}", enc("养老"))],
+        ),
         ("GET /api/v1/stats".into(), vec!["/api/v1/stats".into()]),
         ("page /dashboard".into(), vec!["/dashboard".into()]),
         ("API projects list".into(), vec!["/api/v1/projects".into()]),
         ("page /projects".into(), vec!["/projects".into()]),
     ];
     if let Some(c) = cursor {
-        kinds.push(("search: next page".into(), vec![format!("/api/v1/organizations?q={}&cursor={c}", enc("会"))]));
+        kinds.push((
+            "search: next page".into(),
+            vec![format!("/api/v1/organizations?q={}&cursor={c}", enc("会"))],
+        ));
     }
     if !project_ids.is_empty() {
-        kinds.push(("project by id".into(), project_ids.iter().map(|i| format!("/api/v1/projects/{i}")).collect()));
+        kinds.push((
+            "project by id".into(),
+            project_ids
+                .iter()
+                .map(|i| format!("/api/v1/projects/{i}"))
+                .collect(),
+        ));
     }
-    Ok(kinds.into_iter().filter(|(_, pool)| !pool.is_empty()).collect())
+    Ok(kinds
+        .into_iter()
+        .filter(|(_, pool)| !pool.is_empty())
+        .collect())
 }
 
 async fn timed(client: &reqwest::Client, url: &str) -> Result<f64> {
@@ -450,7 +588,10 @@ async fn timed(client: &reqwest::Client, url: &str) -> Result<f64> {
         .await
         .map_err(|e| Error::Internal(format!("{url}: {e}")))?;
     let status = r.status();
-    let body = r.bytes().await.map_err(|e| Error::Internal(format!("{url}: {e}")))?;
+    let body = r
+        .bytes()
+        .await
+        .map_err(|e| Error::Internal(format!("{url}: {e}")))?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if !status.is_success() {
         return Err(Error::Internal(format!(
@@ -475,7 +616,10 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
     let mut out = String::new();
     let (rss, _) = resident_mb(pid);
     let _ = writeln!(out, "server started: {rss:.0} MB resident\n");
-    let _ = writeln!(out, "| read | n | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| read | n | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|"
+    );
     let mut measured = Vec::new();
     for (kind, pool) in &kinds {
         for path in pool.iter().take(2) {
@@ -493,11 +637,18 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
             p95: percentile(&times, 95.0),
             max: times.last().copied().unwrap_or(0.0),
         };
-        let _ = writeln!(out, "| {} | {} | {:.1} | {:.1} | {:.1} |", m.kind, m.n, m.p50, m.p95, m.max);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.1} | {:.1} | {:.1} |",
+            m.kind, m.n, m.p50, m.p95, m.max
+        );
         measured.push(m);
     }
     let (rss, peak) = resident_mb(pid);
-    let _ = writeln!(out, "\nafter the reads: {rss:.0} MB resident, peak {peak:.0} MB\n");
+    let _ = writeln!(
+        out,
+        "\nafter the reads: {rss:.0} MB resident, peak {peak:.0} MB\n"
+    );
 
     // The registry export, streamed.
     let started = Instant::now();
@@ -509,7 +660,11 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
     let mut first_byte = None;
     let mut bytes = 0_usize;
     let mut export_peak = 0.0_f64;
-    while let Some(chunk) = r.chunk().await.map_err(|e| Error::Internal(e.to_string()))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    {
         first_byte.get_or_insert_with(|| started.elapsed());
         bytes += chunk.len();
         export_peak = export_peak.max(resident_mb(pid).0);

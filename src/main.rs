@@ -9,8 +9,8 @@ use clap::Parser as _;
 use cogov::auth::users::{self, NewUser};
 use cogov::clock::{Clock, SystemClock};
 use cogov::config::{
-    AuditCommand, BenchCommand, Cli, Command, ExportCommand, ImportCommand, JobCommand, ServeArgs, Settings,
-    StorageArgs, UserCommand, UserCreateArgs,
+    AuditCommand, BenchCommand, Cli, Command, ExportCommand, ImportCommand, JobCommand, ServeArgs,
+    Settings, StorageArgs, UserCommand, UserCreateArgs,
 };
 use cogov::db::Db;
 use cogov::notifications::mail::{self, Postman};
@@ -77,8 +77,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Organizations) => {
             let db = open(&cli.storage).await?;
             let today = cogov::clock::china_date(SystemClock.now());
-            let csv = cogov::registry::import::export_csv(&db, &Default::default(), today).await?;
-            print!("{csv}");
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut pages = std::pin::pin!(cogov::registry::import::export_stream(
+                db,
+                Default::default(),
+                today
+            ));
+            while let Some(page) = futures_util::StreamExt::next(&mut pages).await {
+                std::io::Write::write_all(&mut out, &page?)?;
+            }
+            std::io::Write::flush(&mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Seed {
@@ -110,7 +118,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             concurrency,
             mix_requests,
         }) => {
-            let mut args = vec!["--data-dir".to_owned(), cli.storage.data_dir.display().to_string()];
+            let mut args = vec![
+                "--data-dir".to_owned(),
+                cli.storage.data_dir.display().to_string(),
+            ];
             if let Some(url) = &cli.storage.database_url {
                 args.extend(["--database-url".to_owned(), url.clone()]);
             }

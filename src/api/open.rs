@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 use serde_json::Value;
@@ -339,7 +339,9 @@ impl OpenDataApi {
         operation_id = "export_grants_csv"
     )]
     async fn grants_csv(&self, state: Data<&AppState>) -> ApiResult<Csv> {
-        Ok(Csv::Ok(PlainText(export::csv(&state.db).await?)))
+        Ok(Csv::Ok(Binary(poem::Body::from_string(
+            export::csv(&state.db).await?,
+        ))))
     }
 
     /// Grants as JSON, a 360Giving-shaped package (public)

@@ -1,9 +1,10 @@
 //! `/organizations`: the public registry and profiles; members and
 //! invitations; revocation, credit records and grades by registrars.
 
+use futures_util::StreamExt as _;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
@@ -48,7 +49,7 @@ pub enum Done {
 pub enum Csv {
     /// The file.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Ok(PlainText<String>),
+    Ok(Binary<poem::Body>),
 }
 
 fn org_type_str(t: OrgTypeDto) -> &'static str {
@@ -145,8 +146,15 @@ impl OrganizationsApi {
             ..Search::default()
         };
         let today = china_date(state.clock.now());
-        let csv = import::export_csv(&state.db, &search, today).await?;
-        Ok(Csv::Ok(PlainText(csv)))
+        // Unknown filter values are refused before the first byte.
+        import::export_page(&state.db, &search, today, None).await?;
+        let stream = import::export_stream(state.db.clone(), search, today).map(|page| {
+            page.map(bytes::Bytes::from).map_err(|e| {
+                tracing::error!(error = %e, "registry export failed part way");
+                std::io::Error::other(e.to_string())
+            })
+        });
+        Ok(Csv::Ok(Binary(poem::Body::from_bytes_stream(stream))))
     }
 
     /// Public profile of an organization

@@ -438,7 +438,7 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
     let seqs = super::search::next_seqs(&*tx, fresh.len()).await?;
     let mut digest = Sha256::new();
     let mut grades = Vec::new();
-    let rows: Vec<organizations::ActiveModel> = fresh
+    let orgs: Vec<organizations::Model> = fresh
         .into_iter()
         .zip(&seqs)
         .map(|(record, seq)| {
@@ -463,11 +463,17 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
                     .reset_all(),
                 );
             }
-            organizations::ActiveModel::from(org).reset_all()
+            org
         })
         .collect();
-    let created = rows.len() as u64;
-    organizations::Entity::insert_many(rows).exec(&*tx).await?;
+    let created = orgs.len() as u64;
+    crate::stats::count_registered(&*tx, &orgs).await?;
+    organizations::Entity::insert_many(
+        orgs.into_iter()
+            .map(|o| organizations::ActiveModel::from(o).reset_all()),
+    )
+    .exec(&*tx)
+    .await?;
     if !grades.is_empty() {
         entity::grades::Entity::insert_many(grades)
             .exec(&*tx)
@@ -497,55 +503,112 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
     Ok((created, total - created))
 }
 
-/// The public registry as CSV (import columns plus `credit_status` and
-/// `grade_valid_until`), every organization in registration order.
+/// Rows per page of the export.
+pub const EXPORT_PAGE: u64 = 1000;
+
+/// The export's header line: the import's columns plus `credit_status` and
+/// `grade_valid_until`.
+#[must_use]
+pub fn export_header() -> Vec<u8> {
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.extend(["credit_status", "grade_valid_until"]);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(&header);
+    w.into_inner().unwrap_or_default()
+}
+
+/// One page of the public registry as CSV lines, in registration order,
+/// after the organization `after` (from the start without one), and the
+/// organization to continue after, if any. An export is a loop over pages,
+/// so it holds one page in memory however large the registry.
+///
+/// # Errors
+/// The database's error.
+pub async fn export_page(
+    db: &Db,
+    search: &orgs::Search,
+    today: NaiveDate,
+    after: Option<uuid::Uuid>,
+) -> Result<(Vec<u8>, Option<uuid::Uuid>)> {
+    let page = crate::pagination::PageRequest {
+        limit: EXPORT_PAGE,
+        after,
+    };
+    let (rows, next) = orgs::search(db, search, &page, today).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for o in &rows {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        w.write_record([
+            o.uscc.clone().unwrap_or_default(),
+            o.name.clone(),
+            o.org_type.clone(),
+            o.public_offering.to_string(),
+            o.division_code.clone(),
+            o.field.clone(),
+            o.supervising_unit.clone().unwrap_or_default(),
+            o.address.clone(),
+            o.legal_representative.clone(),
+            o.business_scope.clone(),
+            Fen(o.funds_fen).to_string(),
+            date(o.registered_on),
+            o.status.clone(),
+            o.grade.map(|g| format!("{g}A")).unwrap_or_default(),
+            date(o.grade_awarded_on),
+            o.credit_status.clone(),
+            date(o.grade_valid_until),
+        ])
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((bytes, next.and(rows.last().map(|o| o.id))))
+}
+
+/// The public registry as CSV, streamed a page at a time.
+pub fn export_stream(
+    db: Db,
+    search: orgs::Search,
+    today: NaiveDate,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>>> + Send + 'static {
+    // None: the header is next; Some(after): the page after it; done at the end.
+    enum Next {
+        Header,
+        Page(Option<uuid::Uuid>),
+        Done,
+    }
+    futures_util::stream::unfold(Next::Header, move |next| {
+        let (db, search) = (db.clone(), search.clone());
+        async move {
+            match next {
+                Next::Header => Some((Ok(export_header()), Next::Page(None))),
+                Next::Page(after) => match export_page(&db, &search, today, after).await {
+                    Ok((bytes, Some(last))) => Some((Ok(bytes), Next::Page(Some(last)))),
+                    Ok((bytes, None)) => Some((Ok(bytes), Next::Done)),
+                    Err(e) => Some((Err(e), Next::Done)),
+                },
+                Next::Done => None,
+            }
+        }
+    })
+}
+
+/// The whole public registry as CSV in memory (tests and small registries;
+/// the API and the command line stream [`export_stream`]).
 ///
 /// # Errors
 /// The database's error.
 pub async fn export_csv(db: &Db, search: &orgs::Search, today: NaiveDate) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = COLUMNS.to_vec();
-    header.extend(["credit_status", "grade_valid_until"]);
-    w.write_record(&header)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
+    let mut out = export_header();
+    let mut after = None;
     loop {
-        let (rows, next) = orgs::search(db, search, &page, today).await?;
-        for o in &rows {
-            let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-            w.write_record([
-                o.uscc.clone().unwrap_or_default(),
-                o.name.clone(),
-                o.org_type.clone(),
-                o.public_offering.to_string(),
-                o.division_code.clone(),
-                o.field.clone(),
-                o.supervising_unit.clone().unwrap_or_default(),
-                o.address.clone(),
-                o.legal_representative.clone(),
-                o.business_scope.clone(),
-                Fen(o.funds_fen).to_string(),
-                date(o.registered_on),
-                o.status.clone(),
-                o.grade.map(|g| format!("{g}A")).unwrap_or_default(),
-                date(o.grade_awarded_on),
-                o.credit_status.clone(),
-                date(o.grade_valid_until),
-            ])
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        }
+        let (bytes, next) = export_page(db, search, today, after).await?;
+        out.extend(bytes);
         match next {
-            Some(cursor) => {
-                page = crate::pagination::PageRequest::parse(
-                    Some(crate::pagination::MAX_LIMIT),
-                    Some(&cursor),
-                )?;
-            }
+            Some(last) => after = Some(last),
             None => break,
         }
     }
-    let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+    String::from_utf8(out).map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]

@@ -135,6 +135,7 @@ pub async fn insert<C: ConnectionTrait>(
             )
         })?;
     super::search::index(tx, model.id).await?;
+    crate::stats::count_registered(tx, [&model]).await?;
     Ok(model)
 }
 

@@ -1,5 +1,11 @@
-//! Statistics: the numbers behind the dashboards, computed from the
-//! records on request (nothing is stored, so they are never stale).
+//! Statistics: the numbers behind the dashboards, read on request in a
+//! fixed number of grouped queries, whatever the size of the registry.
+//! The registry's figures come from `organization_counts`, which
+//! [`count_registered`] keeps in the transaction that registers or imports
+//! organizations (a count only grows: organizations are never deleted and
+//! their type, division and registration date never change); the rest are
+//! `GROUP BY`s over projects and grants, which number in the tens of
+//! thousands.
 //!
 //! Public figures: organizations registered by type, by province and by
 //! year of registration (those active or ever registered, struck-off
@@ -20,9 +26,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use entity::{
     annual_reports, applications, catalog_categories, grant_feedback, grant_reports, grants,
-    organizations, outbox, projects, webhooks,
+    organizations, outbox, webhooks,
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+};
 use serde::Serialize;
 
 use crate::auth::{Actor, Role};
@@ -42,6 +51,7 @@ pub struct Count {
 }
 
 /// Counts `keys`, in key order.
+#[cfg(test)]
 fn tally(keys: impl IntoIterator<Item = String>) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     for k in keys {
@@ -97,80 +107,168 @@ pub struct Public {
     pub overdue_reports: i64,
 }
 
-/// Computes the public figures on `today` (China date).
+/// Adds organizations just registered or imported to the counts behind
+/// the public figures, inside their transaction.
+///
+/// # Errors
+/// The database's error.
+pub async fn count_registered<'a, C: ConnectionTrait>(
+    tx: &C,
+    orgs: impl IntoIterator<Item = &'a organizations::Model>,
+) -> Result<()> {
+    let mut add: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
+    for o in orgs {
+        *add.entry(("type", o.org_type.clone())).or_default() += 1;
+        *add.entry(("province", province_of(&o.division_code)))
+            .or_default() += 1;
+        if let Some(d) = o.registered_on {
+            *add.entry(("year", format!("{:04}", d.year()))).or_default() += 1;
+        }
+    }
+    if add.is_empty() {
+        return Ok(());
+    }
+    let table = Alias::new("organization_counts");
+    let mut insert = Query::insert();
+    insert.into_table(table.clone()).columns([
+        Alias::new("dimension"),
+        Alias::new("key"),
+        Alias::new("n"),
+    ]);
+    for ((dimension, key), n) in add {
+        insert.values_panic([dimension.into(), key.into(), n.into()]);
+    }
+    insert.on_conflict(
+        OnConflict::columns([Alias::new("dimension"), Alias::new("key")])
+            .value(
+                Alias::new("n"),
+                Expr::col((table, Alias::new("n")))
+                    .add(Expr::col((Alias::new("excluded"), Alias::new("n")))),
+            )
+            .to_owned(),
+    );
+    tx.execute_raw(tx.get_database_backend().build(&insert))
+        .await?;
+    Ok(())
+}
+
+/// Runs a grouped query whose rows are (key, number).
+async fn grouped<K: sea_orm::TryGetable>(db: &Db, sql: &str) -> Result<Vec<(K, i64)>> {
+    let conn = db.conn();
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index::<K>(0)?, r.try_get_by_index::<i64>(1)?)))
+        .collect()
+}
+
+/// Computes the public figures on `today` (China date): eight grouped
+/// queries and two counts, at any size.
 ///
 /// # Errors
 /// The database's error.
 pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let conn = db.conn();
-    let orgs: Vec<(String, String, Option<NaiveDate>)> = organizations::Entity::find()
-        .select_only()
-        .column(organizations::Column::OrgType)
-        .column(organizations::Column::DivisionCode)
-        .column(organizations::Column::RegisteredOn)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let by_type = tally(orgs.iter().map(|o| o.0.clone()));
-    let by_region = tally(orgs.iter().map(|o| province_of(&o.1)));
-    let by_year = tally(
-        orgs.iter()
-            .filter_map(|o| o.2.map(|d| d.year().to_string())),
-    );
+    let postgres = db.backend() == DbBackend::Postgres;
+    let mut registry: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (key, n) in grouped::<String>(
+        db,
+        "SELECT dimension || '/' || key, n FROM organization_counts",
+    )
+    .await?
+    {
+        if let Some((dimension, key)) = key.split_once('/') {
+            registry
+                .entry(dimension.to_owned())
+                .or_default()
+                .insert(key.to_owned(), n);
+        }
+    }
+    let mut dimension = |d: &str| registry.remove(d).unwrap_or_default();
+    let (by_type, by_region, by_year) =
+        (dimension("type"), dimension("province"), dimension("year"));
 
     let categories = catalog_categories::Entity::find().all(conn).await?;
-    let category_name = |id: uuid::Uuid| {
-        categories
-            .iter()
-            .find(|c| c.id == id)
-            .map_or_else(|| id.to_string(), |c| c.name_zh.clone())
+    let by_category_id = |rows: Vec<(uuid::Uuid, i64)>| {
+        let mut m = BTreeMap::new();
+        for (id, n) in rows {
+            let name = categories
+                .iter()
+                .find(|c| c.id == id)
+                .map_or_else(|| id.to_string(), |c| c.name_zh.clone());
+            *m.entry(name).or_insert(0) += n;
+        }
+        m
     };
-    let projs: Vec<(uuid::Uuid, String, uuid::Uuid)> = projects::Entity::find()
-        .select_only()
-        .column(projects::Column::Id)
-        .column(projects::Column::Status)
-        .column(projects::Column::CategoryId)
-        .filter(projects::Column::Status.ne("draft"))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let by_status = tally(projs.iter().map(|p| p.1.clone()));
-    let by_category = tally(projs.iter().map(|p| category_name(p.2)));
-
-    let grant_rows = grants::Entity::find()
-        .filter(grants::Column::Status.ne("declined"))
-        .all(conn)
-        .await?;
-    let mut funds_cat = BTreeMap::new();
-    let mut funds_year = BTreeMap::new();
-    for g in &grant_rows {
-        let cat = projs
+    let by_status: BTreeMap<String, i64> = grouped::<String>(
+        db,
+        "SELECT status, COUNT(*) FROM projects WHERE status <> 'draft' GROUP BY status",
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let by_category = by_category_id(
+        grouped(
+            db,
+            "SELECT p.category_id, COUNT(*) FROM projects AS p WHERE p.status <> 'draft' \
+             GROUP BY p.category_id",
+        )
+        .await?,
+    );
+    let funds_cat = by_category_id(
+        grouped(
+            db,
+            "SELECT p.category_id, SUM(g.amount_fen) FROM grants AS g JOIN projects AS p \
+             ON p.id = g.project_id WHERE g.status <> 'declined' GROUP BY p.category_id",
+        )
+        .await?,
+    );
+    // The year of award in China (UTC+8 all year round).
+    let year = if postgres {
+        "to_char(g.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY')"
+    } else {
+        "strftime('%Y', g.created_at, '+8 hours')"
+    };
+    let funds_year: BTreeMap<String, i64> = grouped::<String>(
+        db,
+        &format!(
+            "SELECT {year}, SUM(g.amount_fen) FROM grants AS g WHERE g.status <> 'declined' \
+             GROUP BY {year}"
+        ),
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let scores = grouped::<String>(
+        db,
+        "SELECT 'all', COUNT(*) FROM grants WHERE status = 'completed' \
+         AND performance_score IS NOT NULL UNION ALL \
+         SELECT 'sum', COALESCE(SUM(performance_score), 0) FROM grants \
+         WHERE status = 'completed' AND performance_score IS NOT NULL",
+    )
+    .await?;
+    let value = |k: &str| {
+        scores
             .iter()
-            .find(|p| p.0 == g.project_id)
-            .map_or_else(String::new, |p| category_name(p.2));
-        *funds_cat.entry(cat).or_insert(0) += g.amount_fen;
-        *funds_year
-            .entry(crate::clock::china_date(g.created_at).year().to_string())
-            .or_insert(0) += g.amount_fen;
-    }
-    let scores: Vec<i64> = grant_rows
-        .iter()
-        .filter(|g| g.status == "completed")
-        .filter_map(|g| g.performance_score.map(i64::from))
-        .collect();
-    let scored = i64::try_from(scores.len()).unwrap_or(i64::MAX);
+            .find(|(key, _)| key == k)
+            .map_or(0, |(_, v)| *v)
+    };
+    let (scored, sum) = (value("all"), value("sum"));
     let average = (scored > 0).then(|| {
-        let sum: i64 = scores.iter().sum();
         // Hundredths, rounded half up.
         (sum * 100 * 2 + scored) / (2 * scored)
     });
-    let active: Vec<uuid::Uuid> = grant_rows
-        .iter()
-        .filter(|g| g.status == "active")
-        .map(|g| g.id)
-        .collect();
     let overdue = grant_reports::Entity::find()
-        .filter(grant_reports::Column::GrantId.is_in(active))
+        .filter(
+            grant_reports::Column::GrantId.in_subquery(
+                Query::select()
+                    .column(grants::Column::Id)
+                    .from(grants::Entity)
+                    .and_where(grants::Column::Status.eq("active"))
+                    .to_owned(),
+            ),
+        )
         .filter(grant_reports::Column::Status.is_in([DUE, RETURNED]))
         .filter(grant_reports::Column::DueOn.lt(today))
         .count(conn)
@@ -183,7 +281,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
         organizations_by_year: counts(by_year, str::to_owned),
         projects_by_status: counts(by_status, str::to_owned),
         projects_by_category: counts(by_category, str::to_owned),
-        funds_total_fen: grant_rows.iter().map(|g| g.amount_fen).sum(),
+        funds_total_fen: funds_year.values().sum(),
         funds_by_category: counts(funds_cat, str::to_owned),
         funds_by_year: counts(funds_year, str::to_owned),
         average_score_hundredths: average,
@@ -235,12 +333,11 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
         ));
     }
     let conn = db.conn();
-    let statuses: Vec<String> = grants::Entity::find()
-        .select_only()
-        .column(grants::Column::Status)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let statuses: BTreeMap<String, i64> =
+        grouped(db, "SELECT status, COUNT(*) FROM grants GROUP BY status")
+            .await?
+            .into_iter()
+            .collect();
     Ok(Staff {
         applications_awaiting_review: n(applications::Entity::find()
             .filter(applications::Column::Status.eq("submitted"))
@@ -250,7 +347,7 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
             .filter(annual_reports::Column::Status.eq("submitted"))
             .count(conn)
             .await?),
-        grants_by_status: counts(tally(statuses), str::to_owned),
+        grants_by_status: counts(statuses, str::to_owned),
         grant_reports_awaiting_review: n(grant_reports::Entity::find()
             .filter(grant_reports::Column::Status.eq(SUBMITTED))
             .count(conn)

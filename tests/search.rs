@@ -1,0 +1,231 @@
+//! The registry search through its text index: every length of query, the
+//! substring semantics and escaping it always had, codes, regions, paging,
+//! renames, and the figures and export that read the registry whole.
+
+mod common;
+
+use cogov::clock::Clock as _;
+use cogov::registry::uscc::{Category, Uscc};
+use common::{TestApp, json, spawn};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+
+const NAMES: [(&str, &str); 10] = [
+    ("阳光养老院", "420102"),
+    ("武汉市院协会", "420102"),
+    ("北京市养老服务中心", "110101"),
+    ("50%公益促进会", "420102"),
+    ("a_b科技协会", "330106"),
+    ("ab科技协会", "330106"),
+    ("ABC公益协会", "330106"),
+    ("湖北省老年协会", "420000"),
+    ("乡村😀振兴会", "420102"),
+    ("会", "110101"),
+];
+
+fn code(i: usize) -> String {
+    Uscc::generate(Category::SocialGroup, NAMES[i].1, 100 + i as u32)
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+async fn registry(app: &TestApp) {
+    let mut csv = String::from(
+        "uscc,name,org_type,public_offering,division_code,field,supervising_unit,address,legal_representative,business_scope,funds_yuan,registered_on,status,grade,grade_awarded_on\n",
+    );
+    for (i, (name, division)) in NAMES.iter().enumerate() {
+        csv.push_str(&format!(
+            "{},{name},social_group,,{division},community_service,,某地,张三,服务,1000.00,2019-0{}-01,active,,\n",
+            code(i),
+            1 + i % 9
+        ));
+    }
+    let report =
+        cogov::registry::import::import_csv(app.db(), csv.as_bytes(), app.clock.now(), |_| {})
+            .await
+            .unwrap();
+    assert_eq!(report.created, NAMES.len() as u64, "{:?}", report.rejected);
+}
+
+async fn names(app: &TestApp, query: &str) -> Vec<String> {
+    let (status, body) = json(
+        app.get(&format!("/api/v1/organizations?{query}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{query}: {body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn q(s: &str) -> String {
+    format!("q={}", urlencoding::encode(s))
+}
+
+#[tokio::test]
+async fn every_length_of_query_finds_exactly_the_names_that_contain_it() {
+    let app = spawn().await;
+    registry(&app).await;
+    // One character, two (a word such as 养老), three, and more.
+    assert_eq!(
+        names(&app, &q("养")).await,
+        ["阳光养老院", "北京市养老服务中心"]
+    );
+    assert_eq!(
+        names(&app, &q("养老")).await,
+        ["阳光养老院", "北京市养老服务中心"]
+    );
+    assert_eq!(names(&app, &q("老院")).await, ["阳光养老院"]);
+    assert_eq!(
+        names(&app, &q("养老服务中心")).await,
+        ["北京市养老服务中心"]
+    );
+    // Every bigram of 养老院协会 is in some name, but no name holds it whole.
+    assert!(names(&app, &q("养老院协会")).await.is_empty());
+    assert!(names(&app, &q("量子")).await.is_empty());
+    // The whole name of one character.
+    assert_eq!(names(&app, &q("会")).await.len(), 8);
+    // Wildcards are literal; ASCII letters fold; other scripts are characters.
+    assert_eq!(names(&app, &q("50%")).await, ["50%公益促进会"]);
+    assert!(names(&app, &q("%")).await == ["50%公益促进会"]);
+    assert_eq!(names(&app, &q("a_b")).await, ["a_b科技协会"]);
+    assert_eq!(names(&app, &q("_")).await, ["a_b科技协会"]);
+    assert_eq!(names(&app, &q("abc")).await, ["ABC公益协会"]);
+    assert_eq!(names(&app, &q("AB")).await, ["ab科技协会", "ABC公益协会"]);
+    assert_eq!(names(&app, &q("😀振")).await, ["乡村😀振兴会"]);
+    // A code typed into the box finds its organization.
+    assert_eq!(names(&app, &q(&code(2))).await, ["北京市养老服务中心"]);
+    // Regions, alone and with text: a province covers its cities and counties.
+    assert_eq!(
+        names(&app, "region=420000").await,
+        [
+            "阳光养老院",
+            "武汉市院协会",
+            "50%公益促进会",
+            "湖北省老年协会",
+            "乡村😀振兴会"
+        ]
+    );
+    assert_eq!(
+        names(&app, &format!("region=420100&{}", q("会"))).await,
+        ["武汉市院协会", "50%公益促进会", "乡村😀振兴会"]
+    );
+    assert!(
+        names(&app, &format!("region=330000&{}", q("养老")))
+            .await
+            .is_empty()
+    );
+    // A long query is answered, not refused or scanned.
+    let long = "养".repeat(100);
+    assert!(names(&app, &q(&long)).await.is_empty());
+}
+
+#[tokio::test]
+async fn pages_of_a_search_cover_every_match_once_in_registration_order() {
+    let app = spawn().await;
+    registry(&app).await;
+    let all = names(&app, &format!("limit=100&{}", q("会"))).await;
+    let mut paged = Vec::new();
+    let mut cursor = None::<String>;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/organizations?limit=2&{}&cursor={c}", q("会")),
+            None => format!("/api/v1/organizations?limit=2&{}", q("会")),
+        };
+        let (_, body) = json(app.get(&path, None).await).await;
+        for o in body["items"].as_array().unwrap() {
+            paged.push(o["name"].as_str().unwrap().to_owned());
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    let expected: Vec<&str> = NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.contains('会'))
+        .collect();
+    assert_eq!(all, expected);
+}
+
+#[tokio::test]
+async fn a_renamed_organization_is_found_by_its_new_name_only() {
+    let app = spawn().await;
+    registry(&app).await;
+    let (_, found) = json(
+        app.get(&format!("/api/v1/organizations?{}", q("阳光养老院")), None)
+            .await,
+    )
+    .await;
+    let id: uuid::Uuid = found["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    let before = cogov::registry::organizations::get(app.db().conn(), id)
+        .await
+        .unwrap();
+    let after = entity::organizations::Model {
+        name: "晨曦敬老院".into(),
+        ..before.clone()
+    };
+    let tx = app.db().begin().await.unwrap();
+    cogov::registry::organizations::save(
+        &*tx,
+        &cogov::audit::Who::system(),
+        &before,
+        &after,
+        "organization.change",
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(names(&app, &q("敬老")).await, ["晨曦敬老院"]);
+    assert_eq!(names(&app, &q("养老")).await, ["北京市养老服务中心"]);
+}
+
+#[tokio::test]
+async fn the_figures_count_what_was_imported_and_the_export_streams_it_all() {
+    let app = spawn().await;
+    let (_, before) = json(app.get("/api/v1/stats", None).await).await;
+    let count = |stats: &Value, key: &str| -> i64 {
+        stats["organizations_by_region"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map_or(0, |c| c["value"].as_i64().unwrap())
+    };
+    registry(&app).await;
+    let (_, after) = json(app.get("/api/v1/stats", None).await).await;
+    assert_eq!(count(&after, "420000") - count(&before, "420000"), 5);
+    assert_eq!(count(&after, "330000") - count(&before, "330000"), 3);
+    let by_type = |stats: &Value| -> i64 {
+        stats["organizations_by_type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == "social_group")
+            .map_or(0, |c| c["value"].as_i64().unwrap())
+    };
+    assert_eq!(by_type(&after) - by_type(&before), 10);
+    // The import is one audit entry for its batch, and history agrees.
+    let batches = entity::audit_entries::Entity::find()
+        .filter(entity::audit_entries::Column::Action.eq("registry.import"))
+        .count(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(batches, 1);
+    app.assert_history_agrees().await;
+    let response = app.get("/api/v1/organizations/export.csv", None).await;
+    response.assert_status_is_ok();
+    let text = response.0.into_body().into_string().await.unwrap();
+    for (name, _) in NAMES {
+        assert!(text.contains(name), "{name} missing from the export");
+    }
+    assert!(text.starts_with("uscc,name,"));
+}
