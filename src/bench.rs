@@ -161,7 +161,7 @@ pub fn write_csv(out: impl Write, n: u64, seed: u64) -> std::io::Result<()> {
             5..=6 => "revoked",
             _ => "active",
         };
-        let graded = status == "active" && year <= 2020 && rng.random_range(0..100) < 8;
+        let graded = status == "active" && year <= 2019 && rng.random_range(0..100) < 8;
         let (grade, awarded) = if graded {
             let on =
                 NaiveDate::from_ymd_opt(rng.random_range(2022..=2025), 6, 1).unwrap_or_default();

@@ -85,6 +85,15 @@ pub fn display_name(code: &str) -> Option<String> {
         Level::Province => d.name.to_owned(),
         Level::City if placeholder(d.name) => display_name(d.parent_code?)?,
         Level::City => d.name.to_owned(),
+        // A city without districts (东莞市) is listed as its own parent:
+        // its province names it.
+        Level::County if d.parent_code == Some(d.code) => {
+            format!(
+                "{}{}",
+                display_name(&format!("{}0000", d.code.get(..2)?))?,
+                d.name
+            )
+        }
         Level::County => format!("{}{}", display_name(d.parent_code?)?, d.name),
     })
 }
@@ -110,5 +119,13 @@ mod tests {
         assert_eq!(display_name("110101").as_deref(), Some("北京市东城区"));
         assert_eq!(display_name("100000").as_deref(), Some("全国"));
         assert_eq!(display_name("999999"), None);
+        assert_eq!(display_name("441900").as_deref(), Some("广东省东莞市"));
+    }
+
+    #[test]
+    fn every_division_has_a_name() {
+        for d in all() {
+            assert!(display_name(d.code).is_some(), "{}", d.code);
+        }
     }
 }
