@@ -6,6 +6,7 @@
 mod common;
 
 use cogov::auth::Role;
+use cogov::clock::Clock as _;
 use common::{TestApp, json, spawn_with};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -35,7 +36,7 @@ async fn token_of(app: &TestApp, email: &str) -> String {
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("demo user {email}"));
-    app.token(&user, false).await
+    app.token(&user, true).await
 }
 
 async fn admin_writer(app: &TestApp) -> String {
@@ -54,9 +55,8 @@ async fn cost(app: &TestApp, url: &str, token: &str) -> (u64, usize) {
 #[tokio::test]
 async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
     let app = spawn_with(|s| s.webhooks_allow_private = true).await;
-    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
-    let admin = token_of(&app, "admin@demo.cogov.cn").await;
-    // A webhook with deliveries: a receiver that takes everything.
+    // A webhook with deliveries (created first: it follows what comes
+    // after it), to a receiver that takes everything.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let receiver = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -78,7 +78,9 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
         .await,
     )
     .await;
-    let hook_id = hook["id"].as_str().unwrap().to_owned();
+    let hook_id = hook["webhook"]["id"].as_str().unwrap().to_owned();
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let admin = token_of(&app, "admin@demo.cogov.cn").await;
     cogov::webhooks::deliver(
         app.db(),
         &cogov::webhooks::client().unwrap(),
