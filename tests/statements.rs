@@ -49,7 +49,9 @@ async fn cost(app: &TestApp, url: &str, token: &str) -> (u64, usize) {
     let (status, body) = json(app.get(url, Some(token)).await).await;
     let after = app.db().statements();
     assert_eq!(status, 200, "{url}: {body}");
-    (after - before, body["items"].as_array().map_or(0, Vec::len))
+    // Lists answer {items}; OCDS packages {releases}.
+    let rows = body["items"].as_array().or(body["releases"].as_array());
+    (after - before, rows.map_or(0, Vec::len))
 }
 
 #[tokio::test]
@@ -69,10 +71,11 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
                 .await;
         }
     });
+    let writer = admin_writer(&app).await;
     let (_, hook) = json(
         app.post_json(
             "/api/v1/webhooks",
-            Some(&admin_writer(&app).await),
+            Some(&writer),
             serde_json::json!({"url": receiver, "event_types": []}),
         )
         .await,
@@ -90,6 +93,71 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
     )
     .await
     .unwrap();
+    // What the demo holds one of or none: a second department, two
+    // submitted applications, a second notification.
+    let (status, d) = json(
+        app.post_json(
+            "/api/v1/departments",
+            Some(&writer),
+            serde_json::json!({"code": "STATS", "name": "统计局", "division_code": "420000"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{d}");
+    for n in 0..2 {
+        let applicant = app
+            .user_with_token(&format!("applicant-{n}@example.cn"), Role::OrgMember)
+            .await
+            .1;
+        let (status, a) = json(
+            app.post_json(
+                "/api/v1/applications",
+                Some(&applicant),
+                serde_json::json!({
+                    "kind": "registration", "name": format!("武汉市第{n}社会工作服务中心"),
+                    "org_type": "social_service_agency", "division_code": "420100",
+                    "field": "community_service", "address": "武汉市江岸区中山大道1号",
+                    "legal_representative": "李华", "business_scope": "社会工作服务",
+                    "funds_fen": 5_000_000,
+                }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{a}");
+        let submit = format!("/api/v1/applications/{}/submit", a["id"].as_str().unwrap());
+        let (status, a) = json(
+            app.post_json(&submit, Some(&applicant), serde_json::json!({}))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{a}");
+    }
+    let bidder = entity::users::Entity::find()
+        .filter(entity::users::Column::Email.eq("bidder-2@demo.cogov.cn"))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let tx = app.db().begin().await.unwrap();
+    cogov::notifications::send(
+        &*tx,
+        &[bidder],
+        &cogov::notifications::Notice {
+            kind: cogov::notifications::Kind::ReportDueSoon,
+            key: "statements-test".into(),
+            link: "/portal".into(),
+            params: cogov::notifications::Params {
+                grant: "社区居家养老服务".into(),
+                ..Default::default()
+            },
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     let feedback_grant = entity::grant_feedback::Entity::find()
         .one(app.db().conn())
         .await

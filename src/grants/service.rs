@@ -3,6 +3,8 @@
 //! command, each with its audit entry; the grant row is locked first so
 //! concurrent commands on one grant take turns.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{disbursements, grant_reports as reports, grants, installments};
 use sea_orm::{
@@ -293,50 +295,88 @@ async fn assemble<C: ConnectionTrait>(
     actor: Option<&Actor>,
     row: grants::Model,
 ) -> Result<Grant> {
-    let status = Status::parse(&row.status)
-        .ok_or_else(|| Error::Internal(format!("grant {} has an unknown status", row.id)))?;
-    let details = sees_details(actor, &row);
-    let installments = installments::Entity::find()
-        .filter(installments::Column::GrantId.eq(row.id))
+    let id = row.id;
+    assemble_all(conn, actor, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal(format!("grant {id} was not assembled")))
+}
+
+/// Grants with their installments, reports and payments: three queries
+/// for the whole page, whatever its size.
+async fn assemble_all<C: ConnectionTrait>(
+    conn: &C,
+    actor: Option<&Actor>,
+    rows: Vec<grants::Model>,
+) -> Result<Vec<Grant>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut installments_of: HashMap<Uuid, Vec<installments::Model>> = HashMap::new();
+    for i in installments::Entity::find()
+        .filter(installments::Column::GrantId.is_in(ids.clone()))
         .order_by_asc(installments::Column::Position)
         .all(conn)
-        .await?;
-    let reports = reports::Entity::find()
-        .filter(reports::Column::GrantId.eq(row.id))
+        .await?
+    {
+        installments_of.entry(i.grant_id).or_default().push(i);
+    }
+    let mut reports_of: HashMap<Uuid, Vec<reports::Model>> = HashMap::new();
+    for r in reports::Entity::find()
+        .filter(reports::Column::GrantId.is_in(ids.clone()))
         .order_by_asc(reports::Column::DueOn)
         .order_by_asc(reports::Column::Id)
         .all(conn)
         .await?
-        .into_iter()
-        .map(|r| {
-            if details || r.status == ACCEPTED {
-                r
-            } else {
-                reports::Model {
-                    body: String::new(),
-                    people_served: None,
-                    spending_fen: None,
-                    submitted_by: None,
-                    reviewed_by: None,
-                    review_note: None,
-                    ..r
-                }
-            }
-        })
-        .collect();
-    let disbursements = disbursements::Entity::find()
-        .filter(disbursements::Column::GrantId.eq(row.id))
+    {
+        reports_of.entry(r.grant_id).or_default().push(r);
+    }
+    let mut disbursements_of: HashMap<Uuid, Vec<disbursements::Model>> = HashMap::new();
+    for d in disbursements::Entity::find()
+        .filter(disbursements::Column::GrantId.is_in(ids))
         .order_by_asc(disbursements::Column::Id)
         .all(conn)
-        .await?;
-    Ok(Grant {
-        row,
-        status,
-        installments,
-        reports,
-        disbursements,
-        details,
-    })
+        .await?
+    {
+        disbursements_of.entry(d.grant_id).or_default().push(d);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let status = Status::parse(&row.status).ok_or_else(|| {
+                Error::Internal(format!("grant {} has an unknown status", row.id))
+            })?;
+            let details = sees_details(actor, &row);
+            let reports = reports_of
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    if details || r.status == ACCEPTED {
+                        r
+                    } else {
+                        reports::Model {
+                            body: String::new(),
+                            people_served: None,
+                            spending_fen: None,
+                            submitted_by: None,
+                            reviewed_by: None,
+                            review_note: None,
+                            ..r
+                        }
+                    }
+                })
+                .collect();
+            Ok(Grant {
+                installments: installments_of.remove(&row.id).unwrap_or_default(),
+                disbursements: disbursements_of.remove(&row.id).unwrap_or_default(),
+                status,
+                reports,
+                details,
+                row,
+            })
+        })
+        .collect()
 }
 
 /// One grant (public; details of reports for those concerned).
@@ -392,11 +432,7 @@ pub async fn list(
     }
     let rows = q.limit(page.limit + 1).all(db.conn()).await?;
     let (rows, next) = page.finish(rows, |r| r.id);
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(assemble(db.conn(), actor, row).await?);
-    }
-    Ok((out, next))
+    Ok((assemble_all(db.conn(), actor, rows).await?, next))
 }
 
 /// One line of an organization's public track record.
@@ -424,21 +460,36 @@ pub async fn track_record(
         .order_by_desc(grants::Column::Id)
         .all(db.conn())
         .await?;
-    let mut out = Vec::new();
-    for grant in rows {
-        let overdue_reports = reports::Entity::find()
-            .filter(reports::Column::GrantId.eq(grant.id))
-            .all(db.conn())
-            .await?
-            .iter()
-            .filter(|r| grant.status == Status::Active.as_str() && is_overdue(r, today))
-            .count();
-        out.push(TrackRecord {
-            grant,
-            overdue_reports,
-        });
+    // Every report of the organization's grants, in one query.
+    let mut overdue: HashMap<Uuid, usize> = HashMap::new();
+    for r in reports::Entity::find()
+        .filter(
+            reports::Column::GrantId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(grants::Column::Id)
+                    .from(grants::Entity)
+                    .and_where(grants::Column::OrganizationId.eq(organization_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db.conn())
+        .await?
+    {
+        if is_overdue(&r, today) {
+            *overdue.entry(r.grant_id).or_default() += 1;
+        }
     }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|grant| TrackRecord {
+            overdue_reports: if grant.status == Status::Active.as_str() {
+                overdue.get(&grant.id).copied().unwrap_or(0)
+            } else {
+                0
+            },
+            grant,
+        })
+        .collect())
 }
 
 async fn save(
