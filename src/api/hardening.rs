@@ -12,7 +12,8 @@
 //!   not limited here;
 //! - **`ETag`**: every successful `GET` answer carries a strong `ETag` (a
 //!   SHA-256 of its body); a request whose `If-None-Match` names it gets
-//!   304 with no body.
+//!   304 with no body. A streamed answer (the registry export, whose length
+//!   is not known ahead) goes out as it is made, without one.
 //!
 //! `Idempotency-Key` on writes lives in [`crate::api::idempotency`].
 
@@ -239,7 +240,13 @@ async fn guarded<E: Endpoint>(ep: std::sync::Arc<E>, mut req: Request) -> poem::
         return Ok(resp);
     }
     let (parts, body) = resp.into_parts();
-    let bytes = body.into_bytes().await?;
+    // A streamed answer (the registry export) has no length known ahead:
+    // it goes out as it is made, without an ETag, never held whole.
+    let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> = body.into();
+    if http_body::Body::size_hint(&body).exact().is_none() {
+        return Ok(Response::from_parts(parts, poem::Body::from(body)));
+    }
+    let bytes = poem::Body::from(body).into_bytes().await?;
     let tag = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
     let mut resp = if if_none_match.is_some_and(|h| none_match(&h, &tag)) {
         let mut r = Response::from_parts(parts, poem::Body::empty());

@@ -366,7 +366,7 @@ pub async fn my_projects(
     let rows = q.limit(page.limit + 1).all(db.conn()).await?;
     let (seats, next) = page.finish(rows, |m| m.id);
     // The page's projects in one query, listed in seat order.
-    let mut by_id: std::collections::HashMap<Uuid, entity::projects::Model> =
+    let by_id: std::collections::HashMap<Uuid, entity::projects::Model> =
         entity::projects::Entity::find()
             .filter(entity::projects::Column::Id.is_in(seats.iter().map(|m| m.project_id)))
             .all(db.conn())

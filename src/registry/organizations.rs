@@ -300,7 +300,6 @@ pub async fn search(
     page: &PageRequest,
     today: NaiveDate,
 ) -> Result<(Vec<organizations::Model>, Option<String>)> {
-    use organizations::Column as C;
     let mut select = organizations::Entity::find();
     let mut text = super::search::TextQuery::default();
     let trimmed = |v: &Option<String>| {
@@ -317,7 +316,7 @@ pub async fn search(
         }
     }
     if let Some(code) = uscc {
-        select = select.filter(C::Uscc.eq(code));
+        text.equal.push(("uscc", code.into()));
     }
     if let Some(t) = search.org_type.as_deref().filter(|t| !t.is_empty()) {
         if !OrgType::KINDS.contains(&t) {
@@ -327,7 +326,7 @@ pub async fn search(
                 "type must be social_group, foundation or social_service_agency",
             ));
         }
-        select = select.filter(C::OrgType.eq(t));
+        text.equal.push(("org_type", t.into()));
     }
     if let Some(s) = search.status.as_deref().filter(|t| !t.is_empty()) {
         if !STATUSES.contains(&s) {
@@ -337,7 +336,7 @@ pub async fn search(
                 "status must be active, deregistered or revoked",
             ));
         }
-        select = select.filter(C::Status.eq(s));
+        text.equal.push(("status", s.into()));
     }
     if let Some(r) = trimmed(&search.region) {
         if AuthorityLevel::of_division(&r).is_none() {
@@ -357,9 +356,8 @@ pub async fn search(
                 "grade must be 1 to 5",
             ));
         }
-        select = select
-            .filter(C::Grade.eq(g))
-            .filter(C::GradeValidUntil.gte(today));
+        text.equal.push(("grade", g.into()));
+        text.grade_valid_on = Some(today);
     }
     if let Some(c) = search.credit_status.as_deref().filter(|t| !t.is_empty()) {
         if !credit::STATUSES.contains(&c) {
@@ -369,7 +367,7 @@ pub async fn search(
                 "credit status must be none, abnormal or dishonest",
             ));
         }
-        select = select.filter(C::CreditStatus.eq(c));
+        text.equal.push(("credit_status", c.into()));
     }
     let after_seq = match page.after {
         Some(after) => Some(seq_of(db.conn(), after).await?),

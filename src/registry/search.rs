@@ -160,13 +160,17 @@ pub fn fts_term(gram: &str) -> String {
     format!("{kind}{hex}")
 }
 
-/// What the public search asks of the text index, per database.
+/// What the public search asks, per database.
 #[derive(Debug, Default)]
 pub struct TextQuery {
     /// The substring asked for, as typed (trimmed).
     pub q: Option<String>,
     /// The region's shared code prefix (`42`, `4201`, `420102`).
     pub region: Option<String>,
+    /// Columns that must equal a value (type, status, credit, grade, code).
+    pub equal: Vec<(&'static str, Value)>,
+    /// Grades valid on this day or later only.
+    pub grade_valid_on: Option<chrono::NaiveDate>,
 }
 
 /// How a search reaches the rows: conditions and the order to read them in.
@@ -214,10 +218,31 @@ pub fn plan(backend: DbBackend, text: &TextQuery) -> Plan {
             fts_terms.push(format!("r{prefix}"));
         }
     }
-    Plan {
-        conditions,
-        fts: (!fts_terms.is_empty()).then(|| fts_terms.join(" AND ")),
+    let fts = (!fts_terms.is_empty()).then(|| fts_terms.join(" AND "));
+    // Reading the text index in `seq` order is what keeps a page cheap; an
+    // index on a filter column would tempt SQLite's planner into walking
+    // that column instead (hundreds of milliseconds for a common type),
+    // so there the filters are written `+column`, which no index serves.
+    let column = |name: &str| {
+        if fts.is_some() {
+            format!("+\"organizations\".\"{name}\"")
+        } else {
+            format!("\"organizations\".\"{name}\"")
+        }
+    };
+    for (name, value) in &text.equal {
+        conditions.push(Expr::cust_with_values(
+            format!("{} = {}", column(name), mark(backend, 1)),
+            [value.clone()],
+        ));
     }
+    if let Some(day) = text.grade_valid_on {
+        conditions.push(Expr::cust_with_values(
+            format!("{} >= {}", column("grade_valid_until"), mark(backend, 1)),
+            [Value::from(day)],
+        ));
+    }
+    Plan { conditions, fts }
 }
 
 /// Adds `plan` to a select of organizations, ordered by `seq` after
@@ -242,6 +267,15 @@ pub fn apply(stmt: &mut sea_orm::sea_query::SelectStatement, plan: Plan, after_s
         stmt.and_where(seq.clone().gt(after));
     }
     stmt.order_by_expr(seq.into(), Order::Asc);
+}
+
+/// The `n`th placeholder of a custom expression.
+fn mark(backend: DbBackend, n: usize) -> String {
+    if backend == DbBackend::Postgres {
+        format!("${n}")
+    } else {
+        "?".to_owned()
+    }
 }
 
 fn fold_for(backend: DbBackend, s: &str) -> String {
