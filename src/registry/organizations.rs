@@ -373,9 +373,40 @@ pub async fn search(
         Some(after) => Some(seq_of(db.conn(), after).await?),
         None => None,
     };
-    let plan = super::search::plan(db.backend(), &text);
-    super::search::apply(QueryTrait::query(&mut select), plan, after_seq);
-    let rows = select.limit(page.limit + 1).all(db.conn()).await?;
+    use super::search::{Reach, apply, plan};
+    let limit = page.limit + 1;
+    let rows = if db.backend() == sea_orm::DbBackend::Postgres && text.q.is_some() {
+        let mut near = select.clone();
+        apply(
+            QueryTrait::query(&mut near),
+            plan(db.backend(), &text),
+            after_seq,
+            Reach::Window,
+        );
+        let mut rows = near.limit(limit).all(db.conn()).await?;
+        if (rows.len() as u64) < limit {
+            apply(
+                QueryTrait::query(&mut select),
+                plan(db.backend(), &text),
+                after_seq,
+                Reach::BeyondWindow,
+            );
+            let rest = select
+                .limit(limit - rows.len() as u64)
+                .all(db.conn())
+                .await?;
+            rows.extend(rest);
+        }
+        rows
+    } else {
+        apply(
+            QueryTrait::query(&mut select),
+            plan(db.backend(), &text),
+            after_seq,
+            Reach::All,
+        );
+        select.limit(limit).all(db.conn()).await?
+    };
     Ok(page.finish(rows, |o| o.id))
 }
 

@@ -179,7 +179,29 @@ pub struct Plan {
     pub conditions: Vec<SimpleExpr>,
     /// Join the SQLite index and read in its order.
     pub fts: Option<String>,
+    /// PostgreSQL: the names' grams hold the query's (see [`Reach`]).
+    pub grams: Option<SimpleExpr>,
 }
+
+/// How a PostgreSQL search with text reaches its rows. The planner cannot
+/// know how common a piece of a name is (its guess for `社会工作` was 300
+/// times too small), and the two ways differ a hundredfold: so the search
+/// first reads the next [`WINDOW`] organizations in order, testing the
+/// substring (cheap, and enough whenever the text is common), and only if
+/// that window holds less than a page does it ask the grams index for the
+/// rest, sorted (cheap whenever the text is rare).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Everything in `seq` order (SQLite, or no text).
+    All,
+    /// `seq` in `(after, after + WINDOW]`, in order, without the grams.
+    Window,
+    /// `seq` after the window, through the grams index, then sorted.
+    BeyondWindow,
+}
+
+/// Organizations read in order before a text search asks its index.
+pub const WINDOW: i64 = 10_000;
 
 /// The conditions for `text` on `backend`.
 #[must_use]
@@ -192,16 +214,26 @@ pub fn plan(backend: DbBackend, text: &TextQuery) -> Plan {
     };
     let mut conditions = Vec::new();
     let mut fts_terms = Vec::new();
+    let mut grams_condition = None;
     if let Some(q) = &text.q {
-        let pattern = format!("%{}%", escape_like(&fold_for(backend, q)));
-        conditions.push(name().like(LikeExpr::new(pattern).escape('\\')));
+        if backend == DbBackend::Postgres {
+            // strpos, not LIKE: the same exact substring, but the planner
+            // does not multiply a LIKE's tiny guess into the grams' sound one.
+            conditions.push(Expr::cust_with_values(
+                "strpos(lower(\"organizations\".\"name\"), $1) > 0",
+                [fold_for(backend, q)],
+            ));
+        } else {
+            let pattern = format!("%{}%", escape_like(&fold_for(backend, q)));
+            conditions.push(name().like(LikeExpr::new(pattern).escape('\\')));
+        }
         let grams = query_grams(q, |s| fold_for(backend, s));
         if backend == DbBackend::Postgres {
             // One value, split by a separator no name holds (names and
             // queries are printable); a gram with it would only widen the
             // candidates the substring test then narrows.
             let grams: Vec<String> = grams.into_iter().filter(|g| !g.contains('\x1f')).collect();
-            conditions.push(Expr::cust_with_values(
+            grams_condition = Some(Expr::cust_with_values(
                 "cogov_name_grams(lower(\"organizations\".\"name\")) @> string_to_array($1, chr(31))",
                 [grams.join("\x1f")],
             ));
@@ -242,12 +274,21 @@ pub fn plan(backend: DbBackend, text: &TextQuery) -> Plan {
             [Value::from(day)],
         ));
     }
-    Plan { conditions, fts }
+    Plan {
+        conditions,
+        fts,
+        grams: grams_condition,
+    }
 }
 
 /// Adds `plan` to a select of organizations, ordered by `seq` after
 /// `after_seq`.
-pub fn apply(stmt: &mut sea_orm::sea_query::SelectStatement, plan: Plan, after_seq: Option<i64>) {
+pub fn apply(
+    stmt: &mut sea_orm::sea_query::SelectStatement,
+    plan: Plan,
+    after_seq: Option<i64>,
+    reach: Reach,
+) {
     let seq = match &plan.fts {
         Some(_) => Expr::col((Alias::new(TABLE), Alias::new("rowid"))),
         None => Expr::col((Alias::new("organizations"), Alias::new("seq"))),
@@ -263,10 +304,30 @@ pub fn apply(stmt: &mut sea_orm::sea_query::SelectStatement, plan: Plan, after_s
     for c in plan.conditions {
         stmt.and_where(c);
     }
-    if let Some(after) = after_seq {
-        stmt.and_where(seq.clone().gt(after));
+    let after = after_seq.unwrap_or(0);
+    match reach {
+        Reach::All => {
+            if let Some(grams) = plan.grams {
+                stmt.and_where(grams);
+            }
+            stmt.and_where(seq.clone().gt(after));
+            stmt.order_by_expr(seq.into(), Order::Asc);
+        }
+        Reach::Window => {
+            stmt.and_where(seq.clone().gt(after));
+            stmt.and_where(seq.clone().lte(after.saturating_add(WINDOW)));
+            stmt.order_by_expr(seq.into(), Order::Asc);
+        }
+        Reach::BeyondWindow => {
+            if let Some(grams) = plan.grams {
+                stmt.and_where(grams);
+            }
+            stmt.and_where(seq.clone().gt(after.saturating_add(WINDOW)));
+            // `seq + 0`: no index gives this order, so the planner reads
+            // the matches through the grams index and sorts them.
+            stmt.order_by_expr(seq.add(0), Order::Asc);
+        }
     }
-    stmt.order_by_expr(seq.into(), Order::Asc);
 }
 
 /// The `n`th placeholder of a custom expression.
