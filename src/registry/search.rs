@@ -201,7 +201,7 @@ pub enum Reach {
 }
 
 /// Organizations read in order before a text search asks its index.
-pub const WINDOW: i64 = 10_000;
+pub const WINDOW: i64 = 2_000;
 
 /// The conditions for `text` on `backend`.
 #[must_use]
