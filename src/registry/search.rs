@@ -311,12 +311,12 @@ pub fn apply(
                 stmt.and_where(grams);
             }
             stmt.and_where(seq.clone().gt(after));
-            stmt.order_by_expr(seq.into(), Order::Asc);
+            stmt.order_by_expr(seq, Order::Asc);
         }
         Reach::Window => {
             stmt.and_where(seq.clone().gt(after));
             stmt.and_where(seq.clone().lte(after.saturating_add(WINDOW)));
-            stmt.order_by_expr(seq.into(), Order::Asc);
+            stmt.order_by_expr(seq, Order::Asc);
         }
         Reach::BeyondWindow => {
             if let Some(grams) = plan.grams {
