@@ -219,7 +219,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let funds_cat = by_category_id(
         grouped(
             db,
-            "SELECT p.category_id, SUM(g.amount_fen) FROM grants AS g JOIN projects AS p \
+            "SELECT p.category_id, CAST(SUM(g.amount_fen) AS BIGINT) FROM grants AS g JOIN projects AS p \
              ON p.id = g.project_id WHERE g.status <> 'declined' GROUP BY p.category_id",
         )
         .await?,
@@ -233,7 +233,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let funds_year: BTreeMap<String, i64> = grouped::<String>(
         db,
         &format!(
-            "SELECT {year}, SUM(g.amount_fen) FROM grants AS g WHERE g.status <> 'declined' \
+            "SELECT {year}, CAST(SUM(g.amount_fen) AS BIGINT) FROM grants AS g WHERE g.status <> 'declined' \
              GROUP BY {year}"
         ),
     )
@@ -244,7 +244,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
         db,
         "SELECT 'all', COUNT(*) FROM grants WHERE status = 'completed' \
          AND performance_score IS NOT NULL UNION ALL \
-         SELECT 'sum', COALESCE(SUM(performance_score), 0) FROM grants \
+         SELECT 'sum', CAST(COALESCE(SUM(performance_score), 0) AS BIGINT) FROM grants \
          WHERE status = 'completed' AND performance_score IS NOT NULL",
     )
     .await?;
