@@ -573,7 +573,8 @@ pub async fn export_page(
     Ok((bytes, next.and(rows.last().map(|o| o.id))))
 }
 
-/// The public registry as CSV, streamed a page at a time.
+/// The public registry as CSV, streamed a page at a time (the API and the
+/// command line).
 pub fn export_stream(
     db: Db,
     search: orgs::Search,
@@ -599,25 +600,6 @@ pub fn export_stream(
             }
         }
     })
-}
-
-/// The whole public registry as CSV in memory (tests and small registries;
-/// the API and the command line stream [`export_stream`]).
-///
-/// # Errors
-/// The database's error.
-pub async fn export_csv(db: &Db, search: &orgs::Search, today: NaiveDate) -> Result<String> {
-    let mut out = export_header();
-    let mut after = None;
-    loop {
-        let (bytes, next) = export_page(db, search, today, after).await?;
-        out.extend(bytes);
-        match next {
-            Some(last) => after = Some(last),
-            None => break,
-        }
-    }
-    String::from_utf8(out).map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]
