@@ -5,12 +5,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use poem::PathPattern;
 use poem::http::{HeaderValue, StatusCode};
 use poem::middleware::CookieJarManager;
 use poem::web::Json;
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get, handler,
 };
+use poem_openapi::OperationId;
 use tracing::Instrument as _;
 
 use crate::api;
@@ -87,6 +89,7 @@ pub fn build_app(state: AppState) -> impl Endpoint {
         .nest("/api", api_fallback.catch_all_error(api_error))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
         .nest("/", web::routes())
         .around(|ep, req| async move { refuse_control_text(ep, req).await })
         .around(move |ep, req| async move {
@@ -205,6 +208,34 @@ async fn readyz(state: poem::web::Data<&AppState>) -> Response {
     }
 }
 
+/// The Prometheus text ([`crate::telemetry`]); 404 to whoever may not read it.
+#[handler]
+async fn metrics(req: &Request, state: poem::web::Data<&AppState>) -> Response {
+    let authorization = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let peer = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(std::net::SocketAddr::ip);
+    if !crate::telemetry::may_scrape(state.settings.metrics_token.as_deref(), authorization, peer) {
+        return web::error_page(poem::Error::from_status(StatusCode::NOT_FOUND));
+    }
+    match crate::telemetry::render(&state.db).await {
+        Ok(text) => Response::builder()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .header("cache-control", "no-store")
+            .body(text),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: reading the gauges failed");
+            Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .body("the database did not answer")
+        }
+    }
+}
+
 /// Runs one request inside a tracing span with its request id, logs the
 /// outcome, and adds the request id and security headers to the response.
 async fn observe<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> Response {
@@ -222,12 +253,29 @@ async fn observe<E: Endpoint>(ep: std::sync::Arc<E>, req: Request) -> Response {
     let method = req.method().clone();
     let span = tracing::info_span!("request", %request_id, %method, %path);
     let started = Instant::now();
-    let mut resp = match ep.call(req).instrument(span.clone()).await {
-        Ok(r) => r.into_response(),
+    let result = ep
+        .call(req)
+        .instrument(span.clone())
+        .await
+        .map(IntoResponse::into_response);
+    // The operation or the route template, never the path: ids must not
+    // multiply the series.
+    let (operation, pattern) = match &result {
+        Ok(r) => (r.data::<OperationId>(), r.data::<PathPattern>()),
+        Err(e) => (e.data::<OperationId>(), e.data::<PathPattern>()),
+    };
+    let route: Arc<str> = match (operation, pattern) {
+        (Some(op), _) => op.0.into(),
+        (None, Some(p)) => p.0.clone(),
+        (None, None) => crate::telemetry::UNMATCHED.into(),
+    };
+    let mut resp = match result {
+        Ok(r) => r,
         Err(e) if path.starts_with("/api/") => api::problem::from_poem_error(e),
         Err(e) => web::error_page(e),
     };
     let status = resp.status();
+    crate::telemetry::record_request(method.as_str(), &route, status.as_u16(), started.elapsed());
     span.in_scope(|| {
         let ms = started.elapsed().as_millis();
         if status.is_server_error() {

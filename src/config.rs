@@ -14,6 +14,15 @@ pub struct Cli {
     /// Where to store the database (SQLite) and files.
     #[command(flatten)]
     pub storage: StorageArgs,
+    /// How log lines are written: `text` or `json` (one object per line).
+    #[arg(
+        long,
+        env = "COGOV_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: crate::telemetry::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -286,6 +295,10 @@ pub struct ServeArgs {
     /// receivers inside the government network).
     #[arg(long, env = "COGOV_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+    /// A token `GET /metrics` requires (`Authorization: Bearer <token>`);
+    /// without it, the metrics answer only connections from loopback.
+    #[arg(long, env = "COGOV_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The ocid prefix until a registered one is configured.
@@ -413,6 +426,8 @@ pub struct Settings {
     pub api_rate_per_minute: u32,
     /// Webhook receivers may be on loopback or private addresses.
     pub webhooks_allow_private: bool,
+    /// The token `GET /metrics` requires (none: loopback only).
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -447,6 +462,7 @@ impl Settings {
                 .map(|u| u.trim_end_matches('/').to_owned()),
             api_rate_per_minute: args.api_rate_per_minute,
             webhooks_allow_private: args.webhooks_allow_private,
+            metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         }
     }
 }
@@ -467,6 +483,7 @@ impl Default for Settings {
             public_url: None,
             api_rate_per_minute: 600,
             webhooks_allow_private: false,
+            metrics_token: None,
         }
     }
 }

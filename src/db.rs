@@ -316,6 +316,30 @@ impl Db {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The connection pool's use now: (open connections, idle ones, the
+    /// most it may open).
+    #[must_use]
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+        }
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         self.conn.ping().await.is_ok()

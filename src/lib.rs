@@ -30,6 +30,7 @@ pub mod pagination;
 pub mod procurement;
 pub mod registry;
 pub mod stats;
+pub mod telemetry;
 pub mod text;
 pub mod web;
 pub mod webhooks;

@@ -19,20 +19,11 @@ use cogov::registry::annual_reports::DueDates;
 use cogov::{AppState, Error, audit, build_app, demo};
 use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
-        )
-        // Colour codes only for a person at a terminal, not in a log file.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    cogov::telemetry::init_logs(cli.log_format);
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -292,6 +283,7 @@ async fn serve(storage: &StorageArgs, args: ServeArgs) -> anyhow::Result<()> {
     let db = open(storage).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Settings::from_serve(&args, storage);
+    cogov::telemetry::install();
     cogov::procurement::catalog::ensure_seeded(&db, clock.now()).await?;
     if args.demo {
         let logins = demo::seed(&db, clock.now()).await?;

@@ -285,3 +285,67 @@ async fn audit_checkpoint_signs_the_head_into_a_log_and_verify_catches_a_truncat
     );
     assert!(out.contains("gone"), "{out}");
 }
+
+#[tokio::test]
+async fn serve_writes_json_logs_and_answers_metrics_on_loopback_only_without_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cogov"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--log-format", "json", "serve", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .env_remove("DATABASE_URL")
+        .env_remove("COGOV_METRICS_TOKEN")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let metrics = if up {
+        let resp = http.get(format!("{base}/metrics")).send().await.unwrap();
+        Some((resp.status().as_u16(), resp.text().await.unwrap()))
+    } else {
+        None
+    };
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let (status, text) = metrics.unwrap_or_else(|| panic!("the server did not start: {err}"));
+    assert_eq!(status, 200, "loopback reads the metrics: {text}");
+    assert!(
+        text.contains("cogov_http_requests_total{") && text.contains("route=\"/healthz\""),
+        "{text}"
+    );
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "request" && l["status"] == 200 && l["level"] == "INFO"),
+        "a request logged as one JSON object: {err}"
+    );
+    assert!(!err.contains('\u{1b}'), "no colour codes in a log file");
+}

@@ -124,6 +124,7 @@ pub async fn under_lease<T>(
             }
         }
     };
+    crate::telemetry::record_job(name, result.is_ok(), started.elapsed());
     release(db, name, holder, now, None).await?;
     result.map(Some)
 }
