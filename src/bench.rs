@@ -10,8 +10,13 @@
 //!   process, asks it every kind of public read and search one at a time
 //!   (p50, p95, max), streams the registry export (first byte, total), runs
 //!   a mix with concurrent anonymous clients (throughput), and reads the
-//!   server's resident memory (now and peak) from `/proc`. It prints a
-//!   Markdown table; the README keeps the numbers of a full-size run.
+//!   server's resident memory (now and peak) from `/proc`. Then, for the
+//!   reads anonymous visitors make most (an organization and a project by
+//!   id, API lists of 20, the `/registry` and `/projects` pages), it
+//!   measures throughput against bare poem serving the very bytes cogov
+//!   answered, in this process on a runtime of its own, in turns (cogov,
+//!   poem, cogov, poem) so both see the same machine. It prints Markdown
+//!   tables; the README keeps the numbers of a full-size run.
 //!
 //! It is a measurement, not a test: nothing here fails on a slow answer,
 //! only on a wrong one (a status other than 200).
@@ -350,6 +355,8 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Requests in the mix.
     pub mix_requests: usize,
+    /// Requests per turn of the comparison with bare poem (0: skip it).
+    pub versus_requests: usize,
 }
 
 /// A running server, stopped on drop.
@@ -714,6 +721,185 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
         percentile(&times, 50.0),
         percentile(&times, 95.0),
     );
+    if options.versus_requests > 0 {
+        out.push_str(&versus_bare(&client, &base, &kinds, options).await?);
+    }
     drop(server);
+    Ok(out)
+}
+
+/// The reads compared with bare poem, by the names [`kinds`] gives them.
+const VERSUS: [&str; 5] = [
+    "organization by id",
+    "project by id",
+    "API projects list",
+    "page /registry",
+    "page /projects",
+];
+
+/// A bare poem server answering each path with the bytes cogov gave for
+/// it, on a runtime of its own; stopped when dropped.
+struct Bare {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn start_bare(answers: std::collections::HashMap<String, (String, bytes::Bytes)>) -> Result<Bare> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Internal(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    drop(listener);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let answers = std::sync::Arc::new(answers);
+    let thread = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let app = poem::endpoint::make_sync(move |req: poem::Request| {
+                let key = req
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_owned();
+                match answers.get(&key) {
+                    Some((content_type, body)) => poem::Response::builder()
+                        .content_type(content_type.as_str())
+                        .body(body.clone()),
+                    None => poem::Response::builder()
+                        .status(poem::http::StatusCode::NOT_FOUND)
+                        .finish(),
+                }
+            });
+            let _ = poem::Server::new(poem::listener::TcpListener::bind(addr))
+                .run_with_graceful_shutdown(
+                    app,
+                    async move {
+                        let _ = stopped.await;
+                    },
+                    None,
+                )
+                .await;
+        });
+    });
+    Ok(Bare {
+        base: format!("http://{addr}"),
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// Requests per second of `concurrency` clients asking `paths` in turn,
+/// `total` requests in all.
+async fn throughput(
+    client: &reqwest::Client,
+    base: &str,
+    paths: &[String],
+    concurrency: usize,
+    total: usize,
+) -> Result<f64> {
+    let per_client = (total / concurrency.max(1)).max(1);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..concurrency.max(1) {
+        let (client, base, paths) = (client.clone(), base.to_owned(), paths.to_vec());
+        tasks.spawn(async move {
+            for i in 0..per_client {
+                timed(&client, &format!("{base}{}", paths[(c + i) % paths.len()])).await?;
+            }
+            Ok::<_, Error>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.map_err(|e| Error::Internal(e.to_string()))??;
+    }
+    Ok((per_client * concurrency.max(1)) as f64 / started.elapsed().as_secs_f64().max(1e-6))
+}
+
+/// The comparison with bare poem, as a Markdown table.
+async fn versus_bare(
+    client: &reqwest::Client,
+    base: &str,
+    kinds: &[(String, Vec<String>)],
+    options: &RunOptions,
+) -> Result<String> {
+    let chosen: Vec<(&str, Vec<String>)> = VERSUS
+        .iter()
+        .filter_map(|name| {
+            kinds
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, pool)| (*name, pool.iter().take(5).cloned().collect()))
+        })
+        .collect();
+    let mut answers = std::collections::HashMap::new();
+    for (_, paths) in &chosen {
+        for path in paths {
+            let r = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .map_err(|e| Error::Internal(format!("{path}: {e}")))?;
+            let content_type = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let body = r
+                .bytes()
+                .await
+                .map_err(|e| Error::Internal(format!("{path}: {e}")))?;
+            answers.insert(path.clone(), (content_type, body));
+        }
+    }
+    let bare = start_bare(answers)?;
+    let mut ready = false;
+    for _ in 0..100 {
+        if client.get(&bare.base).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if !ready {
+        return Err(Error::Internal("bare poem did not start".into()));
+    }
+    let (n, c) = (options.versus_requests, options.concurrency);
+    let mut out = format!(
+        "\nagainst bare poem serving the same bytes ({c} clients, {n} requests a turn, turns cogov, poem, cogov, poem; the mean of each's two):\n\n\
+         | read | cogov requests/s | bare poem requests/s | cogov / poem |\n|---|---:|---:|---:|\n"
+    );
+    for (name, paths) in &chosen {
+        let mut ours = 0.0;
+        let mut theirs = 0.0;
+        for _ in 0..2 {
+            ours += throughput(client, base, paths, c, n).await? / 2.0;
+            theirs += throughput(client, &bare.base, paths, c, n).await? / 2.0;
+        }
+        let _ = writeln!(
+            out,
+            "| {name} | {ours:.0} | {theirs:.0} | {:.1}% |",
+            100.0 * ours / theirs.max(1e-6)
+        );
+    }
     Ok(out)
 }

@@ -178,6 +178,9 @@ pub enum BenchCommand {
         /// Requests in the mix.
         #[arg(long, default_value_t = 2000)]
         mix_requests: usize,
+        /// Requests per turn when comparing with bare poem (0 skips it).
+        #[arg(long, default_value_t = 4000)]
+        versus_requests: usize,
     },
 }
 

@@ -111,6 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             requests,
             concurrency,
             mix_requests,
+            versus_requests,
         }) => {
             let mut args = vec![
                 "--data-dir".to_owned(),
@@ -126,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 requests,
                 concurrency,
                 mix_requests,
+                versus_requests,
             };
             print!("{}", cogov::bench::run(&args, &options).await?);
             Ok(ExitCode::SUCCESS)
