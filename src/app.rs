@@ -34,6 +34,8 @@ pub struct AppState {
     pub templates: Arc<web::templates::Templates>,
     /// API request quotas of tokens.
     pub limiter: Arc<api::hardening::Limiter>,
+    /// Answers kept for anonymous readers.
+    pub cache: Arc<crate::cache::PublicCache>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             db,
             clock,
             limiter: Arc::new(api::hardening::Limiter::new(settings.api_rate_per_minute)),
+            cache: Arc::default(),
             settings: Arc::new(settings),
             templates: Arc::new(templates),
         })
@@ -104,6 +107,7 @@ pub fn build_app(state: AppState) -> impl Endpoint {
             ep.call(req).await.map(IntoResponse::into_response)
         })
         .with(CookieJarManager::new())
+        .around(crate::cache::around)
         .data(state)
         .around(|ep, req| async move { Ok(observe(ep, req).await) })
 }

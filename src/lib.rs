@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bench;
+pub mod cache;
 pub mod calendar;
 pub mod clock;
 pub mod config;

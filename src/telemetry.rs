@@ -16,6 +16,8 @@
 //! - `cogov_job_runs_total{job,outcome}` (`ok`, `failed`) and
 //!   `cogov_job_duration_seconds{job}`: every background job run under its
 //!   lease ([`crate::jobs::under_lease`]).
+//! - `cogov_cache_requests_total{outcome}` (`hit`, `miss`): anonymous reads
+//!   the public cache answered or built ([`crate::cache`]).
 //! - `cogov_db_pool_connections`, `cogov_db_pool_idle`,
 //!   `cogov_db_pool_max`, `cogov_db_statements_total`.
 //! - `cogov_mail_outbox_pending`, `cogov_webhook_backlog_events` (public
@@ -109,6 +111,16 @@ pub fn record_job(job: &str, ok: bool, elapsed: Duration) {
     )
     .increment(1);
     metrics::histogram!("cogov_job_duration_seconds", "job" => job).record(elapsed.as_secs_f64());
+}
+
+/// Counts one anonymous read the public cache answered (`hit`) or built.
+pub fn record_cache(hit: bool) {
+    handle();
+    metrics::counter!(
+        "cogov_cache_requests_total",
+        "outcome" => if hit { "hit" } else { "miss" }
+    )
+    .increment(1);
 }
 
 /// Whether a scrape may read the metrics: with a `token` configured, only
