@@ -49,7 +49,7 @@ impl AppState {
             db,
             clock,
             limiter: Arc::new(api::hardening::Limiter::new(settings.api_rate_per_minute)),
-            cache: Arc::default(),
+            cache: Arc::new(crate::cache::PublicCache::new(settings.cache_bytes)),
             settings: Arc::new(settings),
             templates: Arc::new(templates),
         })

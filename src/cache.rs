@@ -11,8 +11,9 @@
 //!   (no `Authorization`, no cookie but the CSRF and language cookies),
 //!   with a known length up to [`MAX_ENTRY`], setting no cookie; keyed by
 //!   the URI and what selects the language and format (`Accept`,
-//!   `Accept-Language`, the language cookie). At most [`CAPACITY`] bytes in
-//!   all, least recently used out first.
+//!   `Accept-Language`, the language cookie). At most `--cache-mb` in all
+//!   ([`DEFAULT_CAPACITY`]; 0 turns the cache off), least recently used
+//!   out first.
 //! - **when it stops standing**: every committed change writes its audit
 //!   entry in the same transaction ([`crate::audit`]), so the audit chain's
 //!   head names the state of the database. An answer is served again only
@@ -41,8 +42,8 @@ use sea_orm::EntityTrait as _;
 use crate::app::AppState;
 use crate::web::{CSRF_COOKIE, LANG_COOKIE};
 
-/// Bytes of answers kept in all.
-pub const CAPACITY: u64 = 32 * 1024 * 1024;
+/// Bytes of answers kept in all, unless configured otherwise.
+pub const DEFAULT_CAPACITY: u64 = 32 * 1024 * 1024;
 /// The largest answer kept.
 pub const MAX_ENTRY: usize = 512 * 1024;
 /// How long an answer stands at most, whatever the database says.
@@ -71,24 +72,27 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByLength {
     }
 }
 
-/// The kept answers of this process.
+/// The kept answers of this process (`None`: the cache is off).
 pub struct PublicCache {
-    entries: quick_cache::sync::Cache<String, Arc<Entry>, ByLength>,
+    entries: Option<quick_cache::sync::Cache<String, Arc<Entry>, ByLength>>,
 }
 
 impl std::fmt::Debug for PublicCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PublicCache")
-            .field("entries", &self.entries.len())
-            .field("bytes", &self.entries.weight())
+            .field("entries", &self.entries.as_ref().map(|e| e.len()))
+            .field("bytes", &self.entries.as_ref().map(|e| e.weight()))
             .finish()
     }
 }
 
-impl Default for PublicCache {
-    fn default() -> Self {
+impl PublicCache {
+    /// A cache of at most `capacity` bytes; 0 keeps nothing.
+    #[must_use]
+    pub fn new(capacity: u64) -> Self {
         Self {
-            entries: quick_cache::sync::Cache::with_weighter(4096, CAPACITY, ByLength),
+            entries: (capacity > 0)
+                .then(|| quick_cache::sync::Cache::with_weighter(4096, capacity, ByLength)),
         }
     }
 }
@@ -191,6 +195,9 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
     let Some(state) = req.data::<AppState>().cloned() else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
+    let Some(cache) = state.cache.entries.as_ref() else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
     let Some(generation) = generation(&state).await else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
@@ -205,7 +212,11 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
         let token = visitor.unwrap_or_else(|| {
             let t = crate::auth::random_secret(32);
             let pair = format!("{CSRF_COOKIE}={t}");
-            let cookies = match req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()) {
+            let cookies = match req
+                .headers()
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+            {
                 Some(c) if !c.trim().is_empty() => format!("{c}; {pair}"),
                 _ => pair,
             };
@@ -228,8 +239,7 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
         }
     };
 
-    let cache = &state.cache;
-    if let Some(entry) = cache.entries.get(&key)
+    if let Some(entry) = cache.get(&key)
         && entry.generation == generation
         && now.signed_duration_since(entry.made_at).num_seconds() < MAX_AGE_SECS
         && entry.made_at <= now
@@ -272,7 +282,7 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
     };
     let mut headers = parts.headers.clone();
     headers.remove(header::CONTENT_LENGTH);
-    cache.entries.insert(
+    cache.insert(
         key,
         Arc::new(Entry {
             generation,
@@ -290,7 +300,10 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
 /// A kept answer for this request: `304` when its `If-None-Match` names
 /// the kept tag, else the body with the visitor's token put back.
 fn served(req: &Request, entry: &Entry, token: Option<&str>) -> Response {
-    let tag = entry.headers.get(header::ETAG).and_then(|v| v.to_str().ok());
+    let tag = entry
+        .headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok());
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -337,7 +350,13 @@ mod tests {
     #[test]
     fn only_anonymous_plain_gets_are_kept() {
         assert!(key_of(&get("/registry", &[])).is_some());
-        assert!(key_of(&get("/registry", &[("cookie", "cogov_csrf=abc; cogov_lang=en")])).is_some());
+        assert!(
+            key_of(&get(
+                "/registry",
+                &[("cookie", "cogov_csrf=abc; cogov_lang=en")]
+            ))
+            .is_some()
+        );
         assert!(key_of(&get("/registry", &[("cookie", "cogov_session=s")])).is_none());
         assert!(key_of(&get("/registry", &[("cookie", "cogov_csrf=a; other=b")])).is_none());
         assert!(key_of(&get("/api/v1/stats", &[("authorization", "Bearer t")])).is_none());
@@ -352,8 +371,14 @@ mod tests {
     #[test]
     fn the_key_tells_languages_and_formats_apart_but_not_csrf_tokens() {
         let zh = key_of(&get("/registry", &[("cookie", "cogov_csrf=one")]));
-        assert_eq!(zh, key_of(&get("/registry", &[("cookie", "cogov_csrf=two")])));
-        assert_ne!(zh, key_of(&get("/registry", &[("cookie", "cogov_lang=en")])));
+        assert_eq!(
+            zh,
+            key_of(&get("/registry", &[("cookie", "cogov_csrf=two")]))
+        );
+        assert_ne!(
+            zh,
+            key_of(&get("/registry", &[("cookie", "cogov_lang=en")]))
+        );
         assert_ne!(zh, key_of(&get("/registry", &[("accept-language", "en")])));
         assert_ne!(zh, key_of(&get("/registry?q=a", &[])));
         assert_ne!(

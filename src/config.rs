@@ -302,6 +302,10 @@ pub struct ServeArgs {
     /// without it, the metrics answer only connections from loopback.
     #[arg(long, env = "COGOV_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Megabytes of answers kept in memory for anonymous readers (0 turns
+    /// the public cache off).
+    #[arg(long, env = "COGOV_CACHE_MB", default_value_t = 32)]
+    pub cache_mb: u64,
 }
 
 /// The ocid prefix until a registered one is configured.
@@ -431,6 +435,8 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// The token `GET /metrics` requires (none: loopback only).
     pub metrics_token: Option<String>,
+    /// Bytes of answers the public cache keeps (0: off).
+    pub cache_bytes: u64,
 }
 
 impl Settings {
@@ -466,6 +472,7 @@ impl Settings {
             api_rate_per_minute: args.api_rate_per_minute,
             webhooks_allow_private: args.webhooks_allow_private,
             metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+            cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
         }
     }
 }
@@ -487,6 +494,7 @@ impl Default for Settings {
             api_rate_per_minute: 600,
             webhooks_allow_private: false,
             metrics_token: None,
+            cache_bytes: crate::cache::DEFAULT_CAPACITY,
         }
     }
 }

@@ -49,7 +49,11 @@ async fn an_organization_is_served_again_until_a_change_on_any_instance() {
         .send()
         .await
         .assert_status(StatusCode::NOT_MODIFIED);
-    assert_eq!(app.db().statements() - statements, 1, "304 from the kept tag");
+    assert_eq!(
+        app.db().statements() - statements,
+        1,
+        "304 from the kept tag"
+    );
 
     // A registrar lists it through the first instance: both instances
     // answer with the listing at once.
@@ -68,7 +72,10 @@ async fn an_organization_is_served_again_until_a_change_on_any_instance() {
     for client in [&app.client, &other] {
         let (s, after) = json(client.get(&path).send().await).await;
         assert_eq!(s, 200);
-        assert_eq!(after["organization"]["credit_status"], "abnormal", "{after}");
+        assert_eq!(
+            after["organization"]["credit_status"], "abnormal",
+            "{after}"
+        );
         assert_ne!(after, before);
     }
     app.client
