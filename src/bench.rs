@@ -372,7 +372,8 @@ impl Drop for Server {
     }
 }
 
-async fn start_server(serve_args: &[String]) -> Result<Server> {
+/// Starts `serve` with the public cache of `cache_mb` megabytes (0: off).
+async fn start_server(serve_args: &[String], cache_mb: u64) -> Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| Error::Internal(e.to_string()))?
@@ -382,6 +383,7 @@ async fn start_server(serve_args: &[String]) -> Result<Server> {
         .args(serve_args)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
+        .env("COGOV_CACHE_MB", cache_mb.to_string())
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| Error::Internal(format!("starting the server: {e}")))?;
@@ -615,14 +617,18 @@ async fn timed(client: &reqwest::Client, url: &str) -> Result<f64> {
 /// # Errors
 /// A server that does not start, or a read that does not answer 200.
 pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> {
-    let server = start_server(serve_args).await?;
+    // The database path first: every read built, none kept.
+    let server = start_server(serve_args, 0).await?;
     let pid = server.child.id();
     let client = reqwest::Client::new();
     let base = server.base.clone();
     let kinds = kinds(&client, &base).await?;
     let mut out = String::new();
     let (rss, _) = resident_mb(pid);
-    let _ = writeln!(out, "server started: {rss:.0} MB resident\n");
+    let _ = writeln!(
+        out,
+        "public cache off: every answer built\n\nserver started: {rss:.0} MB resident\n"
+    );
     let _ = writeln!(
         out,
         "| read | n | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|"
@@ -689,11 +695,33 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
         .iter()
         .flat_map(|(_, pool)| pool.iter().cloned())
         .collect();
+    out.push_str(&mix(&client, &server, &paths, options).await?);
+    // The same with the public cache on (the default), and both against bare poem.
+    let cached = start_server(serve_args, crate::cache::DEFAULT_CAPACITY / (1024 * 1024)).await?;
+    out.push_str("\npublic cache on (the default):\n\n");
+    out.push_str(&mix(&client, &cached, &paths, options).await?);
+    if options.versus_requests > 0 {
+        out.push_str(&versus_bare(&client, &server, &cached, &kinds, options).await?);
+    }
+    drop(cached);
+    drop(server);
+    Ok(out)
+}
+
+/// `options.mix_requests` requests of every kind from concurrent clients:
+/// throughput, latency and the server's memory, as a line of the report.
+async fn mix(
+    client: &reqwest::Client,
+    server: &Server,
+    paths: &[String],
+    options: &RunOptions,
+) -> Result<String> {
+    let (pid, base) = (server.child.id(), server.base.clone());
     let started = Instant::now();
     let per_client = options.mix_requests / options.concurrency.max(1);
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..options.concurrency {
-        let (client, base, paths) = (client.clone(), base.clone(), paths.clone());
+        let (client, base, paths) = (client.clone(), base.clone(), paths.to_vec());
         tasks.spawn(async move {
             let mut times = Vec::with_capacity(per_client);
             for i in 0..per_client {
@@ -703,36 +731,29 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
             Ok::<_, Error>(times)
         });
     }
-    let mut mix_peak = 0.0_f64;
     let mut times = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        mix_peak = mix_peak.max(resident_mb(pid).0);
         times.extend(done.map_err(|e| Error::Internal(e.to_string()))??);
     }
     let secs = started.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
     let (rss, peak) = resident_mb(pid);
-    let _ = writeln!(
-        out,
-        "mix of every read, {} concurrent clients: {} requests in {secs:.1} s = {:.0} requests/s, p50 {:.1} ms, p95 {:.1} ms; server resident {rss:.0} MB, peak {peak:.0} MB",
+    Ok(format!(
+        "mix of every read, {} concurrent clients: {} requests in {secs:.1} s = {:.0} requests/s, p50 {:.1} ms, p95 {:.1} ms; server resident {rss:.0} MB, peak {peak:.0} MB\n",
         options.concurrency,
         times.len(),
         times.len() as f64 / secs.max(0.001),
         percentile(&times, 50.0),
         percentile(&times, 95.0),
-    );
-    if options.versus_requests > 0 {
-        out.push_str(&versus_bare(&client, &base, &kinds, options).await?);
-    }
-    drop(server);
-    Ok(out)
+    ))
 }
 
 /// The reads compared with bare poem, by the names [`kinds`] gives them.
-const VERSUS: [&str; 5] = [
+const VERSUS: [&str; 6] = [
     "organization by id",
     "project by id",
     "API projects list",
+    "filter: type",
     "page /registry",
     "page /projects",
 ];
@@ -837,10 +858,12 @@ async fn throughput(
 /// The comparison with bare poem, as a Markdown table.
 async fn versus_bare(
     client: &reqwest::Client,
-    base: &str,
+    uncached: &Server,
+    cached: &Server,
     kinds: &[(String, Vec<String>)],
     options: &RunOptions,
 ) -> Result<String> {
+    let base = uncached.base.as_str();
     let chosen: Vec<(&str, Vec<String>)> = VERSUS
         .iter()
         .filter_map(|name| {
@@ -885,20 +908,21 @@ async fn versus_bare(
     }
     let (n, c) = (options.versus_requests, options.concurrency);
     let mut out = format!(
-        "\nagainst bare poem serving the same bytes ({c} clients, {n} requests a turn, turns cogov, poem, cogov, poem; the mean of each's two):\n\n\
-         | read | cogov requests/s | bare poem requests/s | cogov / poem |\n|---|---:|---:|---:|\n"
+        "\nagainst bare poem serving the same bytes ({c} clients, {n} requests a turn; turns: cache off, cache on, poem, twice; the mean of each's two):\n\n\
+         | read | cache off requests/s | cache on requests/s | bare poem requests/s | off / poem | on / poem |\n|---|---:|---:|---:|---:|---:|\n"
     );
     for (name, paths) in &chosen {
-        let mut ours = 0.0;
-        let mut theirs = 0.0;
+        let (mut off, mut on, mut poem) = (0.0, 0.0, 0.0);
         for _ in 0..2 {
-            ours += throughput(client, base, paths, c, n).await? / 2.0;
-            theirs += throughput(client, &bare.base, paths, c, n).await? / 2.0;
+            off += throughput(client, base, paths, c, n).await? / 2.0;
+            on += throughput(client, &cached.base, paths, c, n).await? / 2.0;
+            poem += throughput(client, &bare.base, paths, c, n).await? / 2.0;
         }
         let _ = writeln!(
             out,
-            "| {name} | {ours:.0} | {theirs:.0} | {:.1}% |",
-            100.0 * ours / theirs.max(1e-6)
+            "| {name} | {off:.0} | {on:.0} | {poem:.0} | {:.1}% | {:.1}% |",
+            100.0 * off / poem.max(1e-6),
+            100.0 * on / poem.max(1e-6)
         );
     }
     Ok(out)

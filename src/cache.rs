@@ -252,13 +252,16 @@ pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<R
     crate::telemetry::record_cache(false);
 
     let resp = ep.call(req).await?.into_response();
+    // Pages say `no-store` to browsers and proxies (they carry a CSRF
+    // token); that is not about this cache, which keys by the visitor's
+    // credentials. `private` is: an answer meant for one person.
     let keep = resp.status() == StatusCode::OK
         && !resp.headers().contains_key(header::SET_COOKIE)
         && !resp
             .headers()
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("no-store") || v.contains("private"));
+            .is_some_and(|v| v.contains("private"));
     if !keep {
         let mut resp = resp;
         set_cookie(&mut resp);

@@ -1,4 +1,12 @@
 //! Password rules and argon2id hashing.
+//!
+//! Hashing and verifying run on [`HASHING_THREADS`] threads of their own,
+//! not on the runtime's blocking pool: each argon2id run takes 19 MiB,
+//! and the C allocator keeps a thread's freed blocks of that size for that
+//! thread, so spread over the blocking pool's many threads they stayed
+//! resident (`serve --demo` kept 260 MB after creating its accounts; with
+//! two threads, 55 MB). Two threads are also all the CPU a burst of
+//! sign-ins gets; the rest wait their turn.
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 
@@ -48,25 +56,51 @@ pub fn check_rules(field: &str, password: &str, email: &str) -> Vec<FieldError> 
     errors
 }
 
-/// Hashes a password with argon2id (salt generated inside). CPU-heavy: runs
-/// on the blocking pool.
+/// Threads that hash and verify passwords.
+pub const HASHING_THREADS: usize = 2;
+
+fn hashing_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(HASHING_THREADS)
+            .thread_name(|i| format!("argon2-{i}"))
+            .build()
+            .expect("two threads can be started")
+    })
+}
+
+/// Runs `work` on the hashing threads and waits for it without holding
+/// the runtime's.
+async fn on_hashing_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    hashing_pool().spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.await
+        .map_err(|_| Error::Internal("the hashing thread stopped".into()))
+}
+
+/// Hashes a password with argon2id (salt generated inside), on the
+/// hashing threads.
 ///
 /// # Errors
 /// `Internal` when hashing fails, which only a bug of ours can cause.
 pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_threads(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(format!("argon2: {e}")))
     })
-    .await
-    .map_err(|e| Error::Internal(format!("hashing task: {e}")))?
+    .await?
 }
 
 /// True when `password` matches the stored PHC hash.
 pub async fn verify(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_threads(move || {
         PasswordHash::new(&phc)
             .map(|parsed| {
                 Argon2::default()
