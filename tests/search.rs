@@ -229,3 +229,74 @@ async fn the_figures_count_what_was_imported_and_the_export_streams_it_all() {
     }
     assert!(text.starts_with("uscc,name,"));
 }
+
+/// On PostgreSQL a text search reads a window of 2,000 organizations in
+/// order before it asks the grams index for the rest: matches on both sides
+/// of the window's edge, paged a few at a time, come back all, once each,
+/// in registration order (SQLite reads its text index throughout; the same
+/// answers hold).
+#[tokio::test]
+async fn paging_across_the_search_window_finds_every_match_once_in_order() {
+    let app = spawn().await;
+    let window = cogov::registry::search::WINDOW as usize;
+    let total = window + 600;
+    let matching: Vec<usize> = (window - 5..window + 5).chain([total - 10]).collect();
+    let mut csv = String::from(
+        "uscc,name,org_type,public_offering,division_code,field,supervising_unit,address,legal_representative,business_scope,funds_yuan,registered_on,status,grade,grade_awarded_on\n",
+    );
+    for i in 0..total {
+        let name = if matching.contains(&i) {
+            format!("稀见养老互助会{i}")
+        } else {
+            format!("普通社区协会{i}")
+        };
+        let code = Uscc::generate(Category::SocialGroup, "420102", 1_000 + i as u32).unwrap();
+        csv.push_str(&format!(
+            "{},{name},social_group,,420102,community_service,,某地,张三,服务,1000.00,2019-01-01,active,,\n",
+            code.as_str()
+        ));
+    }
+    let report =
+        cogov::registry::import::import_csv(app.db(), csv.as_bytes(), app.clock.now(), |_| {})
+            .await
+            .unwrap();
+    assert_eq!(report.created, total as u64, "{:?}", report.rejected);
+    let expected: Vec<String> = matching
+        .iter()
+        .map(|i| format!("稀见养老互助会{i}"))
+        .collect();
+
+    assert_eq!(
+        names(&app, &format!("{}&limit=100", q("稀见"))).await,
+        expected
+    );
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..20 {
+        let query = match &cursor {
+            Some(c) => format!("{}&limit=3&cursor={c}", q("稀见")),
+            None => format!("{}&limit=3", q("稀见")),
+        };
+        let (status, body) = json(
+            app.get(&format!("/api/v1/organizations?{query}"), None)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        seen.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["name"].as_str().unwrap().to_owned()),
+        );
+        cursor = body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen, expected,
+        "every match once, in order, across the window"
+    );
+}
