@@ -208,3 +208,63 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
         "lists with fewer than 2 rows in the demo: {thin:?}"
     );
 }
+
+/// Links to rows (`href="/<area>/<uuid>"`) on a page.
+fn row_links(html: &str, area: &str) -> usize {
+    let prefix = format!("href=\"/{area}/");
+    html.match_indices(&prefix)
+        .filter(|(at, _)| {
+            let rest = &html[at + prefix.len()..];
+            rest.len() > 36
+                && rest.as_bytes()[36] == b'"'
+                && uuid::Uuid::parse_str(&rest[..36]).is_ok()
+        })
+        .count()
+}
+
+/// The public list pages, as a visitor sees them: a page showing many rows
+/// costs the statements of one showing one (the public cache is off here:
+/// it would answer the second read without any).
+#[tokio::test]
+async fn a_list_page_of_many_rows_costs_the_statements_of_one_row() {
+    let app = spawn_with(|s| s.cache_bytes = 0).await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let (_, orgs) = json(app.get("/api/v1/organizations?limit=1", None).await).await;
+    let name = orgs["items"][0]["name"].as_str().unwrap();
+    let (_, grants) = json(app.get("/api/v1/grants?limit=1", None).await).await;
+    let project = grants["items"][0]["project_id"].as_str().unwrap();
+    let pages = [
+        (
+            "registry",
+            format!("/registry?q={}", urlencoding::encode(name)),
+            "/registry".to_owned(),
+        ),
+        (
+            "projects",
+            "/projects?status=cancelled".to_owned(),
+            "/projects".to_owned(),
+        ),
+        (
+            "grants",
+            format!("/grants?project_id={project}"),
+            "/grants".to_owned(),
+        ),
+    ];
+    for (area, one, many) in pages {
+        let mut costs = Vec::new();
+        for url in [&one, &many] {
+            let before = app.db().statements();
+            let resp = app.client.get(url).send().await;
+            let after = app.db().statements();
+            resp.assert_status_is_ok();
+            let html = resp.0.into_body().into_string().await.unwrap();
+            costs.push((after - before, row_links(&html, area)));
+        }
+        let ((few_cost, few), (many_cost, rows)) = (costs[0], costs[1]);
+        assert!(few >= 1 && rows > few, "{area}: {few} and {rows} rows");
+        assert_eq!(
+            few_cost, many_cost,
+            "{area}: {few} rows cost {few_cost} statements, {rows} rows {many_cost}"
+        );
+    }
+}

@@ -54,8 +54,22 @@ struct CategoryOption {
 
 async fn category_options(state: &AppState, viewer: &Viewer) -> Result<Vec<CategoryOption>> {
     let all = catalog::list(&state.db, true).await?;
-    Ok(all
-        .iter()
+    Ok(options_of(&all, viewer))
+}
+
+async fn category_name(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<String> {
+    let c = catalog::get(state.db.conn(), id).await?;
+    Ok(if viewer.lang.tag() == "en" {
+        c.name_en
+    } else {
+        c.name_zh
+    })
+}
+
+/// The catalog's active categories as choices of a form.
+fn options_of(all: &[entity::catalog_categories::Model], viewer: &Viewer) -> Vec<CategoryOption> {
+    all.iter()
+        .filter(|c| c.active)
         .map(|c| {
             let name = if viewer.lang.tag() == "en" {
                 &c.name_en
@@ -68,16 +82,7 @@ async fn category_options(state: &AppState, viewer: &Viewer) -> Result<Vec<Categ
                 label: format!("{indent}{} {name}", c.code),
             }
         })
-        .collect())
-}
-
-async fn category_name(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<String> {
-    let c = catalog::get(state.db.conn(), id).await?;
-    Ok(if viewer.lang.tag() == "en" {
-        c.name_en
-    } else {
-        c.name_zh
-    })
+        .collect()
 }
 
 // ---------- public list ----------
@@ -128,12 +133,32 @@ struct ListPage {
     mine: bool,
 }
 
-async fn rows(state: &AppState, viewer: &Viewer, list: Vec<Project>) -> Result<Vec<ProjectRow>> {
+/// The rows of a list, their categories named from `catalog` (the whole
+/// catalog, retired categories included: read once, not once a row).
+fn rows(
+    state: &AppState,
+    viewer: &Viewer,
+    list: Vec<Project>,
+    catalog: &[entity::catalog_categories::Model],
+) -> Vec<ProjectRow> {
+    let names: std::collections::HashMap<Uuid, &str> = catalog
+        .iter()
+        .map(|c| {
+            let name = if viewer.lang.tag() == "en" {
+                &c.name_en
+            } else {
+                &c.name_zh
+            };
+            (c.id, name.as_str())
+        })
+        .collect();
     let mut out = Vec::new();
     for p in list {
         out.push(ProjectRow {
             id: p.row.id,
-            category: category_name(state, viewer, p.row.category_id).await?,
+            category: names
+                .get(&p.row.category_id)
+                .map_or_else(String::new, |n| (*n).to_owned()),
             region: division_label(&p.row.region_code),
             budget: yuan(p.row.budget_fen),
             method: p.row.method.clone(),
@@ -143,7 +168,7 @@ async fn rows(state: &AppState, viewer: &Viewer, list: Vec<Project>) -> Result<V
             title: p.row.title,
         });
     }
-    Ok(out)
+    out
 }
 
 fn date_start(field: &str, s: &str) -> Result<Option<DateTime<Utc>>> {
@@ -189,6 +214,7 @@ async fn list_page(state: &AppState, viewer: &Viewer, filters: ListQuery, mine: 
         },
     };
     let built = async {
+        let catalog = catalog::list(&state.db, false).await?;
         let page = ListPage {
             next: next.map(|c| {
                 format!(
@@ -202,8 +228,8 @@ async fn list_page(state: &AppState, viewer: &Viewer, filters: ListQuery, mine: 
                 .map(|s| s.as_str())
                 .filter(|s| mine || *s != "draft")
                 .collect(),
-            categories: category_options(state, viewer).await?,
-            rows: rows(state, viewer, list).await?,
+            categories: options_of(&catalog, viewer),
+            rows: rows(state, viewer, list, &catalog),
             filters,
             errors,
             mine,
