@@ -223,10 +223,10 @@ fn row_links(html: &str, area: &str) -> usize {
 }
 
 /// The public list pages, as a visitor sees them: a page showing many rows
-/// costs the statements of one showing one (the public cache is off here:
+/// costs no more statements than one showing one (the public cache is off here:
 /// it would answer the second read without any).
 #[tokio::test]
-async fn a_list_page_of_many_rows_costs_the_statements_of_one_row() {
+async fn a_list_page_of_many_rows_costs_no_more_statements_than_one_row() {
     let app = spawn_with(|s| s.cache_bytes = 0).await;
     cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
     let (_, orgs) = json(app.get("/api/v1/organizations?limit=1", None).await).await;
@@ -262,8 +262,10 @@ async fn a_list_page_of_many_rows_costs_the_statements_of_one_row() {
         }
         let ((few_cost, few), (many_cost, rows)) = (costs[0], costs[1]);
         assert!(few >= 1 && rows > few, "{area}: {few} and {rows} rows");
-        assert_eq!(
-            few_cost, many_cost,
+        // No more for many rows (a rare text on PostgreSQL may cost one
+        // more for few: the search reads a window, then its index).
+        assert!(
+            many_cost <= few_cost,
             "{area}: {few} rows cost {few_cost} statements, {rows} rows {many_cost}"
         );
     }
