@@ -147,11 +147,7 @@ async fn generation(state: &AppState) -> Option<i64> {
             "SELECT last_seq FROM audit_head WHERE id = 1",
         ))
         .await
-        .and_then(|row| {
-            row.map(|r| r.try_get_by_index::<i64>(0))
-                .transpose()
-                .map_err(Into::into)
-        });
+        .and_then(|row| row.map(|r| r.try_get_by_index::<i64>(0)).transpose());
     match head {
         Ok(seq) => Some(seq.unwrap_or(0)),
         Err(e) => {

@@ -98,7 +98,7 @@ impl StorageArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API, the pages and the background jobs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage user accounts.

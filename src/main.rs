@@ -54,7 +54,7 @@ async fn open(storage: &StorageArgs) -> anyhow::Result<Db> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(&cli.storage, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(&cli.storage, *args).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate => {
             open(&cli.storage).await?;
             println!("database is up to date");
