@@ -30,7 +30,15 @@ pub struct Db {
     writer: Option<Arc<Mutex<()>>>,
     keys: Option<crate::keys::Keyring>,
     statements: Arc<std::sync::atomic::AtomicU64>,
+    gram_stats: Arc<std::sync::Mutex<Option<GramStats>>>,
 }
+
+/// How common each gram of names is, as read from PostgreSQL's statistics
+/// ([`crate::registry::search::gram_frequencies`]), and when.
+pub type GramStats = (
+    std::time::Instant,
+    Arc<std::collections::HashMap<String, f32>>,
+);
 
 /// A write transaction. Dereferences to the sea-orm transaction.
 #[derive(Debug)]
@@ -212,6 +220,7 @@ impl Db {
             conn,
             keys: None,
             statements,
+            gram_stats: Arc::default(),
         })
     }
 
@@ -338,6 +347,14 @@ impl Db {
                 )
             }
         }
+    }
+
+    /// The search's picture of how common each gram is, kept with the
+    /// connection it was read through (see
+    /// [`crate::registry::search::gram_frequencies`]).
+    #[must_use]
+    pub fn gram_stats(&self) -> &std::sync::Mutex<Option<GramStats>> {
+        &self.gram_stats
     }
 
     /// True when the database answers.

@@ -299,4 +299,38 @@ async fn paging_across_the_search_window_finds_every_match_once_in_order() {
         seen, expected,
         "every match once, in order, across the window"
     );
+
+    // Common text with a filter (on PostgreSQL, once its statistics say the
+    // text is common, read in order through the filter): pages in order.
+    let common = format!("{}&region=420102&limit=4", q("社区协会"));
+    let (_, first) = json(
+        app.get(&format!("/api/v1/organizations?{common}"), None)
+            .await,
+    )
+    .await;
+    let page: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        page,
+        [
+            "普通社区协会0",
+            "普通社区协会1",
+            "普通社区协会2",
+            "普通社区协会3"
+        ]
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    assert_eq!(
+        names(&app, &format!("{common}&cursor={cursor}")).await,
+        [
+            "普通社区协会4",
+            "普通社区协会5",
+            "普通社区协会6",
+            "普通社区协会7"
+        ]
+    );
 }

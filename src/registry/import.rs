@@ -411,6 +411,10 @@ pub async fn import_csv<R: std::io::Read>(
                 "SELECT gin_clean_pending_list('idx_organizations_name_grams'::regclass)",
             )
             .await?;
+        // The search reads the new statistics at its next question.
+        if let Ok(mut held) = db.gram_stats().lock() {
+            *held = None;
+        }
     }
     Ok(report)
 }

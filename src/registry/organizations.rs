@@ -375,7 +375,23 @@ pub async fn search(
     };
     use super::search::{Reach, apply, plan};
     let limit = page.limit + 1;
-    let rows = if db.backend() == sea_orm::DbBackend::Postgres && text.q.is_some() {
+    let pg = db.backend() == sea_orm::DbBackend::Postgres;
+    let filtered = text.region.is_some() || !text.equal.is_empty();
+    let walk = match &text.q {
+        Some(q) if pg && filtered => {
+            super::search::common_text(q, &*super::search::gram_frequencies(db).await?)
+        }
+        _ => false,
+    };
+    let rows = if walk {
+        apply(
+            QueryTrait::query(&mut select),
+            plan(db.backend(), &text),
+            after_seq,
+            Reach::Filtered,
+        );
+        select.limit(limit).all(db.conn()).await?
+    } else if pg && text.q.is_some() {
         let mut near = select.clone();
         apply(
             QueryTrait::query(&mut near),

@@ -189,11 +189,18 @@ pub struct Plan {
 /// first reads the next [`WINDOW`] organizations in order, testing the
 /// substring (cheap, and enough whenever the text is common), and only if
 /// that window holds less than a page does it ask the grams index for the
-/// rest, sorted (cheap whenever the text is rare).
+/// rest, sorted (cheap whenever the text is rare). Common text with
+/// filters besides (`养老` in a province, `协会` with a grade) is neither:
+/// the window holds few that pass the filters, and the grams index tens of
+/// thousands to sort; it walks a filter's index in order instead
+/// ([`Reach::Filtered`], chosen by [`common_text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
     /// Everything in `seq` order (SQLite, or no text).
     All,
+    /// Everything after the cursor in `seq` order without the grams, so the
+    /// planner may walk a filter's `(column, seq)` index.
+    Filtered,
     /// `seq` in `(after, after + WINDOW]`, in order, without the grams.
     Window,
     /// `seq` after the window, through the grams index, then sorted.
@@ -202,6 +209,63 @@ pub enum Reach {
 
 /// Organizations read in order before a text search asks its index.
 pub const WINDOW: i64 = 2_000;
+
+/// A gram in at least this share of names is common (see [`common_text`]).
+pub const COMMON: f32 = 0.01;
+
+/// Whether every gram of `q` is in at least [`COMMON`] of the names, by
+/// `frequencies` (gram -> share of names; a gram not listed is rarer than
+/// any listed). Only then is walking the rows in order cheap: a page turns
+/// up within a few thousand rows of whatever the filters select.
+#[must_use]
+pub fn common_text(q: &str, frequencies: &std::collections::HashMap<String, f32>) -> bool {
+    let grams = query_grams(q, str::to_lowercase);
+    !grams.is_empty()
+        && grams
+            .iter()
+            .all(|g| frequencies.get(g).is_some_and(|f| *f >= COMMON))
+}
+
+/// The share of names each common gram is in, from PostgreSQL's statistics
+/// of the grams index (`most_common_elems`, refreshed by `ANALYZE`, which
+/// an import runs and autovacuum repeats). Read at most every ten minutes
+/// per database handle (an import forgets it); it only steers which way a
+/// search reads, never what it finds.
+///
+/// # Errors
+/// The database's error.
+pub async fn gram_frequencies(
+    db: &crate::db::Db,
+) -> Result<std::sync::Arc<std::collections::HashMap<String, f32>>> {
+    use std::sync::Arc;
+    if let Ok(held) = db.gram_stats().lock()
+        && let Some((at, map)) = held.as_ref()
+        && at.elapsed() < std::time::Duration::from_secs(600)
+    {
+        return Ok(Arc::clone(map));
+    }
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT u.e, u.f FROM pg_stats s, \
+             unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f) \
+             WHERE s.tablename = 'idx_organizations_name_grams' AND u.e IS NOT NULL",
+        ))
+        .await?;
+    let mut map = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        map.insert(
+            row.try_get_by_index::<String>(0)?,
+            row.try_get_by_index::<f32>(1)?,
+        );
+    }
+    let map = Arc::new(map);
+    if let Ok(mut held) = db.gram_stats().lock() {
+        *held = Some((std::time::Instant::now(), Arc::clone(&map)));
+    }
+    Ok(map)
+}
 
 /// The conditions for `text` on `backend`.
 #[must_use]
@@ -306,6 +370,10 @@ pub fn apply(
     }
     let after = after_seq.unwrap_or(0);
     match reach {
+        Reach::Filtered => {
+            stmt.and_where(seq.clone().gt(after));
+            stmt.order_by_expr(seq, Order::Asc);
+        }
         Reach::All => {
             if let Some(grams) = plan.grams {
                 stmt.and_where(grams);
@@ -373,6 +441,23 @@ pub fn escape_like(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_common_only_when_every_gram_is() {
+        let freqs: std::collections::HashMap<String, f32> =
+            [("养老", 0.06), ("协会", 0.3), ("老服", 0.002), ("会", 0.5)]
+                .into_iter()
+                .map(|(g, f)| (g.to_owned(), f))
+                .collect();
+        assert!(common_text("养老", &freqs));
+        assert!(common_text("会", &freqs));
+        assert!(!common_text("养老服", &freqs), "老服 is rare");
+        assert!(
+            !common_text("量子", &freqs),
+            "not listed: rarer than any listed"
+        );
+        assert!(!common_text("", &freqs));
+    }
 
     #[test]
     fn one_character_is_its_unigram_more_are_bigrams() {
