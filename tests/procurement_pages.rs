@@ -241,6 +241,16 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
         my.body.contains("投标回执") && my.body.contains("已撤回"),
         "receipts on the portal"
     );
+    let (_, project) = common::json(app.get(&format!("/api/v1/projects/{id}"), None).await).await;
+    let named = format!(
+        "{} {}",
+        project["number"].as_str().unwrap(),
+        project["title"].as_str().unwrap()
+    );
+    assert!(
+        my.body.contains(&named),
+        "each receipt names its project: {named}"
+    );
 }
 
 #[tokio::test]

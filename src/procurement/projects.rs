@@ -552,6 +552,37 @@ pub async fn cancel(
     Project::from_row(after)
 }
 
+/// The numbers and titles of the published projects among `ids` (a page's
+/// worth), in one query: for lists that show which project a row is of.
+/// Drafts are left out: their titles are their department's.
+///
+/// # Errors
+/// The database's error.
+pub async fn numbers_and_titles(
+    db: &Db,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, (String, String)>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(projects::Entity::find()
+        .select_only()
+        .column(projects::Column::Id)
+        .column(projects::Column::Number)
+        .column(projects::Column::Title)
+        .filter(projects::Column::Id.is_in(ids))
+        .filter(projects::Column::Status.ne(Status::Draft.as_str()))
+        .into_tuple::<(Uuid, String, String)>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|(id, number, title)| (id, (number, title)))
+        .collect())
+}
+
 /// One project: published ones for everyone, drafts for their department.
 ///
 /// # Errors

@@ -251,6 +251,33 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<organizations
         .ok_or(Error::NotFound("organization"))
 }
 
+/// The names of the organizations `ids` names (a page's worth), in one
+/// query: for lists that show whose a row is.
+///
+/// # Errors
+/// The database's error.
+pub async fn names_of<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(organizations::Entity::find()
+        .select_only()
+        .column(organizations::Column::Id)
+        .column(organizations::Column::Name)
+        .filter(organizations::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Filters of the public search. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct Search {

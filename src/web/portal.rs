@@ -825,15 +825,15 @@ async fn invitation_rows(
     state: &AppState,
     list: Vec<entity::invitations::Model>,
 ) -> Result<Vec<InvitationRow>> {
-    let mut out = Vec::new();
-    for i in list {
-        out.push(InvitationRow {
+    let names = orgs::names_of(state.db.conn(), list.iter().map(|i| i.organization_id)).await?;
+    Ok(list
+        .into_iter()
+        .map(|i| InvitationRow {
             id: i.id,
-            organization: orgs::get(state.db.conn(), i.organization_id).await?.name,
+            organization: names.get(&i.organization_id).cloned().unwrap_or_default(),
             email: i.email,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 #[handler]
@@ -876,12 +876,16 @@ async fn my_page(state: &AppState, viewer: &Viewer, errors: Vec<ShownError>) -> 
                 &PageRequest::parse(Some(100), None)?,
             )
             .await?;
+            let projects = crate::procurement::projects::numbers_and_titles(
+                &state.db,
+                bids.iter().map(|b| b.project_id),
+            )
+            .await?;
             for b in bids {
-                let p =
-                    crate::procurement::projects::get(&state.db, Some(actor), b.project_id).await?;
+                let (number, title) = projects.get(&b.project_id).cloned().unwrap_or_default();
                 bid_rows.push(BidRow {
                     project_id: b.project_id,
-                    project: format!("{} {}", p.row.number, p.row.title),
+                    project: format!("{number} {title}"),
                     status: b.status,
                     price: yuan(b.price_fen),
                     at: b
@@ -1110,18 +1114,18 @@ async fn report_rows(
     state: &AppState,
     list: Vec<entity::annual_reports::Model>,
 ) -> Result<Vec<ReportRow>> {
-    let mut out = Vec::new();
-    for r in list {
-        out.push(ReportRow {
+    let names = orgs::names_of(state.db.conn(), list.iter().map(|r| r.organization_id)).await?;
+    Ok(list
+        .into_iter()
+        .map(|r| ReportRow {
             id: r.id,
             year: r.year,
             status: r.status,
             result: r.result.unwrap_or_default(),
             review_note: r.review_note.unwrap_or_default(),
-            organization: orgs::get(state.db.conn(), r.organization_id).await?.name,
-        });
-    }
-    Ok(out)
+            organization: names.get(&r.organization_id).cloned().unwrap_or_default(),
+        })
+        .collect())
 }
 
 async fn my_reports_page(
