@@ -334,3 +334,52 @@ async fn paging_across_the_search_window_finds_every_match_once_in_order() {
         ]
     );
 }
+
+/// Odd and oversized questions get an answer or a 4xx naming the field,
+/// never a 500: a 1,000-character text, wildcards and quotes, emoji, a
+/// huge limit, a cursor that is not one.
+#[tokio::test]
+async fn odd_questions_get_an_answer_or_a_4xx() {
+    let app = spawn().await;
+    registry(&app).await;
+    let long = "养老服务中心".repeat(167);
+    for query in [
+        q(&long),
+        q("%%%%"),
+        q("_"),
+        q("'\"; DROP TABLE organizations; --"),
+        q("😀😀"),
+        q("\u{3000}"),
+        format!("{}&region=42", q("会")),
+        "limit=1000000".to_owned(),
+        "limit=-1".to_owned(),
+        "cursor=not-a-cursor".to_owned(),
+        format!("cursor={}", "A".repeat(2_000)),
+    ] {
+        let (status, body) = json(
+            app.get(&format!("/api/v1/organizations?{query}"), None)
+                .await,
+        )
+        .await;
+        assert!(
+            status == 200 || (400..500).contains(&status),
+            "{query}: {status} {body}"
+        );
+        if status != 200 {
+            assert!(
+                body["title"].is_string() || body["detail"].is_string(),
+                "{query}: {body}"
+            );
+        }
+    }
+    // A text longer than the document's 100 characters is refused by name.
+    let (status, body) = json(
+        app.get(&format!("/api/v1/organizations?{}", q(&long)), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["field"], "q");
+    assert_eq!(names(&app, &q("%%%%")).await, Vec::<String>::new());
+    assert_eq!(names(&app, &q("😀😀")).await, Vec::<String>::new());
+}
