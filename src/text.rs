@@ -5,6 +5,18 @@
 //! database: every query parameter, and every string (values and keys) of
 //! a JSON or form body. A refusal is 422 naming the field.
 
+/// A `LIKE` test that `column` holds `text` as typed: `%`, `_` and `\`
+/// are themselves, not wildcards (sea-orm's `contains` passes them
+/// through). For the short lists a `LIKE` serves (accounts, experts); the
+/// registry has its text index ([`crate::registry::search`]).
+pub fn contains(column: impl sea_orm::ColumnTrait, text: &str) -> sea_orm::sea_query::SimpleExpr {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    column.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
 /// Whether `c` may appear in text input.
 #[must_use]
 pub fn allowed(c: char) -> bool {

@@ -383,3 +383,32 @@ async fn odd_questions_get_an_answer_or_a_4xx() {
     assert_eq!(names(&app, &q("%%%%")).await, Vec::<String>::new());
     assert_eq!(names(&app, &q("😀😀")).await, Vec::<String>::new());
 }
+
+/// The lists of people take `%`, `_` and `\` as themselves too.
+#[tokio::test]
+async fn people_searches_take_wildcards_literally() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let (_, admin) = app
+        .user_with_token("wild@search.test", cogov::auth::Role::Admin)
+        .await;
+    let count = |path: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let (status, body) = json(app.get(&path, Some(&admin)).await).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body["items"].as_array().unwrap().len()
+        }
+    };
+    assert!(count("/api/v1/users?q=demo".into()).await > 0);
+    assert!(count("/api/v1/experts?q=".into()).await > 0);
+    for wild in ["%25", "_", "%5C"] {
+        assert_eq!(count(format!("/api/v1/users?q={wild}")).await, 0, "{wild}");
+        assert_eq!(
+            count(format!("/api/v1/experts?q={wild}")).await,
+            0,
+            "{wild}"
+        );
+    }
+}

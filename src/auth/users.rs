@@ -356,8 +356,11 @@ pub async fn list(
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         q = q.filter(
             Condition::any()
-                .add(users::Column::Email.contains(text.to_lowercase()))
-                .add(users::Column::DisplayName.contains(text)),
+                .add(crate::text::contains(
+                    users::Column::Email,
+                    &text.to_lowercase(),
+                ))
+                .add(crate::text::contains(users::Column::DisplayName, text)),
         );
     }
     if let Some(after) = page.after {

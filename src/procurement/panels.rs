@@ -197,7 +197,7 @@ pub async fn experts(
         .filter(users::Column::Active.eq(true))
         .order_by_asc(users::Column::Id);
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(users::Column::DisplayName.contains(q));
+        query = query.filter(crate::text::contains(users::Column::DisplayName, q));
     }
     if let Some(after) = page.after {
         query = query.filter(users::Column::Id.gt(after));
