@@ -62,15 +62,18 @@ fn handle() -> &'static PrometheusHandle {
             tracing::warn!("another metrics recorder is installed; /metrics shows only gauges");
         }
         let upkeep = handle.clone();
-        std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("metrics-upkeep".to_owned())
             .spawn(move || {
                 loop {
                     std::thread::sleep(Duration::from_secs(5));
                     upkeep.run_upkeep();
                 }
-            })
-            .expect("a thread can be spawned at start-up");
+            });
+        if let Err(e) = spawned {
+            // Each scrape still drains the histograms (see `render`).
+            tracing::warn!(error = %e, "no metrics upkeep thread");
+        }
         handle
     })
 }
@@ -149,6 +152,7 @@ pub fn may_scrape(
 /// The database's error (the scrape fails; nothing else does).
 pub async fn render(db: &Db) -> crate::error::Result<String> {
     let handle = handle();
+    handle.run_upkeep();
     let (size, idle, max) = db.pool_use();
     metrics::gauge!("cogov_db_pool_connections").set(f64::from(size));
     metrics::gauge!("cogov_db_pool_idle").set(idle as f64);

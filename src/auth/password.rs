@@ -59,15 +59,21 @@ pub fn check_rules(field: &str, password: &str, email: &str) -> Vec<FieldError> 
 /// Threads that hash and verify passwords.
 pub const HASHING_THREADS: usize = 2;
 
-fn hashing_pool() -> &'static rayon::ThreadPool {
-    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+/// The hashing threads; `None` when the system would not start them (then
+/// the runtime's blocking pool does the work, as it used to).
+fn hashing_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(HASHING_THREADS)
             .thread_name(|i| format!("argon2-{i}"))
             .build()
-            .expect("two threads can be started")
+            .inspect_err(
+                |e| tracing::warn!(error = %e, "no hashing threads; using the blocking pool"),
+            )
+            .ok()
     })
+    .as_ref()
 }
 
 /// Runs `work` on the hashing threads and waits for it without holding
@@ -75,8 +81,13 @@ fn hashing_pool() -> &'static rayon::ThreadPool {
 async fn on_hashing_threads<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
+    let Some(pool) = hashing_pool() else {
+        return tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Error::Internal(format!("hashing task: {e}")));
+    };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    hashing_pool().spawn(move || {
+    pool.spawn(move || {
         let _ = tx.send(work());
     });
     rx.await
