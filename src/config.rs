@@ -157,11 +157,19 @@ pub enum ExportCommand {
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Write N organizations as the import's CSV into the data directory and
-    /// import them (timed), then list 1% abnormal and 0.2% dishonest.
+    /// import them (timed), then list 1% abnormal and 0.2% dishonest; then
+    /// the procurement: projects of a bench department with their bids,
+    /// awards and grants (installments, payments, reports).
     Seed {
         /// Organizations to add.
         #[arg(long, default_value_t = 1_000_000)]
         organizations: u64,
+        /// Projects to add (default: one per 40 organizations).
+        #[arg(long)]
+        projects: Option<u64>,
+        /// Bids on each project once opened.
+        #[arg(long, default_value_t = 8)]
+        bids_per_project: u64,
         /// The random seed (the same seed writes the same rows).
         #[arg(long, default_value_t = 2026)]
         seed: u64,

@@ -85,6 +85,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Seed {
             organizations,
+            projects,
+            bids_per_project,
             seed,
         }) => {
             let db = open(&cli.storage).await?;
@@ -104,6 +106,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.import_secs,
                 report.imported as f64 / report.import_secs.max(0.001),
                 report.listed
+            );
+            let made = cogov::bench::procurement::seed(
+                &db,
+                projects.unwrap_or(organizations / 40),
+                bids_per_project,
+                seed,
+                SystemClock.now(),
+                |m| println!("{m}"),
+            )
+            .await?;
+            println!(
+                "{} projects, {} bids, {} grants, {} payments, {} reports in {:.1} s",
+                made.projects, made.bids, made.grants, made.disbursements, made.reports, made.secs
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -79,6 +79,52 @@ fn decode(cursor: &str) -> Result<Uuid> {
         })
 }
 
+/// A body read a page at a time, for exports whose size grows with the
+/// data: `head`, then the bytes of each page (`page(None)` first, then
+/// `page(Some(last))` with the key the previous page ended on, until a page
+/// ends with `None`), then `tail`. Memory holds one page, never the whole.
+/// An error ends the stream after it (the client sees a cut body).
+pub fn stream_pages<K, F, Fut>(
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    page: F,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>>> + Send + 'static
+where
+    K: Send + 'static,
+    F: Fn(Option<K>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(Vec<u8>, Option<K>)>> + Send,
+{
+    enum Next<K> {
+        Head,
+        Page(Option<K>),
+        Tail,
+        Done,
+    }
+    let page = std::sync::Arc::new(page);
+    futures_util::stream::unfold(
+        (Next::Head, Some(head), Some(tail)),
+        move |(next, head, tail)| {
+            let page = page.clone();
+            async move {
+                match next {
+                    Next::Head => {
+                        Some((Ok(head.unwrap_or_default()), (Next::Page(None), None, tail)))
+                    }
+                    Next::Page(after) => match page(after).await {
+                        Ok((bytes, Some(last))) => {
+                            Some((Ok(bytes), (Next::Page(Some(last)), None, tail)))
+                        }
+                        Ok((bytes, None)) => Some((Ok(bytes), (Next::Tail, None, tail))),
+                        Err(e) => Some((Err(e), (Next::Done, None, None))),
+                    },
+                    Next::Tail => Some((Ok(tail.unwrap_or_default()), (Next::Done, None, None))),
+                    Next::Done => None,
+                }
+            }
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +151,44 @@ mod tests {
             PageRequest::parse(None, Some("!!")),
             Err(Error::BadInput(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_is_head_pages_tail_in_order() {
+        use futures_util::StreamExt as _;
+        // Pages of two numbers from 1 to 5: the key is the last number sent.
+        let parts: Vec<Vec<u8>> = stream_pages(
+            b"[".to_vec(),
+            b"]".to_vec(),
+            |after: Option<u8>| async move {
+                let from = after.map_or(1, |a| a + 1);
+                let to = (from + 1).min(5);
+                let text: Vec<String> = (from..=to).map(|n| n.to_string()).collect();
+                let sep = if after.is_some() { "," } else { "" };
+                Ok((
+                    format!("{sep}{}", text.join(",")).into_bytes(),
+                    (to < 5).then_some(to),
+                ))
+            },
+        )
+        .map(|p| p.unwrap())
+        .collect()
+        .await;
+        assert_eq!(parts.concat(), b"[1,2,3,4,5]");
+        assert_eq!(parts.len(), 5, "head, three pages, tail");
+    }
+
+    #[tokio::test]
+    async fn a_failing_page_ends_the_stream() {
+        use futures_util::StreamExt as _;
+        let parts: Vec<Result<Vec<u8>>> =
+            stream_pages(Vec::new(), b"tail".to_vec(), |_: Option<u8>| async {
+                Err::<(Vec<u8>, Option<u8>), _>(Error::Internal("gone".into()))
+            })
+            .collect()
+            .await;
+        assert_eq!(parts.len(), 2, "the head, then the error, never the tail");
+        assert!(parts[1].is_err());
     }
 
     #[test]

@@ -160,3 +160,48 @@ mod tests {
         );
     }
 }
+
+/// A body read from a stream of pages (an export built a page at a time);
+/// a page that fails is logged and cuts the body, as the status is sent.
+pub fn streamed<S>(pages: S, what: &'static str) -> poem::Body
+where
+    S: futures_util::Stream<Item = crate::error::Result<Vec<u8>>> + Send + 'static,
+{
+    use futures_util::StreamExt as _;
+    poem::Body::from_bytes_stream(pages.map(move |page| {
+        page.map(bytes::Bytes::from).map_err(|e| {
+            tracing::error!(error = %e, export = what, "export failed part way");
+            std::io::Error::other(e.to_string())
+        })
+    }))
+}
+
+/// A JSON answer streamed a page at a time, documented with `T`'s schema.
+pub struct StreamedJson<T>(poem::Body, std::marker::PhantomData<fn() -> T>);
+
+impl<T> StreamedJson<T> {
+    /// The answer whose body is `body`.
+    pub fn new(body: poem::Body) -> Self {
+        Self(body, std::marker::PhantomData)
+    }
+}
+
+impl<T: Type> Payload for StreamedJson<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type> poem::IntoResponse for StreamedJson<T> {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .content_type(Self::CONTENT_TYPE)
+            .body(self.0)
+    }
+}

@@ -6,11 +6,12 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::Any;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::auth::TokenAuth;
+use super::body::{StreamedJson, streamed};
 use super::organizations::Csv;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -339,9 +340,8 @@ impl OpenDataApi {
         operation_id = "export_grants_csv"
     )]
     async fn grants_csv(&self, state: Data<&AppState>) -> ApiResult<Csv> {
-        Ok(Csv::Ok(Binary(poem::Body::from_string(
-            export::csv(&state.db).await?,
-        ))))
+        let pages = export::csv_stream(state.db.clone(), export::EXPORT_PAGE);
+        Ok(Csv::Ok(Binary(streamed(pages, "grants.csv"))))
     }
 
     /// Grants as JSON, a 360Giving-shaped package (public)
@@ -354,9 +354,12 @@ impl OpenDataApi {
         method = "get",
         operation_id = "export_grants_json"
     )]
-    async fn grants_json(&self, state: Data<&AppState>) -> ApiResult<Json<Any<Value>>> {
-        let grants = export::open_grants(&state.db).await?;
-        Ok(Json(Any(serde_json::json!({ "grants": grants }))))
+    async fn grants_json(&self, state: Data<&AppState>) -> ApiResult<GrantsJson> {
+        let pages = export::json_stream(state.db.clone(), export::EXPORT_PAGE);
+        Ok(GrantsJson::Ok(StreamedJson::new(streamed(
+            pages,
+            "grants.json",
+        ))))
     }
 
     /// OCDS 1.1 record package of one contracting process (public)
@@ -395,6 +398,14 @@ impl OpenDataApi {
         with_checkpoint(&state, &mut package).await?;
         Ok(Json(Any(package)))
     }
+}
+
+/// The grants package, streamed.
+#[derive(ApiResponse)]
+pub enum GrantsJson {
+    /// The package.
+    #[oai(status = 200)]
+    Ok(StreamedJson<Any<Value>>),
 }
 
 /// Adds the audit chain's latest signed checkpoint to a package

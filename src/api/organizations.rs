@@ -1,7 +1,6 @@
 //! `/organizations`: the public registry and profiles; members and
 //! invitations; revocation, credit records and grades by registrars.
 
-use futures_util::StreamExt as _;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
@@ -148,13 +147,11 @@ impl OrganizationsApi {
         let today = china_date(state.clock.now());
         // Unknown filter values are refused before the first byte.
         import::export_page(&state.db, &search, today, None).await?;
-        let stream = import::export_stream(state.db.clone(), search, today).map(|page| {
-            page.map(bytes::Bytes::from).map_err(|e| {
-                tracing::error!(error = %e, "registry export failed part way");
-                std::io::Error::other(e.to_string())
-            })
-        });
-        Ok(Csv::Ok(Binary(poem::Body::from_bytes_stream(stream))))
+        let pages = import::export_stream(state.db.clone(), search, today);
+        Ok(Csv::Ok(Binary(super::body::streamed(
+            pages,
+            "organizations.csv",
+        ))))
     }
 
     /// Public profile of an organization

@@ -515,36 +515,10 @@ async fn update(
 /// # Errors
 /// `Forbidden` without the right to read users.
 pub async fn staff_xlsx(db: &Db, actor: &Actor) -> Result<Vec<u8>> {
-    use crate::xlsx::Cell;
+    use crate::xlsx::{Cell, Sheet};
+    use std::collections::HashMap;
     policy::check(Some(actor), Action::ReadUsers)?;
-    let departments = entity::departments::Entity::find().all(db.conn()).await?;
-    let orgs = entity::organizations::Entity::find().all(db.conn()).await?;
-    let rows: Vec<Vec<Cell>> = users::Entity::find()
-        .order_by_asc(users::Column::Id)
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|u| {
-            let dept = u
-                .department_id
-                .and_then(|d| departments.iter().find(|x| x.id == d))
-                .map(|d| d.name.clone());
-            let org = u
-                .organization_id
-                .and_then(|o| orgs.iter().find(|x| x.id == o))
-                .map(|o| o.name.clone());
-            vec![
-                Cell::Text(u.email),
-                Cell::Text(u.display_name),
-                Cell::Text(u.role),
-                dept.map_or(Cell::Empty, Cell::Text),
-                org.map_or(Cell::Empty, Cell::Text),
-                Cell::Text(if u.active { "yes" } else { "no" }.to_owned()),
-                Cell::Text(u.created_at.format("%Y-%m-%d %H:%M").to_string()),
-            ]
-        })
-        .collect();
-    crate::xlsx::workbook(
+    let mut sheet = Sheet::new(
         "users",
         &[
             "email",
@@ -555,6 +529,71 @@ pub async fn staff_xlsx(db: &Db, actor: &Actor) -> Result<Vec<u8>> {
             "active",
             "created_utc",
         ],
-        &rows,
-    )
+    )?;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = users::Entity::find().order_by_asc(users::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(users::Column::Id.gt(a));
+        }
+        let page = q.limit(SHEET_PAGE).all(db.conn()).await?;
+        let Some(last) = page.last().map(|u| u.id) else {
+            break;
+        };
+        after = Some(last);
+        let departments: HashMap<Uuid, String> = entity::departments::Entity::find()
+            .select_only()
+            .columns([
+                entity::departments::Column::Id,
+                entity::departments::Column::Name,
+            ])
+            .filter(
+                entity::departments::Column::Id.is_in(page.iter().filter_map(|u| u.department_id)),
+            )
+            .into_tuple::<(Uuid, String)>()
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .collect();
+        let orgs: HashMap<Uuid, String> = entity::organizations::Entity::find()
+            .select_only()
+            .columns([
+                entity::organizations::Column::Id,
+                entity::organizations::Column::Name,
+            ])
+            .filter(
+                entity::organizations::Column::Id
+                    .is_in(page.iter().filter_map(|u| u.organization_id)),
+            )
+            .into_tuple::<(Uuid, String)>()
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .collect();
+        let name_of = |names: &HashMap<Uuid, String>, id: Option<Uuid>| {
+            id.and_then(|id| names.get(&id).cloned())
+                .map_or(Cell::Empty, Cell::Text)
+        };
+        let rows: Vec<Vec<Cell>> = page
+            .into_iter()
+            .map(|u| {
+                let department = name_of(&departments, u.department_id);
+                let organization = name_of(&orgs, u.organization_id);
+                vec![
+                    Cell::Text(u.email),
+                    Cell::Text(u.display_name),
+                    Cell::Text(u.role),
+                    department,
+                    organization,
+                    Cell::Text(if u.active { "yes" } else { "no" }.to_owned()),
+                    Cell::Text(u.created_at.format("%Y-%m-%d %H:%M").to_string()),
+                ]
+            })
+            .collect();
+        sheet.add(&rows)?;
+    }
+    sheet.finish()
 }
+
+/// Accounts per page of the staff sheet.
+const SHEET_PAGE: u64 = 500;

@@ -12,8 +12,12 @@
 
 use chrono::NaiveDate;
 use entity::{departments, disbursements, grants, organizations, projects};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::clock::china_date;
 use crate::db::Db;
@@ -77,46 +81,96 @@ pub struct Org {
     pub name: String,
 }
 
-/// Every published grant, oldest first.
+/// Grants per page of the open exports.
+pub const EXPORT_PAGE: u64 = 500;
+
+/// One page of the published grants, oldest first, after the grant `after`;
+/// with the id of its last grant when more may follow. Five queries a page
+/// whatever its size: the grants, then their organizations, departments,
+/// projects and payments by the page's ids.
 ///
 /// # Errors
 /// The database's error.
-pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
-    let rows = grants::Entity::find()
+pub async fn open_grants_page(
+    db: &Db,
+    after: Option<Uuid>,
+    size: u64,
+) -> Result<(Vec<OpenGrant>, Option<Uuid>)> {
+    let mut q = grants::Entity::find()
         .filter(grants::Column::Status.ne("declined"))
-        .order_by_asc(grants::Column::Id)
-        .all(db.conn())
-        .await?;
-    let orgs = organizations::Entity::find()
+        .order_by_asc(grants::Column::Id);
+    if let Some(after) = after {
+        q = q.filter(grants::Column::Id.gt(after));
+    }
+    let mut rows = q.limit(size + 1).all(db.conn()).await?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+    let orgs: HashMap<Uuid, (String, Option<String>)> = organizations::Entity::find()
+        .select_only()
+        .columns([
+            organizations::Column::Id,
+            organizations::Column::Name,
+            organizations::Column::Uscc,
+        ])
         .filter(organizations::Column::Id.is_in(rows.iter().map(|g| g.organization_id)))
+        .into_tuple::<(Uuid, String, Option<String>)>()
         .all(db.conn())
-        .await?;
-    let depts = departments::Entity::find().all(db.conn()).await?;
-    let projs = projects::Entity::find()
+        .await?
+        .into_iter()
+        .map(|(id, name, uscc)| (id, (name, uscc)))
+        .collect();
+    let depts: HashMap<Uuid, departments::Model> = departments::Entity::find()
+        .filter(departments::Column::Id.is_in(rows.iter().map(|g| g.department_id)))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let projs: HashMap<Uuid, (String, String)> = projects::Entity::find()
+        .select_only()
+        .columns([
+            projects::Column::Id,
+            projects::Column::Number,
+            projects::Column::Description,
+        ])
         .filter(projects::Column::Id.is_in(rows.iter().map(|g| g.project_id)))
+        .into_tuple::<(Uuid, String, String)>()
         .all(db.conn())
-        .await?;
-    let paid = disbursements::Entity::find()
+        .await?
+        .into_iter()
+        .map(|(id, number, description)| (id, (number, description)))
+        .collect();
+    let paid: HashMap<Uuid, i64> = disbursements::Entity::find()
+        .select_only()
+        .column(disbursements::Column::GrantId)
+        // PostgreSQL sums BIGINT as NUMERIC.
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(SUM(amount_fen) AS BIGINT)"),
+            "paid",
+        )
         .filter(disbursements::Column::GrantId.is_in(rows.iter().map(|g| g.id)))
+        .group_by(disbursements::Column::GrantId)
+        .into_tuple::<(Uuid, Option<i64>)>()
         .all(db.conn())
-        .await?;
-    rows.into_iter()
+        .await?
+        .into_iter()
+        .map(|(id, sum)| (id, sum.unwrap_or(0)))
+        .collect();
+    let last = rows.last().map(|g| g.id);
+    let page = rows
+        .into_iter()
         .map(|g| {
-            let org = orgs.iter().find(|o| o.id == g.organization_id);
-            let dept = depts.iter().find(|d| d.id == g.department_id);
-            let project = projs
-                .iter()
-                .find(|p| p.id == g.project_id)
+            let (org_name, uscc) = orgs.get(&g.organization_id).cloned().unwrap_or_default();
+            let dept = depts.get(&g.department_id);
+            let (number, description) = projs
+                .get(&g.project_id)
+                .cloned()
                 .ok_or_else(|| Error::Internal(format!("grant {} has no project", g.id)))?;
-            let disbursed: i64 = paid
-                .iter()
-                .filter(|d| d.grant_id == g.id)
-                .map(|d| d.amount_fen)
-                .sum();
+            let disbursed = paid.get(&g.id).copied().unwrap_or(0);
             Ok(OpenGrant {
                 id: format!("360G-cogov-{}", g.id),
-                title: g.title.clone(),
-                description: project.description.clone(),
+                title: g.title,
+                description,
                 currency: "CNY",
                 amount_awarded: Fen(g.amount_fen).as_yuan_f64(),
                 amount_fen: g.amount_fen,
@@ -127,10 +181,10 @@ pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
                 }],
                 recipient_organization: vec![Org {
                     id: crate::open::ocds::organization_party_id(
-                        org.and_then(|o| o.uscc.as_deref()),
+                        uscc.as_deref(),
                         g.organization_id,
                     ),
-                    name: org.map(|o| o.name.clone()).unwrap_or_default(),
+                    name: org_name,
                 }],
                 funding_organization: vec![Org {
                     id: dept.map_or_else(String::new, crate::open::ocds::department_party_id),
@@ -140,10 +194,11 @@ pub async fn open_grants(db: &Db) -> Result<Vec<OpenGrant>> {
                 amount_disbursed: Fen(disbursed).as_yuan_f64(),
                 disbursed_fen: disbursed,
                 performance_score: g.performance_score,
-                project_number: project.number.clone(),
+                project_number: number,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((page, last.filter(|_| more)))
 }
 
 /// The CSV columns: 360Giving's titles, then cogov's.
@@ -166,15 +221,17 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "Project Number",
 ];
 
-/// The grants as CSV.
-///
-/// # Errors
-/// The database's error.
-pub async fn csv(db: &Db) -> Result<String> {
+fn csv_header() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(CSV_COLUMNS);
+    w.into_inner().unwrap_or_default()
+}
+
+fn csv_rows(grants: &[OpenGrant]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(e.to_string());
-    w.write_record(CSV_COLUMNS).map_err(fail)?;
-    for g in open_grants(db).await? {
+    for g in grants {
         let (recipient, funder, dates) = (
             &g.recipient_organization[0],
             &g.funding_organization[0],
@@ -202,8 +259,37 @@ pub async fn csv(db: &Db) -> Result<String> {
         ])
         .map_err(fail)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+    w.into_inner().map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// The grants as CSV, `size` grants a page.
+pub fn csv_stream(db: Db, size: u64) -> impl Stream<Item = Result<Vec<u8>>> + Send + 'static {
+    crate::pagination::stream_pages(csv_header(), Vec::new(), move |after| {
+        let db = db.clone();
+        async move {
+            let (grants, last) = open_grants_page(&db, after, size).await?;
+            Ok((csv_rows(&grants)?, last))
+        }
+    })
+}
+
+/// The grants as the JSON package `{"grants": [...]}`, `size` grants a page.
+pub fn json_stream(db: Db, size: u64) -> impl Stream<Item = Result<Vec<u8>>> + Send + 'static {
+    crate::pagination::stream_pages(b"{\"grants\":[".to_vec(), b"]}".to_vec(), move |after| {
+        let db = db.clone();
+        async move {
+            let (grants, last) = open_grants_page(&db, after, size).await?;
+            let mut out = Vec::new();
+            for (i, g) in grants.iter().enumerate() {
+                // Pages after the first follow a grant already written.
+                if i > 0 || after.is_some() {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, g).map_err(|e| Error::Internal(e.to_string()))?;
+            }
+            Ok((out, last))
+        }
+    })
 }
 
 /// The grants a purchaser's department funds (every grant for auditors and
@@ -214,7 +300,7 @@ pub async fn csv(db: &Db) -> Result<String> {
 /// `Forbidden` for other roles.
 pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -> Result<Vec<u8>> {
     use crate::auth::Role;
-    use crate::xlsx::Cell;
+    use crate::xlsx::{Cell, Sheet};
     let department_id = match actor.role {
         Role::Purchaser => Some(
             actor
@@ -232,47 +318,7 @@ pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -
         department_id,
         ..super::service::Filter::default()
     };
-    let orgs = organizations::Entity::find().all(db.conn()).await?;
-    let projs = projects::Entity::find().all(db.conn()).await?;
-    let mut rows = Vec::new();
-    let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
-    loop {
-        let (grants, next) = super::service::list(db, Some(actor), &filter, &page).await?;
-        for g in &grants {
-            let org = orgs.iter().find(|o| o.id == g.row.organization_id);
-            let number = projs
-                .iter()
-                .find(|p| p.id == g.row.project_id)
-                .map(|p| p.number.clone())
-                .unwrap_or_default();
-            rows.push(vec![
-                Cell::Text(number),
-                Cell::Text(g.row.title.clone()),
-                Cell::Text(org.map(|o| o.name.clone()).unwrap_or_default()),
-                Cell::Text(org.and_then(|o| o.uscc.clone()).unwrap_or_default()),
-                Cell::Money(g.row.amount_fen),
-                Cell::Money(g.paid_fen()),
-                Cell::Money(g.remaining_fen()),
-                Cell::Text(g.row.status.clone()),
-                Cell::Text(g.row.service_start.to_string()),
-                Cell::Text(g.row.service_end.to_string()),
-                Cell::Int(i64::try_from(g.overdue(today).len()).unwrap_or(0)),
-                g.row
-                    .performance_score
-                    .map_or(Cell::Empty, |s| Cell::Int(i64::from(s))),
-            ]);
-        }
-        match next {
-            Some(c) => {
-                page = crate::pagination::PageRequest::parse(
-                    Some(crate::pagination::MAX_LIMIT),
-                    Some(&c),
-                )?;
-            }
-            None => break,
-        }
-    }
-    crate::xlsx::workbook(
+    let mut sheet = Sheet::new(
         "grants",
         &[
             "project_number",
@@ -288,6 +334,68 @@ pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -
             "overdue_reports",
             "performance_score",
         ],
-        &rows,
-    )
+    )?;
+    let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
+    loop {
+        let (grants, next) = super::service::list(db, Some(actor), &filter, &page).await?;
+        let orgs: HashMap<Uuid, (String, Option<String>)> = organizations::Entity::find()
+            .select_only()
+            .columns([
+                organizations::Column::Id,
+                organizations::Column::Name,
+                organizations::Column::Uscc,
+            ])
+            .filter(organizations::Column::Id.is_in(grants.iter().map(|g| g.row.organization_id)))
+            .into_tuple::<(Uuid, String, Option<String>)>()
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .map(|(id, name, uscc)| (id, (name, uscc)))
+            .collect();
+        let numbers: HashMap<Uuid, String> = projects::Entity::find()
+            .select_only()
+            .columns([projects::Column::Id, projects::Column::Number])
+            .filter(projects::Column::Id.is_in(grants.iter().map(|g| g.row.project_id)))
+            .into_tuple::<(Uuid, String)>()
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .collect();
+        let rows: Vec<Vec<Cell>> = grants
+            .iter()
+            .map(|g| {
+                let (name, uscc) = orgs
+                    .get(&g.row.organization_id)
+                    .cloned()
+                    .unwrap_or_default();
+                vec![
+                    Cell::Text(numbers.get(&g.row.project_id).cloned().unwrap_or_default()),
+                    Cell::Text(g.row.title.clone()),
+                    Cell::Text(name),
+                    Cell::Text(uscc.unwrap_or_default()),
+                    Cell::Money(g.row.amount_fen),
+                    Cell::Money(g.paid_fen()),
+                    Cell::Money(g.remaining_fen()),
+                    Cell::Text(g.row.status.clone()),
+                    Cell::Text(g.row.service_start.to_string()),
+                    Cell::Text(g.row.service_end.to_string()),
+                    Cell::Int(i64::try_from(g.overdue(today).len()).unwrap_or(0)),
+                    g.row
+                        .performance_score
+                        .map_or(Cell::Empty, |s| Cell::Int(i64::from(s))),
+                ]
+            })
+            .collect();
+        sheet.add(&rows)?;
+        match next {
+            Some(c) => {
+                page = crate::pagination::PageRequest::parse(
+                    Some(crate::pagination::MAX_LIMIT),
+                    Some(&c),
+                )?;
+            }
+            None => break,
+        }
+    }
+    sheet.finish()
 }

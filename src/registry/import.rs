@@ -591,25 +591,9 @@ pub fn export_stream(
     search: orgs::Search,
     today: NaiveDate,
 ) -> impl futures_util::Stream<Item = Result<Vec<u8>>> + Send + 'static {
-    // None: the header is next; Some(after): the page after it; done at the end.
-    enum Next {
-        Header,
-        Page(Option<uuid::Uuid>),
-        Done,
-    }
-    futures_util::stream::unfold(Next::Header, move |next| {
+    crate::pagination::stream_pages(export_header(), Vec::new(), move |after| {
         let (db, search) = (db.clone(), search.clone());
-        async move {
-            match next {
-                Next::Header => Some((Ok(export_header()), Next::Page(None))),
-                Next::Page(after) => match export_page(&db, &search, today, after).await {
-                    Ok((bytes, Some(last))) => Some((Ok(bytes), Next::Page(Some(last)))),
-                    Ok((bytes, None)) => Some((Ok(bytes), Next::Done)),
-                    Err(e) => Some((Err(e), Next::Done)),
-                },
-                Next::Done => None,
-            }
-        }
+        async move { export_page(&db, &search, today, after).await }
     })
 }
 

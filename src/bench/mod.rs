@@ -21,6 +21,8 @@
 //! It is a measurement, not a test: nothing here fails on a slow answer,
 //! only on a wrong one (a status other than 200).
 
+pub mod procurement;
+
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
