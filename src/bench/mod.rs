@@ -5,10 +5,13 @@
 //!   CSV (`bench-organizations.csv` in the data directory: the three types
 //!   across every province, city and county, valid codes, statuses, grades)
 //!   and loads them through the bulk import, timing it; then lists 1% as
-//!   abnormal and 0.2% as dishonest through the credit service.
+//!   abnormal and 0.2% as dishonest through the credit service; then writes
+//!   the procurement ([`procurement`]: projects, bids, awards, grants with
+//!   installments, payments and reports).
 //! - `bench run` starts `cogov serve` on the same storage as a child
 //!   process, asks it every kind of public read and search one at a time
-//!   (p50, p95, max), streams the registry export (first byte, total), runs
+//!   (p50, p95, max), registry and procurement alike, streams the exports
+//!   (registry CSV, grants CSV and JSON: first byte, total, memory), runs
 //!   a mix with concurrent anonymous clients (throughput), and reads the
 //!   server's resident memory (now and peak) from `/proc`. Then, for the
 //!   reads anonymous visitors make most (an organization and a project by
@@ -585,10 +588,116 @@ async fn kinds(client: &reqwest::Client, base: &str) -> Result<Vec<(String, Vec<
                 .collect(),
         ));
     }
+    kinds.extend(procurement_kinds(client, base).await?);
     Ok(kinds
         .into_iter()
         .filter(|(_, pool)| !pool.is_empty())
         .collect())
+}
+
+/// The procurement reads, from the projects and grants the server holds.
+async fn procurement_kinds(
+    client: &reqwest::Client,
+    base: &str,
+) -> Result<Vec<(String, Vec<String>)>> {
+    let awarded = get_json(
+        client,
+        &format!("{base}/api/v1/projects?status=awarded&limit=20"),
+    )
+    .await?;
+    let grants = get_json(client, &format!("{base}/api/v1/grants?limit=20")).await?;
+    let of = |page: &serde_json::Value, key: &str| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i[key].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (opened, grant_ids, grantees) = (
+        of(&awarded, "id"),
+        of(&grants, "id"),
+        of(&grants, "organization_id"),
+    );
+    Ok(vec![
+        (
+            "projects: title search".to_owned(),
+            ["养老", "心理健康", "儿童", "没有这个"]
+                .iter()
+                .map(|q| format!("/api/v1/projects?q={}", enc(q)))
+                .collect(),
+        ),
+        (
+            "projects: status awarded".into(),
+            vec!["/api/v1/projects?status=awarded".into()],
+        ),
+        (
+            "project opening record".into(),
+            opened
+                .iter()
+                .map(|i| format!("/api/v1/projects/{i}/opening"))
+                .collect(),
+        ),
+        ("API grants list".into(), vec!["/api/v1/grants".into()]),
+        (
+            "grants of an organization".into(),
+            grantees
+                .iter()
+                .map(|o| format!("/api/v1/grants?organization_id={o}"))
+                .collect(),
+        ),
+        (
+            "grant by id".into(),
+            grant_ids
+                .iter()
+                .map(|i| format!("/api/v1/grants/{i}"))
+                .collect(),
+        ),
+        (
+            "organization with grants by id".into(),
+            grantees
+                .iter()
+                .map(|o| format!("/api/v1/organizations/{o}"))
+                .collect(),
+        ),
+        ("page /grants".into(), vec!["/grants".into()]),
+        (
+            "OCDS releases".into(),
+            vec!["/api/v1/open/ocds/releases".into()],
+        ),
+    ])
+}
+
+/// Reads an export to its end: size, first byte, total time and the
+/// server's resident memory at its highest meanwhile, as a report line.
+async fn export_line(client: &reqwest::Client, base: &str, path: &str, pid: u32) -> Result<String> {
+    let started = Instant::now();
+    let mut r = client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    if !r.status().is_success() {
+        return Err(Error::Internal(format!("{path}: {}", r.status())));
+    }
+    let mut first_byte = None;
+    let mut bytes = 0_usize;
+    let mut peak = 0.0_f64;
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    {
+        first_byte.get_or_insert_with(|| started.elapsed());
+        bytes += chunk.len();
+        peak = peak.max(resident_mb(pid).0);
+    }
+    Ok(format!(
+        "| {path} | {:.1} | {:.0} | {:.1} | {peak:.0} |\n",
+        bytes as f64 / 1e6,
+        first_byte.unwrap_or_default().as_secs_f64() * 1000.0,
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 async fn timed(client: &reqwest::Client, url: &str) -> Result<f64> {
@@ -665,32 +774,18 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
         "\nafter the reads: {rss:.0} MB resident, peak {peak:.0} MB\n"
     );
 
-    // The registry export, streamed.
-    let started = Instant::now();
-    let mut r = client
-        .get(format!("{base}/api/v1/organizations/export.csv"))
-        .send()
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut first_byte = None;
-    let mut bytes = 0_usize;
-    let mut export_peak = 0.0_f64;
-    while let Some(chunk) = r
-        .chunk()
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-    {
-        first_byte.get_or_insert_with(|| started.elapsed());
-        bytes += chunk.len();
-        export_peak = export_peak.max(resident_mb(pid).0);
-    }
-    let _ = writeln!(
-        out,
-        "registry export: {:.1} MB, first byte {:.0} ms, all {:.1} s, server resident up to {export_peak:.0} MB\n",
-        bytes as f64 / 1e6,
-        first_byte.unwrap_or_default().as_secs_f64() * 1000.0,
-        started.elapsed().as_secs_f64(),
+    // The exports, streamed.
+    out.push_str(
+        "| export | MB | first byte ms | all s | server resident up to, MB |\n|---|---:|---:|---:|---:|\n",
     );
+    for path in [
+        "/api/v1/organizations/export.csv",
+        "/api/v1/open/grants.csv",
+        "/api/v1/open/grants.json",
+    ] {
+        out.push_str(&export_line(&client, &base, path, pid).await?);
+    }
+    out.push('\n');
 
     // The mix: every kind, concurrent anonymous clients.
     let paths: Vec<String> = kinds
