@@ -1412,9 +1412,14 @@ async fn import_reports_rejected_lines_never_imports_part_of_a_row_and_is_idempo
         .unwrap(),
     );
     let now = app.clock.now();
-    let report = cogov::registry::import::import_csv(app.db(), csv.as_bytes(), now, |_| {})
-        .await
-        .unwrap();
+    let report = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(csv.clone().into_bytes()),
+        now,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(report.created, 1);
     let lines: Vec<_> = report.rejected.iter().map(|r| r.line).collect();
     assert_eq!(lines, [3, 4]);
@@ -1429,9 +1434,14 @@ async fn import_reports_rejected_lines_never_imports_part_of_a_row_and_is_idempo
         .map(|e| e.field.as_str())
         .collect();
     assert_eq!(fields, ["division_code", "funds_yuan"]);
-    let again = cogov::registry::import::import_csv(app.db(), csv.as_bytes(), now, |_| {})
-        .await
-        .unwrap();
+    let again = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(csv.clone().into_bytes()),
+        now,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!((again.created, again.already_present), (0, 1));
     let (_, all) = json(app.get("/api/v1/organizations", None).await).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
@@ -1444,9 +1454,14 @@ async fn import_reports_rejected_lines_never_imports_part_of_a_row_and_is_idempo
     let text = resp.0.into_body().into_string().await.unwrap();
     assert!(text.starts_with("uscc,name,org_type"));
     assert!(text.contains(&format!("{good},武汉市导入测试中心")));
-    let back = cogov::registry::import::import_csv(app.db(), text.as_bytes(), now, |_| {})
-        .await
-        .unwrap();
+    let back = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(text.clone().into_bytes()),
+        now,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (back.created, back.already_present, back.rejected.len()),
         (0, 1, 0)

@@ -41,10 +41,14 @@ async fn registry(app: &TestApp) {
             1 + i % 9
         ));
     }
-    let report =
-        cogov::registry::import::import_csv(app.db(), csv.as_bytes(), app.clock.now(), |_| {})
-            .await
-            .unwrap();
+    let report = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(csv.clone().into_bytes()),
+        app.clock.now(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(report.created, NAMES.len() as u64, "{:?}", report.rejected);
 }
 
@@ -256,10 +260,14 @@ async fn paging_across_the_search_window_finds_every_match_once_in_order() {
             code.as_str()
         ));
     }
-    let report =
-        cogov::registry::import::import_csv(app.db(), csv.as_bytes(), app.clock.now(), |_| {})
-            .await
-            .unwrap();
+    let report = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(csv.clone().into_bytes()),
+        app.clock.now(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(report.created, total as u64, "{:?}", report.rejected);
     let expected: Vec<String> = matching
         .iter()

@@ -229,8 +229,10 @@ pub async fn seed(
     progress(&format!("wrote {}", file.display()));
     let started = Instant::now();
     let input = std::io::BufReader::new(std::fs::File::open(&file).map_err(io)?);
+    let mut told = 0;
     let report = import::import_csv(db, input, now, |n| {
-        if n % 100_000 == 0 {
+        if n / 100_000 > told {
+            told = n / 100_000;
             progress(&format!("{n} rows read"));
         }
     })

@@ -334,12 +334,13 @@ pub struct Report {
     pub rejected: Vec<Rejected>,
 }
 
-/// Imports a whole CSV file; `progress` is told after each row.
+/// Imports a whole CSV file; `progress` is told the rows read so far after
+/// each batch.
 ///
 /// # Errors
 /// `BadInput` when the file is not CSV or lacks a required column; the
 /// database's error (rows imported so far stay).
-pub async fn import_csv<R: std::io::Read>(
+pub async fn import_csv<R: std::io::Read + Send + 'static>(
     db: &Db,
     input: R,
     now: DateTime<Utc>,
@@ -371,31 +372,22 @@ pub async fn import_csv<R: std::io::Read>(
             format!("the header lacks {missing:?}"),
         ));
     }
+    // Rows are read and checked on a thread of their own while the
+    // database writes the batch before: the two overlap (PostgreSQL is a
+    // process of its own; SQLite writes on the pool's thread).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Parsed>(2);
+    let reading = tokio::task::spawn_blocking(move || read_batches(reader, headers, &tx));
     let mut report = Report::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    for (i, row) in reader.records().enumerate() {
-        let line = row
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
-        let parsed = row
-            .map_err(|e| vec![FieldError::new("row", "invalid_csv", e.to_string())])
-            .and_then(|r| parse_row(&headers, &r));
-        match parsed {
-            Ok(record) => batch.push(record),
-            Err(errors) => report.rejected.push(Rejected { line, errors }),
-        }
-        if batch.len() == BATCH {
-            let (created, present) = import_batch(db, std::mem::take(&mut batch), now).await?;
-            report.created += created;
-            report.already_present += present;
-        }
-        progress(i as u64 + 1);
+    while let Some(parsed) = rx.recv().await {
+        report.rejected.extend(parsed.rejected);
+        let (created, present) = import_batch(db, parsed.records, now).await?;
+        report.created += created;
+        report.already_present += present;
+        progress(parsed.read);
     }
-    let (created, present) = import_batch(db, batch, now).await?;
-    report.created += created;
-    report.already_present += present;
+    reading
+        .await
+        .map_err(|e| Error::Internal(format!("reading the file: {e}")))?;
     if report.created > 0 && db.backend() == sea_orm::DbBackend::Postgres {
         // The planner's picture of the registry, redrawn for its new size:
         // with statistics of an empty table a search for a common character
@@ -417,6 +409,58 @@ pub async fn import_csv<R: std::io::Read>(
         }
     }
     Ok(report)
+}
+
+/// A batch of checked rows and the rows refused since the last batch.
+struct Parsed {
+    records: Vec<Record>,
+    rejected: Vec<Rejected>,
+    /// Rows read so far.
+    read: u64,
+}
+
+/// Reads and checks every row, sending a [`BATCH`] of good rows at a time
+/// (and the last, short one); stops when the receiver is gone.
+fn read_batches<R: std::io::Read>(
+    mut reader: csv::Reader<R>,
+    headers: csv::StringRecord,
+    out: &tokio::sync::mpsc::Sender<Parsed>,
+) {
+    let mut next = Parsed {
+        records: Vec::with_capacity(BATCH),
+        rejected: Vec::new(),
+        read: 0,
+    };
+    for (i, row) in reader.records().enumerate() {
+        let line = row
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i as u64 + 2, |p| p.line());
+        let parsed = row
+            .map_err(|e| vec![FieldError::new("row", "invalid_csv", e.to_string())])
+            .and_then(|r| parse_row(&headers, &r));
+        match parsed {
+            Ok(record) => next.records.push(record),
+            Err(errors) => next.rejected.push(Rejected { line, errors }),
+        }
+        next.read = i as u64 + 1;
+        if next.records.len() == BATCH {
+            let read = next.read;
+            let full = std::mem::replace(
+                &mut next,
+                Parsed {
+                    records: Vec::with_capacity(BATCH),
+                    rejected: Vec::new(),
+                    read,
+                },
+            );
+            if out.blocking_send(full).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = out.blocking_send(next);
 }
 
 /// Good rows written per transaction (25 columns each stays under both
