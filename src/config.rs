@@ -168,7 +168,7 @@ pub enum BenchCommand {
         #[arg(long)]
         projects: Option<u64>,
         /// Bids on each project once opened.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 9)]
         bids_per_project: u64,
         /// The random seed (the same seed writes the same rows).
         #[arg(long, default_value_t = 2026)]

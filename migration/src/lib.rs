@@ -59,6 +59,7 @@ mod m20261206_000048_registry_search;
 mod m20261206_000049_index_foreign_keys;
 mod m20261206_000050_organization_counts;
 mod m20261206_000051_grams_pending_list;
+mod m20261206_000052_region_walks;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -118,6 +119,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000049_index_foreign_keys::Migration),
             Box::new(m20261206_000050_organization_counts::Migration),
             Box::new(m20261206_000051_grams_pending_list::Migration),
+            Box::new(m20261206_000052_region_walks::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@
 //! awarded, each with one grant; a grant whose service has ended is
 //! completed (1 in 25 terminated), one whose service runs is active (its
 //! first weeks pending acceptance). Defaults make 1,000,000 organizations
-//! 25,000 projects, 200,000 bids and 20,000 grants.
+//! 25,000 projects, 202,500 bids and 20,000 grants.
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -413,7 +413,7 @@ pub async fn search(
     let rows = if walk {
         apply(
             QueryTrait::query(&mut select),
-            plan(db.backend(), &text),
+            plan(db.backend(), &text, Reach::Filtered),
             after_seq,
             Reach::Filtered,
         );
@@ -422,7 +422,7 @@ pub async fn search(
         let mut near = select.clone();
         apply(
             QueryTrait::query(&mut near),
-            plan(db.backend(), &text),
+            plan(db.backend(), &text, Reach::Window),
             after_seq,
             Reach::Window,
         );
@@ -430,7 +430,7 @@ pub async fn search(
         if (rows.len() as u64) < limit {
             apply(
                 QueryTrait::query(&mut select),
-                plan(db.backend(), &text),
+                plan(db.backend(), &text, Reach::BeyondWindow),
                 after_seq,
                 Reach::BeyondWindow,
             );
@@ -444,7 +444,7 @@ pub async fn search(
     } else {
         apply(
             QueryTrait::query(&mut select),
-            plan(db.backend(), &text),
+            plan(db.backend(), &text, Reach::All),
             after_seq,
             Reach::All,
         );
