@@ -120,3 +120,83 @@ async fn the_bench_data_set_is_whole_and_its_exports_page_alike() {
         .unwrap();
     assert_eq!(again.projects, 0);
 }
+
+/// The figures the triggers keep equal those grouped from the rows, after
+/// the bench's bulk load and the demo's journeys through the services
+/// (projects published, opened, awarded, cancelled; grants accepted,
+/// paid, completed).
+#[tokio::test]
+async fn kept_figures_equal_the_rows_grouped() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = common::spawn().await;
+    let now = app.clock.now();
+    cogov::demo::seed(app.db(), now).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    cogov::bench::seed(app.db(), dir.path(), 300, 3, now, |_| {})
+        .await
+        .unwrap();
+    cogov::bench::procurement::seed(app.db(), 30, 3, 3, now, |_| {})
+        .await
+        .unwrap();
+    let db = app.db().conn();
+    let backend = db.get_database_backend();
+    let one = |sql: &str| Statement::from_string(backend, sql.to_owned());
+    let n = |sql: &'static str| async move {
+        db.query_one_raw(one(sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    };
+    let (_, stats) = json(app.get("/api/v1/stats", None).await).await;
+    let total = |key: &str| -> i64 {
+        stats[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        total("projects_by_status"),
+        n("SELECT COUNT(*) FROM projects WHERE status <> 'draft'").await
+    );
+    assert_eq!(
+        total("projects_by_category"),
+        n("SELECT COUNT(*) FROM projects WHERE status <> 'draft'").await
+    );
+    let funds =
+        n("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM grants WHERE status <> 'declined'").await;
+    assert_eq!(stats["funds_total_fen"].as_i64().unwrap(), funds);
+    assert_eq!(total("funds_by_category"), funds);
+    assert_eq!(
+        stats["scored_grants"].as_i64().unwrap(),
+        n("SELECT COUNT(*) FROM grants WHERE status = 'completed' AND performance_score IS NOT NULL").await
+    );
+    // Each state on its own.
+    for status in ["open", "evaluating", "awarded", "cancelled"] {
+        let counted = stats["projects_by_status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == status)
+            .map_or(0, |c| c["value"].as_i64().unwrap());
+        let rows = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                if backend == sea_orm::DbBackend::Postgres {
+                    "SELECT COUNT(*) FROM projects WHERE status = $1"
+                } else {
+                    "SELECT COUNT(*) FROM projects WHERE status = ?"
+                },
+                [status.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(counted, rows, "{status}");
+    }
+}

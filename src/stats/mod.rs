@@ -3,9 +3,10 @@
 //! The registry's figures come from `organization_counts`, which
 //! [`count_registered`] keeps in the transaction that registers or imports
 //! organizations (a count only grows: organizations are never deleted and
-//! their type, division and registration date never change); the rest are
-//! `GROUP BY`s over projects and grants, which number in the tens of
-//! thousands.
+//! their type, division and registration date never change); the
+//! procurement's from `procurement_counts`, which triggers on projects and
+//! grants keep in every writing transaction (migration 000053); overdue
+//! reports, which depend on the day, are counted through an index.
 //!
 //! Public figures: organizations registered by type, by province and by
 //! year of registration (those active or ever registered, struck-off
@@ -29,9 +30,7 @@ use entity::{
     organizations, outbox, webhooks,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
 use serde::Serialize;
 
 use crate::auth::{Actor, Role};
@@ -170,7 +169,6 @@ async fn grouped<K: sea_orm::TryGetable>(db: &Db, sql: &str) -> Result<Vec<(K, i
 /// The database's error.
 pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let conn = db.conn();
-    let postgres = db.backend() == DbBackend::Postgres;
     let mut registry: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (key, n) in grouped::<String>(
         db,
@@ -189,72 +187,46 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let (by_type, by_region, by_year) =
         (dimension("type"), dimension("province"), dimension("year"));
 
+    // Procurement figures, kept by triggers (migration 000053).
+    let mut procurement: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (key, n) in grouped::<String>(
+        db,
+        "SELECT dimension || '/' || key, n FROM procurement_counts",
+    )
+    .await?
+    {
+        if let Some((dimension, key)) = key.split_once('/') {
+            procurement
+                .entry(dimension.to_owned())
+                .or_default()
+                .insert(key.to_owned(), n);
+        }
+    }
+    let mut figures = |d: &str| procurement.remove(d).unwrap_or_default();
     let categories = catalog_categories::Entity::find().all(conn).await?;
-    let by_category_id = |rows: Vec<(uuid::Uuid, i64)>| {
+    let named = |by_code: BTreeMap<String, i64>| {
         let mut m = BTreeMap::new();
-        for (id, n) in rows {
+        for (code, n) in by_code.into_iter().filter(|(_, n)| *n != 0) {
             let name = categories
                 .iter()
-                .find(|c| c.id == id)
-                .map_or_else(|| id.to_string(), |c| c.name_zh.clone());
+                .find(|c| c.code == code)
+                .map_or(code, |c| c.name_zh.clone());
             *m.entry(name).or_insert(0) += n;
         }
         m
     };
-    let by_status: BTreeMap<String, i64> = grouped::<String>(
-        db,
-        "SELECT status, COUNT(*) FROM projects WHERE status <> 'draft' GROUP BY status",
-    )
-    .await?
-    .into_iter()
-    .collect();
-    let by_category = by_category_id(
-        grouped(
-            db,
-            "SELECT p.category_id, COUNT(*) FROM projects AS p WHERE p.status <> 'draft' \
-             GROUP BY p.category_id",
-        )
-        .await?,
+    let mut by_status = figures("project_status");
+    by_status.remove("draft");
+    by_status.retain(|_, n| *n != 0);
+    let by_category = named(figures("project_category"));
+    let funds_cat = named(figures("funds_category"));
+    let mut funds_year = figures("funds_year");
+    funds_year.retain(|_, n| *n != 0);
+    let scores = figures("scored");
+    let (scored, sum) = (
+        scores.get("count").copied().unwrap_or(0),
+        scores.get("sum").copied().unwrap_or(0),
     );
-    let funds_cat = by_category_id(
-        grouped(
-            db,
-            "SELECT p.category_id, CAST(SUM(g.amount_fen) AS BIGINT) FROM grants AS g JOIN projects AS p \
-             ON p.id = g.project_id WHERE g.status <> 'declined' GROUP BY p.category_id",
-        )
-        .await?,
-    );
-    // The year of award in China (UTC+8 all year round).
-    let year = if postgres {
-        "to_char(g.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY')"
-    } else {
-        "strftime('%Y', g.created_at, '+8 hours')"
-    };
-    let funds_year: BTreeMap<String, i64> = grouped::<String>(
-        db,
-        &format!(
-            "SELECT {year}, CAST(SUM(g.amount_fen) AS BIGINT) FROM grants AS g WHERE g.status <> 'declined' \
-             GROUP BY {year}"
-        ),
-    )
-    .await?
-    .into_iter()
-    .collect();
-    let scores = grouped::<String>(
-        db,
-        "SELECT 'all', COUNT(*) FROM grants WHERE status = 'completed' \
-         AND performance_score IS NOT NULL UNION ALL \
-         SELECT 'sum', CAST(COALESCE(SUM(performance_score), 0) AS BIGINT) FROM grants \
-         WHERE status = 'completed' AND performance_score IS NOT NULL",
-    )
-    .await?;
-    let value = |k: &str| {
-        scores
-            .iter()
-            .find(|(key, _)| key == k)
-            .map_or(0, |(_, v)| *v)
-    };
-    let (scored, sum) = (value("all"), value("sum"));
     let average = (scored > 0).then(|| {
         // Hundredths, rounded half up.
         (sum * 100 * 2 + scored) / (2 * scored)
