@@ -114,6 +114,24 @@ async fn the_bench_data_set_is_whole_and_its_exports_page_alike() {
     .unwrap();
     assert_eq!(exact, package, "a last page that is exactly full");
 
+    // Project search: `%` and `_` are themselves, not wildcards.
+    for (q, found) in [("%", 0), ("_", 0), ("（第 7 批）", 1)] {
+        let (s, page) = json(
+            app.get(
+                &format!("/api/v1/projects?q={}", urlencoding::encode(q)),
+                None,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            found,
+            "{q}: {page}"
+        );
+    }
+
     // A re-run adds nothing.
     let again = cogov::bench::procurement::seed(app.db(), 40, 5, 7, now, |_| {})
         .await

@@ -61,6 +61,7 @@ mod m20261206_000050_organization_counts;
 mod m20261206_000051_grams_pending_list;
 mod m20261206_000052_region_walks;
 mod m20261206_000053_procurement_counts;
+mod m20261206_000054_projects_by_status;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -122,6 +123,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000051_grams_pending_list::Migration),
             Box::new(m20261206_000052_region_walks::Migration),
             Box::new(m20261206_000053_procurement_counts::Migration),
+            Box::new(m20261206_000054_projects_by_status::Migration),
         ]
     }
 }

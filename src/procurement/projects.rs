@@ -689,7 +689,8 @@ pub async fn list(
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         q = q.filter(
             Condition::any()
-                .add(C::Title.contains(text))
+                // `%` and `_` are themselves.
+                .add(crate::text::contains(C::Title, text))
                 .add(C::Number.eq(text)),
         );
     }
