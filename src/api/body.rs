@@ -144,23 +144,6 @@ impl<T: Type + ParseFromJSON + DeserializeOwned> ParsePayload for JsonBody<T> {
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + ParseFromJSON + DeserializeOwned);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_names_come_from_path_or_message() {
-        assert_eq!(field_of(".", "missing field `email`"), "email");
-        assert_eq!(field_of("role", "unknown variant `root`"), "role");
-        assert_eq!(
-            field_in_validation(
-                r#"failed to parse "X": field `name` verification failed. maxLength(100)"#
-            ),
-            "name"
-        );
-    }
-}
-
 /// A body read from a stream of pages (an export built a page at a time);
 /// a page that fails is logged and cuts the body, as the status is sent.
 pub fn streamed<S>(pages: S, what: &'static str) -> poem::Body
@@ -203,5 +186,22 @@ impl<T: Type> poem::IntoResponse for StreamedJson<T> {
         poem::Response::builder()
             .content_type(Self::CONTENT_TYPE)
             .body(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_come_from_path_or_message() {
+        assert_eq!(field_of(".", "missing field `email`"), "email");
+        assert_eq!(field_of("role", "unknown variant `root`"), "role");
+        assert_eq!(
+            field_in_validation(
+                r#"failed to parse "X": field `name` verification failed. maxLength(100)"#
+            ),
+            "name"
+        );
     }
 }

@@ -464,11 +464,7 @@ fn grant(
     let middle = start + chrono::Days::new(182);
     // 30% at signing, 40% on the midterm report, the rest on the final one.
     let parts = [
-        (
-            Trigger::Signing,
-            amount * 3 / 10,
-            accepted.map(|a| china_date(a)),
-        ),
+        (Trigger::Signing, amount * 3 / 10, accepted.map(china_date)),
         (
             Trigger::Midterm,
             amount * 4 / 10,
@@ -537,7 +533,7 @@ fn grant(
                 String::new()
             }),
             people_served: Set(done.then(|| rng.random_range(50..2000))),
-            spending_fen: Set(done.then(|| amount / 3)),
+            spending_fen: Set(done.then_some(amount / 3)),
             submitted_at: Set(if done { at } else { None }),
             submitted_by: Set(None),
             reviewed_at: Set(if done {
