@@ -218,3 +218,32 @@ async fn kept_figures_equal_the_rows_grouped() {
         assert_eq!(counted, rows, "{status}");
     }
 }
+
+/// A code repeated in the next batch (which PostgreSQL may be writing at
+/// the same time) counts once, as anywhere else in a file.
+#[tokio::test]
+async fn a_code_repeated_across_batches_is_imported_once() {
+    let app = common::spawn().await;
+    let mut csv = Vec::new();
+    cogov::bench::write_csv(&mut csv, 1_500, 11).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let row_500 = text.lines().nth(500).unwrap().to_owned();
+    let text = format!("{text}{row_500}\n");
+    let report = cogov::registry::import::import_csv(
+        app.db(),
+        std::io::Cursor::new(text.into_bytes()),
+        app.clock.now(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected.first());
+    assert_eq!((report.created, report.already_present), (1_500, 1));
+    assert_eq!(
+        entity::organizations::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap(),
+        1_500
+    );
+}

@@ -377,14 +377,39 @@ pub async fn import_csv<R: std::io::Read + Send + 'static>(
     // process of its own; SQLite writes on the pool's thread).
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Parsed>(2);
     let reading = tokio::task::spawn_blocking(move || read_batches(reader, headers, &tx));
+    // PostgreSQL writes two batches at once (a writer waits on the disk
+    // half the time); SQLite has one writer anyway.
+    let in_flight = if db.backend() == sea_orm::DbBackend::Postgres {
+        2
+    } else {
+        1
+    };
+    use futures_util::StreamExt as _;
+    let batches = futures_util::stream::unfold(&mut rx, |rx| async move {
+        rx.recv().await.map(|parsed| (parsed, rx))
+    });
+    let mut written = std::pin::pin!(
+        batches
+            .map(|parsed| async move {
+                let (created, present) = import_batch(db, parsed.records, now).await?;
+                Ok::<_, Error>((
+                    created,
+                    present + parsed.repeated,
+                    parsed.rejected,
+                    parsed.read,
+                ))
+            })
+            .buffered(in_flight)
+    );
     let mut report = Report::default();
-    while let Some(parsed) = rx.recv().await {
-        report.rejected.extend(parsed.rejected);
-        let (created, present) = import_batch(db, parsed.records, now).await?;
+    while let Some(batch) = written.next().await {
+        let (created, present, rejected, read) = batch?;
+        report.rejected.extend(rejected);
         report.created += created;
         report.already_present += present;
-        progress(parsed.read);
+        progress(read);
     }
+    drop(written);
     reading
         .await
         .map_err(|e| Error::Internal(format!("reading the file: {e}")))?;
@@ -415,6 +440,9 @@ pub async fn import_csv<R: std::io::Read + Send + 'static>(
 struct Parsed {
     records: Vec<Record>,
     rejected: Vec<Rejected>,
+    /// Good rows left out as their code was in the batch before (which
+    /// may still be being written alongside): already present.
+    repeated: u64,
     /// Rows read so far.
     read: u64,
 }
@@ -429,8 +457,12 @@ fn read_batches<R: std::io::Read>(
     let mut next = Parsed {
         records: Vec::with_capacity(BATCH),
         rejected: Vec::new(),
+        repeated: 0,
         read: 0,
     };
+    // The codes of the batch sent last: two batches may be written at
+    // once, and neither would see the other's rows as present.
+    let mut previous: HashSet<String> = HashSet::new();
     for (i, row) in reader.records().enumerate() {
         let line = row
             .as_ref()
@@ -441,6 +473,7 @@ fn read_batches<R: std::io::Read>(
             .map_err(|e| vec![FieldError::new("row", "invalid_csv", e.to_string())])
             .and_then(|r| parse_row(&headers, &r));
         match parsed {
+            Ok(record) if previous.contains(&record.new.uscc) => next.repeated += 1,
             Ok(record) => next.records.push(record),
             Err(errors) => next.rejected.push(Rejected { line, errors }),
         }
@@ -452,9 +485,11 @@ fn read_batches<R: std::io::Read>(
                 Parsed {
                     records: Vec::with_capacity(BATCH),
                     rejected: Vec::new(),
+                    repeated: 0,
                     read,
                 },
             );
+            previous = full.records.iter().map(|r| r.new.uscc.clone()).collect();
             if out.blocking_send(full).is_err() {
                 return;
             }
@@ -531,7 +566,9 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
         })
         .collect();
     let created = orgs.len() as u64;
-    crate::stats::count_registered(&*tx, &orgs).await?;
+    // Rows first, counts after: the counts' rows are locked until commit,
+    // and a batch written alongside waits there, not before its insert.
+    let counted = crate::stats::registered_counts(&orgs);
     organizations::Entity::insert_many(
         orgs.into_iter()
             .map(|o| organizations::ActiveModel::from(o).reset_all()),
@@ -543,6 +580,7 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
             .exec(&*tx)
             .await?;
     }
+    crate::stats::add_counts(&*tx, counted).await?;
     let (first, last) = (seqs[0], seqs[seqs.len() - 1]);
     super::search::index_range(&*tx, first, last).await?;
     audit::append(

@@ -115,6 +115,14 @@ pub async fn count_registered<'a, C: ConnectionTrait>(
     tx: &C,
     orgs: impl IntoIterator<Item = &'a organizations::Model>,
 ) -> Result<()> {
+    add_counts(tx, registered_counts(orgs)).await
+}
+
+/// What registering `orgs` adds to each count, by (dimension, key): sorted,
+/// so every transaction locks the counts' rows in one order.
+pub fn registered_counts<'a>(
+    orgs: impl IntoIterator<Item = &'a organizations::Model>,
+) -> BTreeMap<(&'static str, String), i64> {
     let mut add: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
     for o in orgs {
         *add.entry(("type", o.org_type.clone())).or_default() += 1;
@@ -124,6 +132,17 @@ pub async fn count_registered<'a, C: ConnectionTrait>(
             *add.entry(("year", format!("{:04}", d.year()))).or_default() += 1;
         }
     }
+    add
+}
+
+/// Adds `add` ([`registered_counts`]) to `organization_counts`.
+///
+/// # Errors
+/// The database's error.
+pub async fn add_counts<C: ConnectionTrait>(
+    tx: &C,
+    add: BTreeMap<(&'static str, String), i64>,
+) -> Result<()> {
     if add.is_empty() {
         return Ok(());
     }
