@@ -409,7 +409,6 @@ pub async fn import_csv<R: std::io::Read + Send + 'static>(
         report.already_present += present;
         progress(read);
     }
-    drop(written);
     reading
         .await
         .map_err(|e| Error::Internal(format!("reading the file: {e}")))?;
