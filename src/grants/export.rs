@@ -81,6 +81,27 @@ pub struct Org {
     pub name: String,
 }
 
+/// The names and codes of the organizations among `ids` (a page's grantees).
+async fn names_and_codes(
+    db: &Db,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, (String, Option<String>)>> {
+    Ok(organizations::Entity::find()
+        .select_only()
+        .columns([
+            organizations::Column::Id,
+            organizations::Column::Name,
+            organizations::Column::Uscc,
+        ])
+        .filter(organizations::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String, Option<String>)>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|(id, name, uscc)| (id, (name, uscc)))
+        .collect())
+}
+
 /// Grants per page of the open exports.
 pub const EXPORT_PAGE: u64 = 500;
 
@@ -105,20 +126,7 @@ pub async fn open_grants_page(
     let mut rows = q.limit(size + 1).all(db.conn()).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    let orgs: HashMap<Uuid, (String, Option<String>)> = organizations::Entity::find()
-        .select_only()
-        .columns([
-            organizations::Column::Id,
-            organizations::Column::Name,
-            organizations::Column::Uscc,
-        ])
-        .filter(organizations::Column::Id.is_in(rows.iter().map(|g| g.organization_id)))
-        .into_tuple::<(Uuid, String, Option<String>)>()
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|(id, name, uscc)| (id, (name, uscc)))
-        .collect();
+    let orgs = names_and_codes(db, rows.iter().map(|g| g.organization_id)).await?;
     let depts: HashMap<Uuid, departments::Model> = departments::Entity::find()
         .filter(departments::Column::Id.is_in(rows.iter().map(|g| g.department_id)))
         .all(db.conn())
@@ -338,20 +346,7 @@ pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -
     let mut page = crate::pagination::PageRequest::parse(Some(crate::pagination::MAX_LIMIT), None)?;
     loop {
         let (grants, next) = super::service::list(db, Some(actor), &filter, &page).await?;
-        let orgs: HashMap<Uuid, (String, Option<String>)> = organizations::Entity::find()
-            .select_only()
-            .columns([
-                organizations::Column::Id,
-                organizations::Column::Name,
-                organizations::Column::Uscc,
-            ])
-            .filter(organizations::Column::Id.is_in(grants.iter().map(|g| g.row.organization_id)))
-            .into_tuple::<(Uuid, String, Option<String>)>()
-            .all(db.conn())
-            .await?
-            .into_iter()
-            .map(|(id, name, uscc)| (id, (name, uscc)))
-            .collect();
+        let orgs = names_and_codes(db, grants.iter().map(|g| g.row.organization_id)).await?;
         let numbers: HashMap<Uuid, String> = projects::Entity::find()
             .select_only()
             .columns([projects::Column::Id, projects::Column::Number])

@@ -181,6 +181,25 @@ async fn grouped<K: sea_orm::TryGetable>(db: &Db, sql: &str) -> Result<Vec<(K, i
         .collect()
 }
 
+/// A table of kept counts (`organization_counts`, `procurement_counts`)
+/// as dimension -> key -> n.
+async fn counts_of(db: &Db, table: &str) -> Result<BTreeMap<String, BTreeMap<String, i64>>> {
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (key, n) in grouped::<String>(
+        db,
+        &format!("SELECT dimension || '/' || key, n FROM {table}"),
+    )
+    .await?
+    {
+        if let Some((dimension, key)) = key.split_once('/') {
+            out.entry(dimension.to_owned())
+                .or_default()
+                .insert(key.to_owned(), n);
+        }
+    }
+    Ok(out)
+}
+
 /// Computes the public figures on `today` (China date): eight grouped
 /// queries and two counts, at any size.
 ///
@@ -188,39 +207,13 @@ async fn grouped<K: sea_orm::TryGetable>(db: &Db, sql: &str) -> Result<Vec<(K, i
 /// The database's error.
 pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
     let conn = db.conn();
-    let mut registry: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (key, n) in grouped::<String>(
-        db,
-        "SELECT dimension || '/' || key, n FROM organization_counts",
-    )
-    .await?
-    {
-        if let Some((dimension, key)) = key.split_once('/') {
-            registry
-                .entry(dimension.to_owned())
-                .or_default()
-                .insert(key.to_owned(), n);
-        }
-    }
+    let mut registry = counts_of(db, "organization_counts").await?;
     let mut dimension = |d: &str| registry.remove(d).unwrap_or_default();
     let (by_type, by_region, by_year) =
         (dimension("type"), dimension("province"), dimension("year"));
 
     // Procurement figures, kept by triggers (migration 000053).
-    let mut procurement: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (key, n) in grouped::<String>(
-        db,
-        "SELECT dimension || '/' || key, n FROM procurement_counts",
-    )
-    .await?
-    {
-        if let Some((dimension, key)) = key.split_once('/') {
-            procurement
-                .entry(dimension.to_owned())
-                .or_default()
-                .insert(key.to_owned(), n);
-        }
-    }
+    let mut procurement = counts_of(db, "procurement_counts").await?;
     let mut figures = |d: &str| procurement.remove(d).unwrap_or_default();
     let categories = catalog_categories::Entity::find().all(conn).await?;
     let named = |by_code: BTreeMap<String, i64>| {
