@@ -109,11 +109,15 @@ async fn people(
     )
     .await?
     .id;
+    // Random letters and digits, with one of each made sure of: the
+    // password rules want both, and 32 random characters lack a digit
+    // about once in 300 draws.
     let password: String = {
         let mut rng = rand::rng();
-        (0..32)
+        let random: String = (0..30)
             .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
-            .collect()
+            .collect();
+        format!("b{random}7")
     };
     let buyer = crate::auth::users::create(
         db,
