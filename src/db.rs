@@ -18,8 +18,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -434,4 +434,77 @@ where
         .exec(tx)
         .await?;
     changed_once(hit.rows_affected, what)
+}
+
+/// A table numbered in creation order by a `seq` column: the order its
+/// public list reads in, and the key of its text index (migrations 000048
+/// and 000055).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbered {
+    /// `organizations`, sequence `organizations_seq`.
+    Organizations,
+    /// `projects`, sequence `projects_seq`.
+    Projects,
+}
+
+impl Numbered {
+    const fn table(self) -> &'static str {
+        match self {
+            Self::Organizations => "organizations",
+            Self::Projects => "projects",
+        }
+    }
+}
+
+/// The `seq` the next row of `table` takes, inside its write transaction
+/// (SQLite's writer holds the write lock from `BEGIN`; PostgreSQL draws
+/// from the table's sequence).
+///
+/// # Errors
+/// The database's error.
+pub async fn next_seq<C: ConnectionTrait>(tx: &C, table: Numbered) -> crate::error::Result<i64> {
+    let backend = tx.get_database_backend();
+    let name = table.table();
+    let sql = match backend {
+        DbBackend::Postgres => format!("SELECT nextval('{name}_seq') AS seq"),
+        _ => format!("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM {name}"),
+    };
+    let row = tx
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| crate::error::Error::Internal("no sequence value".into()))?;
+    Ok(row.try_get::<i64>("", "seq")?)
+}
+
+/// `n` fresh `seq` values of `table` for a batch, ascending (contiguous on
+/// SQLite).
+///
+/// # Errors
+/// The database's error.
+pub async fn next_seqs<C: ConnectionTrait>(
+    tx: &C,
+    table: Numbered,
+    n: usize,
+) -> crate::error::Result<Vec<i64>> {
+    let backend = tx.get_database_backend();
+    if backend != DbBackend::Postgres {
+        let first = next_seq(tx, table).await?;
+        return Ok((first..).take(n).collect());
+    }
+    let rows = tx
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT nextval('{}_seq') AS seq FROM generate_series(1, $1)",
+                table.table()
+            ),
+            [sea_orm::Value::from(i64::try_from(n).unwrap_or(i64::MAX))],
+        ))
+        .await?;
+    let mut seqs = rows
+        .iter()
+        .map(|r| r.try_get::<i64>("", "seq"))
+        .collect::<Result<Vec<_>, _>>()?;
+    seqs.sort_unstable();
+    Ok(seqs)
 }

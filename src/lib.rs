@@ -20,6 +20,7 @@ pub mod departments;
 pub mod divisions;
 pub mod error;
 pub mod files;
+pub mod grams;
 pub mod grants;
 pub mod integrity;
 pub mod jobs;

@@ -420,3 +420,165 @@ async fn people_searches_take_wildcards_literally() {
         );
     }
 }
+
+/// Project titles through their text index (migration 000055): every
+/// length of query, ASCII folding, wildcards literal, an exact number, page
+/// by page in creation order, and a renamed draft found by its new title
+/// only. What the list answers is compared with every title tested in Rust.
+#[tokio::test]
+async fn project_titles_are_found_by_every_substring_page_by_page() {
+    use entity::projects;
+    use sea_orm::QueryOrder;
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let buyer = entity::users::Entity::find()
+        .filter(entity::users::Column::Email.eq("purchaser@demo.cogov.cn"))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app.token(&buyer, true).await;
+    let (_, catalog) = json(app.get("/api/v1/catalog", None).await).await;
+    let category = catalog["items"][0]["id"].as_str().unwrap().to_owned();
+    let deadline = (app.clock.now() + chrono::Duration::days(90)).to_rfc3339();
+    let draft = |title: &str| {
+        serde_json::json!({
+            "title": title,
+            "description": "检索测试项目。",
+            "category_id": category,
+            "region_code": "110105",
+            "budget_fen": 1_000_000,
+            "method": "public_tender",
+            "service_start": "2027-04-01",
+            "service_end": "2028-03-31",
+            "eligibility": [],
+            "criteria": [{"name": "服务方案", "weight": 100}],
+            "bid_deadline": deadline,
+        })
+    };
+    let mut ids = Vec::new();
+    for title in [
+        "社区养老服务",
+        "养老院护理",
+        "青少年50%_活动",
+        "ABC社工站",
+        "abc培训",
+        "会",
+        "乡村😀振兴",
+    ] {
+        let (s, body) = json(
+            app.post_json("/api/v1/projects", Some(&token), draft(title))
+                .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+
+    // Every query, public and the department's own (drafts too), against
+    // the substring test on every row.
+    let rows = projects::Entity::find()
+        .order_by_asc(projects::Column::Seq)
+        .all(app.db().conn())
+        .await
+        .unwrap();
+    let published = rows.iter().find(|p| p.status != "draft").unwrap();
+    let mut queries: Vec<String> = [
+        "养",
+        "养老",
+        "老院",
+        "养老服务",
+        "养老院协会",
+        "50%",
+        "%",
+        "_",
+        "%_",
+        "abc",
+        "ABC",
+        "社工",
+        "会",
+        "😀振",
+        "量子",
+        "CG-",
+        "",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    queries.push(published.number.clone());
+    queries.push(published.title.chars().skip(1).take(3).collect());
+    for q in &queries {
+        for mine in [false, true] {
+            let fold = |s: &str| s.to_ascii_lowercase();
+            let expected: Vec<String> = rows
+                .iter()
+                .filter(|p| {
+                    if mine {
+                        p.department_id == buyer.department_id.unwrap()
+                    } else {
+                        p.status != "draft"
+                    }
+                })
+                .filter(|p| fold(&p.title).contains(&fold(q)) || p.number == *q)
+                .map(|p| p.id.to_string())
+                .collect();
+            let mut found = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut path = format!("/api/v1/projects?limit=2&{}", self::q(q));
+                if mine {
+                    path.push_str("&mine=true");
+                }
+                if let Some(c) = &cursor {
+                    path.push_str(&format!("&cursor={c}"));
+                }
+                let (s, page) = json(app.get(&path, Some(&token)).await).await;
+                assert_eq!(s, 200, "{path}: {page}");
+                for p in page["items"].as_array().unwrap() {
+                    found.push(p["id"].as_str().unwrap().to_owned());
+                }
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(found, expected, "q={q} mine={mine}");
+        }
+    }
+    assert!(queries.len() > 15);
+
+    // A renamed draft is found by its new title, not its old one.
+    let mut renamed = draft("青少年心理辅导");
+    renamed["title"] = "青少年心理辅导".into();
+    let (s, body) = json(
+        app.put_json(
+            &format!("/api/v1/projects/{}", ids[0]),
+            Some(&token),
+            renamed,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let titles = |q: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let (_, page) = json(
+                app.get(
+                    &format!("/api/v1/projects?mine=true&{}", self::q(q)),
+                    Some(&token),
+                )
+                .await,
+            )
+            .await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles("心理辅导").await, ["青少年心理辅导"]);
+    assert_eq!(titles("社区养老").await, Vec::<String>::new());
+}

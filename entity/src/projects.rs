@@ -9,6 +9,10 @@ pub struct Model {
     /// Public id (UUID v7).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Creation order (1, 2, ...): the order lists read in, and the key of
+    /// the title's text index (migration 000055).
+    #[sea_orm(unique)]
+    pub seq: i64,
     /// Human number `CG-YYYY-NNNNNN`, unique.
     #[sea_orm(unique)]
     pub number: String,

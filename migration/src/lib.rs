@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 pub use m20261206_000048_registry_search::SQLITE_TERMS;
+pub use m20261207_000055_project_search::sqlite_grams;
 
 mod m20261123_000001_create_organizations;
 mod m20261123_000002_create_departments;
@@ -62,6 +63,7 @@ mod m20261206_000051_grams_pending_list;
 mod m20261206_000052_region_walks;
 mod m20261206_000053_procurement_counts;
 mod m20261206_000054_projects_by_status;
+mod m20261207_000055_project_search;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -124,6 +126,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000052_region_walks::Migration),
             Box::new(m20261206_000053_procurement_counts::Migration),
             Box::new(m20261206_000054_projects_by_status::Migration),
+            Box::new(m20261207_000055_project_search::Migration),
         ]
     }
 }

@@ -279,6 +279,8 @@ fn project(
     *sequence += 1;
     out.projects.push(projects::ActiveModel {
         id: Set(id),
+        // Drawn for the whole batch when it is written.
+        seq: sea_orm::ActiveValue::NotSet,
         number: Set(number),
         department_id: Set(w.department),
         created_by: Set(w.buyer),
@@ -625,6 +627,11 @@ pub async fn seed(
         report.disbursements += rows.disbursements.len() as u64;
         report.reports += rows.reports.len() as u64;
         let tx = db.begin().await?;
+        let seqs =
+            crate::db::next_seqs(&*tx, crate::db::Numbered::Projects, rows.projects.len()).await?;
+        for (project, seq) in rows.projects.iter_mut().zip(seqs) {
+            project.seq = Set(seq);
+        }
         rows.write(&*tx).await?;
         tx.commit().await?;
         done = (done + BATCH).min(total);

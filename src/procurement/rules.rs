@@ -553,10 +553,13 @@ pub fn transition(from: Status, action: Action) -> Result<Status> {
     })
 }
 
+/// How every project number starts.
+pub const NUMBER_PREFIX: &str = "CG-";
+
 /// The human number of the `sequence`-th project of `year`: `CG-2026-000123`.
 #[must_use]
 pub fn project_number(year: i32, sequence: u32) -> String {
-    format!("CG-{year:04}-{sequence:06}")
+    format!("{NUMBER_PREFIX}{year:04}-{sequence:06}")
 }
 
 /// The year a project number is counted in (China date of creation).

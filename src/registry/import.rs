@@ -533,7 +533,7 @@ pub async fn import_batch(db: &Db, records: Vec<Record>, now: DateTime<Utc>) -> 
     if fresh.is_empty() {
         return Ok((0, total));
     }
-    let seqs = super::search::next_seqs(&*tx, fresh.len()).await?;
+    let seqs = crate::db::next_seqs(&*tx, crate::db::Numbered::Organizations, fresh.len()).await?;
     let mut digest = Sha256::new();
     let mut grades = Vec::new();
     let orgs: Vec<organizations::Model> = fresh

@@ -122,7 +122,11 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewOrganization,
     now: DateTime<Utc>,
 ) -> Result<organizations::Model> {
-    let model = model_of(new, super::search::next_seq(tx).await?, now);
+    let model = model_of(
+        new,
+        crate::db::next_seq(tx, crate::db::Numbered::Organizations).await?,
+        now,
+    );
     organizations::ActiveModel::from(model.clone())
         .reset_all()
         .insert(tx)

@@ -4,7 +4,7 @@
 //! A name is indexed as its characters and its pairs of neighbouring
 //! characters (unigrams and bigrams), lower-cased: `养老院` is `养 老 院 养老
 //! 老院`. A query of one character looks up its unigram; a longer one the
-//! bigrams it contains (up to [`MAX_GRAMS`] of them, spread over it), and the
+//! bigrams it contains (up to [`crate::grams::MAX_GRAMS`] of them, spread over it), and the
 //! substring test `lower(name) LIKE '%q%'` then keeps exactly what the
 //! registry always answered (`%` and `_` literal). So two-character words
 //! such as 养老 are found through the index, and nothing depends on how
@@ -26,58 +26,10 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Func, LikeExpr, Order, Sim
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The SQLite index table.
 pub const TABLE: &str = "organization_search";
-
-/// Bigrams of a long query looked up in the index; the substring test
-/// checks the rest.
-pub const MAX_GRAMS: usize = 6;
-
-/// The `seq` the next organization takes, inside its write transaction
-/// (SQLite's writer holds the write lock from `BEGIN`; PostgreSQL draws
-/// from a sequence).
-///
-/// # Errors
-/// The database's error.
-pub async fn next_seq<C: ConnectionTrait>(tx: &C) -> Result<i64> {
-    let backend = tx.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => "SELECT nextval('organizations_seq') AS seq",
-        _ => "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM organizations",
-    };
-    let row = tx
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await?
-        .ok_or_else(|| Error::Internal("no sequence value".into()))?;
-    Ok(row.try_get::<i64>("", "seq")?)
-}
-
-/// `n` fresh `seq` values for a batch, ascending (contiguous on SQLite).
-///
-/// # Errors
-/// The database's error.
-pub async fn next_seqs<C: ConnectionTrait>(tx: &C, n: usize) -> Result<Vec<i64>> {
-    let backend = tx.get_database_backend();
-    if backend != DbBackend::Postgres {
-        let first = next_seq(tx).await?;
-        return Ok((first..).take(n).collect());
-    }
-    let rows = tx
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT nextval('organizations_seq') AS seq FROM generate_series(1, $1)",
-            [Value::from(i64::try_from(n).unwrap_or(i64::MAX))],
-        ))
-        .await?;
-    let mut seqs = rows
-        .iter()
-        .map(|r| r.try_get::<i64>("", "seq"))
-        .collect::<Result<Vec<_>, _>>()?;
-    seqs.sort_unstable();
-    Ok(seqs)
-}
 
 /// Writes (or rewrites) one organization's terms, inside the transaction
 /// that wrote the organization. Nothing to do on PostgreSQL.
@@ -123,41 +75,6 @@ pub async fn index_range<C: ConnectionTrait>(tx: &C, from: i64, to: i64) -> Resu
     ))
     .await?;
     Ok(())
-}
-
-/// The grams of a query to look up: its one character, or up to
-/// [`MAX_GRAMS`] of its bigrams spread from first to last, distinct.
-/// `fold` lower-cases as the database's `lower()` does.
-#[must_use]
-pub fn query_grams(q: &str, fold: impl Fn(&str) -> String) -> Vec<String> {
-    let chars: Vec<char> = fold(q).chars().collect();
-    if chars.len() < 2 {
-        return chars.iter().map(char::to_string).collect();
-    }
-    let pairs = chars.len() - 1;
-    let picks = pairs.min(MAX_GRAMS);
-    let mut grams: Vec<String> = (0..picks)
-        .map(|k| {
-            let i = if picks == 1 {
-                0
-            } else {
-                k * (pairs - 1) / (picks - 1)
-            };
-            chars[i..i + 2].iter().collect()
-        })
-        .collect();
-    grams.sort_unstable();
-    grams.dedup();
-    grams
-}
-
-/// A gram as an FTS5 term: `u` or `b`, then the hex of its UTF-8 (what
-/// `hex()` gives in [`migration::SQLITE_TERMS`]).
-#[must_use]
-pub fn fts_term(gram: &str) -> String {
-    let kind = if gram.chars().count() == 1 { 'u' } else { 'b' };
-    let hex: String = gram.bytes().map(|b| format!("{b:02X}")).collect();
-    format!("{kind}{hex}")
 }
 
 /// What the public search asks, per database.
@@ -219,7 +136,7 @@ pub const COMMON: f32 = 0.01;
 /// up within a few thousand rows of whatever the filters select.
 #[must_use]
 pub fn common_text(q: &str, frequencies: &std::collections::HashMap<String, f32>) -> bool {
-    let grams = query_grams(q, str::to_lowercase);
+    let grams = crate::grams::query_grams(q, str::to_lowercase);
     !grams.is_empty()
         && grams
             .iter()
@@ -285,20 +202,23 @@ pub fn plan(backend: DbBackend, text: &TextQuery, reach: Reach) -> Plan {
             // planner walks the narrowest filter's index, not every row.
             conditions.push(Expr::cust_with_values(
                 "cogov_has(\"organizations\".\"name\", $1)",
-                [fold_for(backend, q)],
+                [crate::grams::fold(backend, q)],
             ));
         } else if backend == DbBackend::Postgres {
             // strpos, not LIKE: the same exact substring, but the planner
             // does not multiply a LIKE's tiny guess into the grams' sound one.
             conditions.push(Expr::cust_with_values(
                 "strpos(lower(\"organizations\".\"name\"), $1) > 0",
-                [fold_for(backend, q)],
+                [crate::grams::fold(backend, q)],
             ));
         } else {
-            let pattern = format!("%{}%", escape_like(&fold_for(backend, q)));
+            let pattern = format!(
+                "%{}%",
+                crate::grams::escape_like(&crate::grams::fold(backend, q))
+            );
             conditions.push(name().like(LikeExpr::new(pattern).escape('\\')));
         }
-        let grams = query_grams(q, |s| fold_for(backend, s));
+        let grams = crate::grams::query_grams(q, |s| crate::grams::fold(backend, s));
         if backend == DbBackend::Postgres {
             // One value, split by a separator no name holds (names and
             // queries are printable); a gram with it would only widen the
@@ -309,7 +229,7 @@ pub fn plan(backend: DbBackend, text: &TextQuery, reach: Reach) -> Plan {
                 [grams.join("\x1f")],
             ));
         } else {
-            fts_terms.extend(grams.iter().map(|g| fts_term(g)));
+            fts_terms.extend(grams.iter().map(|g| crate::grams::fts_term(g)));
         }
     }
     if let Some(prefix) = &text.region {
@@ -426,15 +346,6 @@ fn mark(backend: DbBackend, n: usize) -> String {
     }
 }
 
-fn fold_for(backend: DbBackend, s: &str) -> String {
-    // SQLite's lower() folds ASCII only; PostgreSQL's follows Unicode.
-    if backend == DbBackend::Postgres {
-        s.to_lowercase()
-    } else {
-        s.to_ascii_lowercase()
-    }
-}
-
 /// `[from, to)` covering every code that starts with `prefix` (digits).
 fn prefix_range(prefix: &str) -> (String, String) {
     let mut next = prefix.as_bytes().to_vec();
@@ -447,14 +358,6 @@ fn prefix_range(prefix: &str) -> (String, String) {
         prefix.to_owned(),
         String::from_utf8_lossy(&next).into_owned(),
     )
-}
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern escaped with `\`.
-#[must_use]
-pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[cfg(test)]
@@ -479,42 +382,10 @@ mod tests {
     }
 
     #[test]
-    fn one_character_is_its_unigram_more_are_bigrams() {
-        let id = |s: &str| s.to_owned();
-        assert_eq!(query_grams("养", id), ["养"]);
-        assert_eq!(query_grams("养老", id), ["养老"]);
-        assert_eq!(query_grams("养老院", id), ["养老", "老院"]);
-        assert_eq!(query_grams("会会会", id), ["会会"]);
-    }
-
-    #[test]
-    fn a_long_query_looks_up_a_few_grams_from_first_to_last() {
-        let q = "杭州市西湖区阳光养老服务协会";
-        let grams = query_grams(q, str::to_owned);
-        assert_eq!(grams.len(), MAX_GRAMS);
-        assert!(grams.contains(&"杭州".to_owned()));
-        assert!(grams.contains(&"协会".to_owned()));
-        let thousand = "养".repeat(1000);
-        assert_eq!(query_grams(&thousand, str::to_owned), ["养养"]);
-    }
-
-    #[test]
-    fn terms_are_what_sqlite_hex_gives() {
-        assert_eq!(fts_term("养"), "uE585BB");
-        assert_eq!(fts_term("ab"), "b6162");
-        assert_eq!(fts_term("%"), "u25");
-    }
-
-    #[test]
     fn a_region_is_a_range_of_codes() {
         assert_eq!(prefix_range("42"), ("42".into(), "43".into()));
         assert_eq!(prefix_range("4201"), ("4201".into(), "4202".into()));
         assert_eq!(prefix_range("49"), ("49".into(), "4:".into()));
         assert!("499999" < "4:");
-    }
-
-    #[test]
-    fn like_wildcards_in_a_query_are_literal() {
-        assert_eq!(escape_like("50%_x\\"), "50\\%\\_x\\\\");
     }
 }
