@@ -438,13 +438,15 @@ where
 
 /// A table numbered in creation order by a `seq` column: the order its
 /// public list reads in, and the key of its text index (migrations 000048
-/// and 000055).
+/// 000055 and 000056).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Numbered {
     /// `organizations`, sequence `organizations_seq`.
     Organizations,
     /// `projects`, sequence `projects_seq`.
     Projects,
+    /// `users`, sequence `users_seq`.
+    Users,
 }
 
 impl Numbered {
@@ -452,6 +454,7 @@ impl Numbered {
         match self {
             Self::Organizations => "organizations",
             Self::Projects => "projects",
+            Self::Users => "users",
         }
     }
 }

@@ -476,75 +476,98 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
     }
 
     // Every query, public and the department's own (drafts too), against
-    // the substring test on every row.
-    let rows = projects::Entity::find()
-        .order_by_asc(projects::Column::Seq)
-        .all(app.db().conn())
-        .await
-        .unwrap();
-    let published = rows.iter().find(|p| p.status != "draft").unwrap();
-    let mut queries: Vec<String> = [
-        "养",
-        "养老",
-        "老院",
-        "养老服务",
-        "养老院协会",
-        "50%",
-        "%",
-        "_",
-        "%_",
-        "abc",
-        "ABC",
-        "社工",
-        "会",
-        "😀振",
-        "量子",
-        "CG-",
-        "",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    queries.push(published.number.clone());
-    queries.push(published.title.chars().skip(1).take(3).collect());
-    for q in &queries {
-        for mine in [false, true] {
-            let fold = |s: &str| s.to_ascii_lowercase();
-            let expected: Vec<String> = rows
-                .iter()
-                .filter(|p| {
-                    if mine {
-                        p.department_id == buyer.department_id.unwrap()
-                    } else {
-                        p.status != "draft"
-                    }
-                })
-                .filter(|p| fold(&p.title).contains(&fold(q)) || p.number == *q)
-                .map(|p| p.id.to_string())
-                .collect();
-            let mut found = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let mut path = format!("/api/v1/projects?limit=2&{}", self::q(q));
-                if mine {
-                    path.push_str("&mine=true");
-                }
-                if let Some(c) = &cursor {
-                    path.push_str(&format!("&cursor={c}"));
-                }
-                let (s, page) = json(app.get(&path, Some(&token)).await).await;
-                assert_eq!(s, 200, "{path}: {page}");
-                for p in page["items"].as_array().unwrap() {
-                    found.push(p["id"].as_str().unwrap().to_owned());
-                }
-                match page["next_cursor"].as_str() {
-                    Some(c) => cursor = Some(c.to_owned()),
-                    None => break,
-                }
+    // the substring test on every row: with the projects numbered one after
+    // another, then spread apart so that PostgreSQL's window before the
+    // grams index holds one at most and every page reaches beyond it.
+    for spread in [false, true] {
+        if spread {
+            let all = projects::Entity::find()
+                .order_by_desc(projects::Column::Seq)
+                .all(app.db().conn())
+                .await
+                .unwrap();
+            let n = all.len() as i64;
+            for (i, p) in all.iter().enumerate() {
+                let k = n - i as i64;
+                projects::Entity::update_many()
+                    .col_expr(
+                        projects::Column::Seq,
+                        sea_orm::sea_query::Expr::value(p.seq + k * 3 * cogov::grams::WINDOW),
+                    )
+                    .filter(projects::Column::Id.eq(p.id))
+                    .exec(app.db().conn())
+                    .await
+                    .unwrap();
             }
-            assert_eq!(found, expected, "q={q} mine={mine}");
+        }
+        let rows = projects::Entity::find()
+            .order_by_asc(projects::Column::Seq)
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        let published = rows.iter().find(|p| p.status != "draft").unwrap();
+        let mut queries: Vec<String> = [
+            "养",
+            "养老",
+            "老院",
+            "养老服务",
+            "养老院协会",
+            "50%",
+            "%",
+            "_",
+            "%_",
+            "abc",
+            "ABC",
+            "社工",
+            "会",
+            "😀振",
+            "量子",
+            "CG-",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        queries.push(published.number.clone());
+        queries.push(published.title.chars().skip(1).take(3).collect());
+        for q in &queries {
+            for mine in [false, true] {
+                let fold = |s: &str| s.to_ascii_lowercase();
+                let expected: Vec<String> = rows
+                    .iter()
+                    .filter(|p| {
+                        if mine {
+                            p.department_id == buyer.department_id.unwrap()
+                        } else {
+                            p.status != "draft"
+                        }
+                    })
+                    .filter(|p| fold(&p.title).contains(&fold(q)) || p.number == *q)
+                    .map(|p| p.id.to_string())
+                    .collect();
+                let mut found = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let mut path = format!("/api/v1/projects?limit=2&{}", self::q(q));
+                    if mine {
+                        path.push_str("&mine=true");
+                    }
+                    if let Some(c) = &cursor {
+                        path.push_str(&format!("&cursor={c}"));
+                    }
+                    let (s, page) = json(app.get(&path, Some(&token)).await).await;
+                    assert_eq!(s, 200, "{path}: {page}");
+                    for p in page["items"].as_array().unwrap() {
+                        found.push(p["id"].as_str().unwrap().to_owned());
+                    }
+                    match page["next_cursor"].as_str() {
+                        Some(c) => cursor = Some(c.to_owned()),
+                        None => break,
+                    }
+                }
+                assert_eq!(found, expected, "q={q} mine={mine} spread={spread}");
+            }
         }
     }
-    assert!(queries.len() > 15);
 
     // A renamed draft is found by its new title, not its old one.
     let mut renamed = draft("青少年心理辅导");
@@ -581,4 +604,132 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
     };
     assert_eq!(titles("心理辅导").await, ["青少年心理辅导"]);
     assert_eq!(titles("社区养老").await, Vec::<String>::new());
+}
+
+/// Accounts through their text index (migration 000056): the e-mail or the
+/// name holds the query, never the two run together; page by page in
+/// creation order, spread apart as in the projects' test; a renamed
+/// account is found by its new name only.
+#[tokio::test]
+async fn accounts_are_found_by_email_or_name_page_by_page() {
+    use entity::users;
+    use sea_orm::QueryOrder;
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let (_, admin) = app
+        .user_with_token("search-admin@search.test", cogov::auth::Role::Admin)
+        .await;
+    let queries = [
+        "demo",
+        "DEMO",
+        "bidder",
+        "@",
+        "cn",
+        ".cogov.cn",
+        "管理",
+        "采购",
+        "量子",
+        "%",
+        "_",
+        "n管",
+        "cn管理",
+        "search-admin",
+    ];
+    for spread in [false, true] {
+        if spread {
+            let all = users::Entity::find()
+                .order_by_desc(users::Column::Seq)
+                .all(app.db().conn())
+                .await
+                .unwrap();
+            let n = all.len() as i64;
+            for (i, u) in all.iter().enumerate() {
+                let k = n - i as i64;
+                users::Entity::update_many()
+                    .col_expr(
+                        users::Column::Seq,
+                        sea_orm::sea_query::Expr::value(u.seq + k * 3 * cogov::grams::WINDOW),
+                    )
+                    .filter(users::Column::Id.eq(u.id))
+                    .exec(app.db().conn())
+                    .await
+                    .unwrap();
+            }
+        }
+        let rows = users::Entity::find()
+            .order_by_asc(users::Column::Seq)
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        for q in queries {
+            let fold = |s: &str| s.to_ascii_lowercase();
+            let expected: Vec<String> = rows
+                .iter()
+                .filter(|u| {
+                    fold(&u.email).contains(&fold(q)) || fold(&u.display_name).contains(&fold(q))
+                })
+                .map(|u| u.id.to_string())
+                .collect();
+            let mut found = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut path = format!("/api/v1/users?limit=3&{}", self::q(q));
+                if let Some(c) = &cursor {
+                    path.push_str(&format!("&cursor={c}"));
+                }
+                let (s, page) = json(app.get(&path, Some(&admin)).await).await;
+                assert_eq!(s, 200, "{path}: {page}");
+                for u in page["items"].as_array().unwrap() {
+                    found.push(u["id"].as_str().unwrap().to_owned());
+                }
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(found, expected, "q={q} spread={spread}");
+            if ["demo", "管理", "采购"].contains(&q) {
+                assert!(!found.is_empty(), "{q}");
+            }
+        }
+    }
+
+    // A renamed account is found by its new name, not its old one.
+    let someone = users::Entity::find()
+        .filter(users::Column::Email.eq("search-admin@search.test"))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let rename = |name: &'static str| {
+        let app = &app;
+        async move {
+            users::Entity::update_many()
+                .col_expr(
+                    users::Column::DisplayName,
+                    sea_orm::sea_query::Expr::value(name),
+                )
+                .filter(users::Column::Id.eq(someone.id))
+                .exec(app.db().conn())
+                .await
+                .unwrap();
+        }
+    };
+    let count = |q: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let (_, page) = json(
+                app.get(&format!("/api/v1/users?{}", self::q(q)), Some(&admin))
+                    .await,
+            )
+            .await;
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    rename("量子检索员").await;
+    assert_eq!(count("量子检索").await, 1);
+    rename("星河").await;
+    assert_eq!(count("量子检索").await, 0);
+    assert_eq!(count("星河").await, 1);
 }

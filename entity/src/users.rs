@@ -9,6 +9,10 @@ pub struct Model {
     /// Public id (UUID v7).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Creation order (1, 2, ...): the order the account list reads in, and
+    /// the key of the accounts' text index (migration 000056).
+    #[sea_orm(unique)]
+    pub seq: i64,
     /// Lower-cased e-mail address, unique.
     #[sea_orm(unique)]
     pub email: String,

@@ -38,43 +38,52 @@ pub fn sqlite_grams(expr: &str) -> String {
     )
 }
 
-fn sqlite_up() -> Vec<String> {
-    let insert = |row: &str| {
-        format!(
-            "INSERT INTO project_search (rowid, terms) VALUES ({row}.seq, {});",
-            sqlite_grams(&format!("{row}.title"))
-        )
-    };
+/// SQLite: the FTS5 table `search` of the grams of `text` (SQL over a
+/// row of `table`, `{row}` standing for the row's name), keyed by the
+/// table's `seq`, backfilled and kept by triggers on `table` whenever one
+/// of `columns` (comma-separated, `seq` among them) changes.
+#[must_use]
+pub fn sqlite_text_index(table: &str, search: &str, text: &str, columns: &str) -> Vec<String> {
+    let grams = |row: &str| sqlite_grams(&text.replace("{row}", row));
+    let insert = format!(
+        "INSERT INTO {search} (rowid, terms) VALUES (new.seq, {});",
+        grams("new")
+    );
+    let changed = columns
+        .split(',')
+        .map(|c| format!("old.{0} IS NOT new.{0}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     vec![
-        "CREATE VIRTUAL TABLE project_search USING fts5(terms, content='', \
-         contentless_delete=1, detail=none, tokenize='ascii')"
-            .to_owned(),
         format!(
-            "INSERT INTO project_search (rowid, terms) SELECT p.seq, {} FROM projects AS p",
-            sqlite_grams("p.title")
+            "CREATE VIRTUAL TABLE {search} USING fts5(terms, content='', \
+             contentless_delete=1, detail=none, tokenize='ascii')"
         ),
         format!(
-            "CREATE TRIGGER project_search_insert AFTER INSERT ON projects BEGIN {} END",
-            insert("new")
+            "INSERT INTO {search} (rowid, terms) SELECT t.seq, {} FROM {table} AS t",
+            grams("t")
+        ),
+        format!("CREATE TRIGGER {search}_insert AFTER INSERT ON {table} BEGIN {insert} END"),
+        format!(
+            "CREATE TRIGGER {search}_update AFTER UPDATE OF {columns} ON {table} \
+             WHEN {changed} BEGIN DELETE FROM {search} WHERE rowid = old.seq; {insert} END"
         ),
         format!(
-            "CREATE TRIGGER project_search_update AFTER UPDATE OF title, seq ON projects \
-             WHEN old.title IS NOT new.title OR old.seq IS NOT new.seq BEGIN \
-             DELETE FROM project_search WHERE rowid = old.seq; {} END",
-            insert("new")
+            "CREATE TRIGGER {search}_delete AFTER DELETE ON {table} BEGIN \
+             DELETE FROM {search} WHERE rowid = old.seq; END"
         ),
-        "CREATE TRIGGER project_search_delete AFTER DELETE ON projects BEGIN \
-         DELETE FROM project_search WHERE rowid = old.seq; END"
-            .to_owned(),
     ]
 }
 
-const SQLITE_DOWN: [&str; 4] = [
-    "DROP TRIGGER project_search_delete",
-    "DROP TRIGGER project_search_update",
-    "DROP TRIGGER project_search_insert",
-    "DROP TABLE project_search",
-];
+/// Undoes [`sqlite_text_index`].
+#[must_use]
+pub fn drop_sqlite_text_index(search: &str) -> Vec<String> {
+    ["delete", "update", "insert"]
+        .iter()
+        .map(|t| format!("DROP TRIGGER {search}_{t}"))
+        .chain([format!("DROP TABLE {search}")])
+        .collect()
+}
 
 const POSTGRES_UP: [&str; 3] = [
     "CREATE SEQUENCE projects_seq OWNED BY projects.seq",
@@ -105,7 +114,8 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(sql).await?;
             }
         } else {
-            for sql in sqlite_up() {
+            for sql in sqlite_text_index("projects", "project_search", "{row}.title", "title, seq")
+            {
                 db.execute_unprepared(&sql).await?;
             }
         }
@@ -119,8 +129,8 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(sql).await?;
             }
         } else {
-            for sql in SQLITE_DOWN {
-                db.execute_unprepared(sql).await?;
+            for sql in drop_sqlite_text_index("project_search") {
+                db.execute_unprepared(&sql).await?;
             }
         }
         for sql in [

@@ -31,7 +31,7 @@ impl UsersApi {
         role: Query<Option<RoleDto>>,
         /// Only `true` active or `false` deactivated accounts.
         active: Query<Option<bool>>,
-        /// E-mail or name contains this text.
+        /// E-mail or name contains this text (ASCII letters in any case).
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         /// Page size, 1-100 (default 20).

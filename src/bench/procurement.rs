@@ -143,6 +143,8 @@ async fn people(
             members.push(id);
             users::ActiveModel {
                 id: Set(id),
+                // Drawn for them all below.
+                seq: sea_orm::ActiveValue::NotSet,
                 email: Set(format!("bidder-{n}@bench.cogov.cn")),
                 display_name: Set(format!("{name}负责人")),
                 password_hash: Set(buyer.password_hash.clone()),
@@ -155,7 +157,18 @@ async fn people(
             }
         })
         .collect();
-    insert_all(db.conn(), rows).await?;
+    let tx = db.begin().await?;
+    let seqs = crate::db::next_seqs(&*tx, crate::db::Numbered::Users, rows.len()).await?;
+    let rows: Vec<users::ActiveModel> = rows
+        .into_iter()
+        .zip(seqs)
+        .map(|(mut row, seq)| {
+            row.seq = Set(seq);
+            row
+        })
+        .collect();
+    insert_all(&*tx, rows).await?;
+    tx.commit().await?;
     Ok((department, buyer.id, members))
 }
 

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -692,7 +692,7 @@ pub async fn list(
         None => None,
     };
     let text = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    match text {
+    let rows = match text {
         // Only a text starting so can be a number: read in order,
         // testing the number and the title on each.
         Some(text) if text.starts_with(rules::NUMBER_PREFIX) => {
@@ -702,11 +702,10 @@ pub async fn list(
                     .add(crate::text::contains(C::Title, text))
                     .add(C::Number.eq(text)),
             );
-            title_index(QueryTrait::query(&mut q), db.backend(), None, after);
+            TITLES.find(db, q, None, after, page.limit + 1).await?
         }
-        _ => title_index(QueryTrait::query(&mut q), db.backend(), text, after),
-    }
-    let rows = q.limit(page.limit + 1).all(db.conn()).await?;
+        _ => TITLES.find(db, q, text, after, page.limit + 1).await?,
+    };
     let (rows, next) = page.finish(rows, |p| p.id);
     Ok((
         rows.into_iter()
@@ -716,67 +715,13 @@ pub async fn list(
     ))
 }
 
-/// Reads projects in creation order after `after` (a `seq`), and with
-/// `text`, only those whose title holds it, through the titles' text index
-/// (migration 000055): SQLite's FTS table joined and read in its order;
-/// PostgreSQL's grams index, which the planner weighs against walking in
-/// order. Either way the substring test decides, `%` and `_` literal.
-fn title_index(
-    stmt: &mut sea_orm::sea_query::SelectStatement,
-    backend: sea_orm::DbBackend,
-    text: Option<&str>,
-    after: Option<i64>,
-) {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Func, LikeExpr, Order};
-    let after = after.unwrap_or(0);
-    let Some(text) = text else {
-        stmt.and_where(projects::Column::Seq.gt(after));
-        stmt.order_by(projects::Column::Seq, Order::Asc);
-        return;
-    };
-    let folded = crate::grams::fold(backend, text);
-    let grams = crate::grams::query_grams(text, |s| crate::grams::fold(backend, s));
-    if backend == sea_orm::DbBackend::Postgres {
-        // strpos, not LIKE: the same substring, and the planner does not
-        // multiply a LIKE's tiny guess into the grams' sound one. The
-        // grams in one value split by a separator no title holds.
-        let grams: Vec<String> = grams.into_iter().filter(|g| !g.contains('\x1f')).collect();
-        stmt.and_where(Expr::cust_with_values(
-            "strpos(lower(\"projects\".\"title\"), $1) > 0",
-            [folded],
-        ));
-        stmt.and_where(Expr::cust_with_values(
-            "cogov_name_grams(lower(\"projects\".\"title\")) @> string_to_array($1, chr(31))",
-            [grams.join("\x1f")],
-        ));
-        stmt.and_where(projects::Column::Seq.gt(after));
-        stmt.order_by(projects::Column::Seq, Order::Asc);
-        return;
-    }
-    let terms: Vec<String> = grams.iter().map(|g| crate::grams::fts_term(g)).collect();
-    let rowid = || Expr::col((Alias::new(SEARCH), Alias::new("rowid")));
-    stmt.inner_join(
-        Alias::new(SEARCH),
-        rowid().equals((projects::Entity, projects::Column::Seq)),
-    );
-    stmt.and_where(Expr::cust_with_values(
-        format!("{SEARCH} MATCH ?"),
-        [terms.join(" AND ")],
-    ));
-    let pattern = format!("%{}%", crate::grams::escape_like(&folded));
-    stmt.and_where(
-        Expr::expr(Func::lower(Expr::col((
-            projects::Entity,
-            projects::Column::Title,
-        ))))
-        .like(LikeExpr::new(pattern).escape('\\')),
-    );
-    stmt.and_where(rowid().gt(after));
-    stmt.order_by_expr(rowid(), Order::Asc);
-}
-
-/// SQLite's index of project titles (migration 000055).
-const SEARCH: &str = "project_search";
+/// Project titles in the text index (migration 000055).
+const TITLES: crate::grams::Indexed = crate::grams::Indexed {
+    table: "projects",
+    sqlite_search: "project_search",
+    postgres_text: "\"projects\".\"title\"",
+    sqlite_text: "\"projects\".\"title\"",
+};
 
 /// The `seq` of the project a cursor names.
 async fn seq_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<i64> {
