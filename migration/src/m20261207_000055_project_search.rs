@@ -85,10 +85,12 @@ pub fn drop_sqlite_text_index(search: &str) -> Vec<String> {
         .collect()
 }
 
-const POSTGRES_UP: [&str; 3] = [
+const POSTGRES_UP: [&str; 4] = [
     "CREATE SEQUENCE projects_seq OWNED BY projects.seq",
     "SELECT setval('projects_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM projects), false)",
     "CREATE INDEX idx_projects_title_grams ON projects USING gin (cogov_name_grams(lower(title)))",
+    // The new index's statistics (its grams' frequencies) for the planner.
+    "ANALYZE projects",
 ];
 
 const POSTGRES_DOWN: [&str; 1] = ["DROP INDEX idx_projects_title_grams"];

@@ -18,11 +18,12 @@ use crate::m20261207_000055_project_search::{drop_sqlite_text_index, sqlite_text
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const POSTGRES_UP: [&str; 3] = [
+const POSTGRES_UP: [&str; 4] = [
     "CREATE SEQUENCE users_seq OWNED BY users.seq",
     "SELECT setval('users_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM users), false)",
     "CREATE INDEX idx_users_text_grams ON users \
      USING gin (cogov_name_grams(lower(email || chr(31) || display_name)))",
+    "ANALYZE users",
 ];
 
 #[async_trait::async_trait]
