@@ -17,8 +17,9 @@
 //! - **when it stops standing**: every committed change writes its audit
 //!   entry in the same transaction ([`crate::audit`]), so the audit chain's
 //!   head names the state of the database. An answer is served again only
-//!   while the head is where it was when the answer was made (read on
-//!   every request, one row by key, so a change committed by another
+//!   while the head is where it was when the answer was made (read for
+//!   every request, one row by key, a read that began after the request
+//!   came shared by those waiting on it, so a change committed by another
 //!   instance on the same PostgreSQL counts at once) and for at most
 //!   [`MAX_AGE_SECS`] by the service's clock (what changes with time alone:
 //!   a deadline passing).
@@ -74,6 +75,8 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByLength {
 /// The kept answers of this process (`None`: the cache is off).
 pub struct PublicCache {
     entries: Option<quick_cache::sync::Cache<String, Arc<Entry>, ByLength>>,
+    /// The last read of the audit head: when it started, what it found.
+    head: tokio::sync::Mutex<Option<(std::time::Instant, i64)>>,
 }
 
 impl std::fmt::Debug for PublicCache {
@@ -92,6 +95,7 @@ impl PublicCache {
         Self {
             entries: (capacity > 0)
                 .then(|| quick_cache::sync::Cache::with_weighter(4096, capacity, ByLength)),
+            head: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -137,7 +141,27 @@ pub fn key_of(req: &Request) -> Option<String> {
 }
 
 /// The audit chain's head: what names the database's committed state.
+///
+/// Read for every request, but shared: a request takes a read that
+/// started after it arrived (so it sees every change committed before it
+/// came), and the requests that arrive while one read is under way wait for
+/// it and then share the next, so many readers at once cost the database
+/// one row now and then instead of one each.
 async fn generation(state: &AppState) -> Option<i64> {
+    let arrived = std::time::Instant::now();
+    let mut last = state.cache.head.lock().await;
+    if let Some((started, head)) = *last
+        && started >= arrived
+    {
+        return Some(head);
+    }
+    let started = std::time::Instant::now();
+    let head = read_head(state).await?;
+    *last = Some((started, head));
+    Some(head)
+}
+
+async fn read_head(state: &AppState) -> Option<i64> {
     use sea_orm::ConnectionTrait as _;
     let conn = state.db.conn();
     // Written out rather than built: it runs on every anonymous read.

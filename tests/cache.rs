@@ -97,6 +97,51 @@ async fn an_organization_is_served_again_until_a_change_on_any_instance() {
     assert!(app.db().statements() - statements > 1, "built anew");
 }
 
+/// Readers at once share their looks at the audit head, and none of them is
+/// answered from before a change committed before it came.
+#[tokio::test]
+async fn readers_at_once_share_the_look_at_the_head_and_see_every_change_before_them() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let (_, first) = json(app.client.get("/api/v1/organizations?limit=1").send().await).await;
+    let path = format!(
+        "/api/v1/organizations/{}",
+        first["items"][0]["id"].as_str().unwrap()
+    );
+    let many = || {
+        futures_util::future::join_all((0..40).map(|_| async {
+            let (s, body) = json(app.client.get(&path).send().await).await;
+            assert_eq!(s, 200);
+            body["organization"]["credit_status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }))
+    };
+    json(app.client.get(&path).send().await).await;
+    let statements = app.db().statements();
+    assert!(many().await.iter().all(|c| c == "none"));
+    let looks = app.db().statements() - statements;
+    assert!(
+        looks < 10,
+        "40 kept answers at once looked at the head {looks} times"
+    );
+
+    let (_, registrar) = app.user_with_token("reg@cache.test", Role::Registrar).await;
+    let today = cogov::clock::china_date(app.clock.now()).to_string();
+    let (s, r) = json(
+        app.post_json(
+            &format!("{path}/credit-records"),
+            Some(&registrar),
+            json!({"kind": "abnormal", "ground": "住所无法联系", "started_on": today}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert!(many().await.iter().all(|c| c == "abnormal"));
+}
+
 #[tokio::test]
 async fn each_visitor_of_a_kept_page_gets_their_own_csrf_token() {
     let app = spawn().await;
