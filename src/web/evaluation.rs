@@ -315,8 +315,15 @@ async fn evaluation_page(
     let mut sheet = Vec::new();
     if may_read {
         let given = scoring::my_scores(&state.db, actor, id).await?;
+        let mut bids: std::collections::HashMap<_, _> = bids::list_with_files(&state.db, actor, id)
+            .await?
+            .into_iter()
+            .map(|(bid, files)| (bid.id, (bid, files)))
+            .collect();
         for e in opening.iter().filter(|e| e.eligible) {
-            let (bid, files) = bids::get(&state.db, actor, e.bid_id).await?;
+            let (bid, files) = bids
+                .remove(&e.bid_id)
+                .ok_or(crate::error::Error::NotFound("bid"))?;
             let cells = criteria
                 .iter()
                 .map(|c| {
