@@ -70,13 +70,38 @@ fn decode(cursor: &str) -> Result<Uuid> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            Error::bad_input(
-                "cursor",
-                "invalid_cursor",
-                "cursor is not one this server issued",
-            )
-        })
+        .ok_or_else(invalid_cursor)
+}
+
+/// The refusal of a cursor this server did not issue (or whose row is gone).
+#[must_use]
+pub fn invalid_cursor() -> Error {
+    Error::bad_input(
+        "cursor",
+        "invalid_cursor",
+        "cursor is not one this server issued",
+    )
+}
+
+/// Where the row a cursor names stands in a list read in `seq` order: its
+/// `seq` column's value.
+///
+/// # Errors
+/// `BadInput` naming `cursor` when no row has this id.
+pub async fn seq_of<E, C>(conn: &C, seq: E::Column, id: Uuid) -> Result<i64>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::QuerySelect as _;
+    E::find_by_id(id)
+        .select_only()
+        .column(seq)
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?
+        .ok_or_else(invalid_cursor)
 }
 
 /// A body read a page at a time, for exports whose size grows with the

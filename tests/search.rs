@@ -421,6 +421,53 @@ async fn people_searches_take_wildcards_literally() {
     }
 }
 
+/// Spreads the rows of a table numbered by `seq` far apart, so that
+/// PostgreSQL's window before the grams index holds one at most and every
+/// page of a search reaches beyond it.
+async fn spread_apart<E: sea_orm::EntityTrait>(app: &TestApp, id: E::Column, seq: E::Column) {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let rows: Vec<(uuid::Uuid, i64)> = E::find()
+        .select_only()
+        .column(id)
+        .column(seq)
+        .order_by_desc(seq)
+        .into_tuple()
+        .all(app.db().conn())
+        .await
+        .unwrap();
+    let n = rows.len() as i64;
+    for (i, (row, at)) in rows.into_iter().enumerate() {
+        let moved = at + (n - i as i64) * 3 * cogov::grams::WINDOW;
+        E::update_many()
+            .col_expr(seq, sea_orm::sea_query::Expr::value(moved))
+            .filter(id.eq(row))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+    }
+}
+
+/// The ids of every item of a list, following its cursors from `path`.
+async fn every_page(app: &TestApp, path: &str, token: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let at = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
+        };
+        let (s, page) = json(app.get(&at, Some(token)).await).await;
+        assert_eq!(s, 200, "{at}: {page}");
+        for item in page["items"].as_array().unwrap() {
+            found.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return found,
+        }
+    }
+}
+
 /// Project titles through their text index (migration 000055): every
 /// length of query, ASCII folding, wildcards literal, an exact number, page
 /// by page in creation order, and a renamed draft found by its new title
@@ -481,24 +528,8 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
     // grams index holds one at most and every page reaches beyond it.
     for spread in [false, true] {
         if spread {
-            let all = projects::Entity::find()
-                .order_by_desc(projects::Column::Seq)
-                .all(app.db().conn())
-                .await
-                .unwrap();
-            let n = all.len() as i64;
-            for (i, p) in all.iter().enumerate() {
-                let k = n - i as i64;
-                projects::Entity::update_many()
-                    .col_expr(
-                        projects::Column::Seq,
-                        sea_orm::sea_query::Expr::value(p.seq + k * 3 * cogov::grams::WINDOW),
-                    )
-                    .filter(projects::Column::Id.eq(p.id))
-                    .exec(app.db().conn())
-                    .await
-                    .unwrap();
-            }
+            spread_apart::<projects::Entity>(&app, projects::Column::Id, projects::Column::Seq)
+                .await;
         }
         let rows = projects::Entity::find()
             .order_by_asc(projects::Column::Seq)
@@ -544,26 +575,11 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
                     .filter(|p| fold(&p.title).contains(&fold(q)) || p.number == *q)
                     .map(|p| p.id.to_string())
                     .collect();
-                let mut found = Vec::new();
-                let mut cursor: Option<String> = None;
-                loop {
-                    let mut path = format!("/api/v1/projects?limit=2&{}", self::q(q));
-                    if mine {
-                        path.push_str("&mine=true");
-                    }
-                    if let Some(c) = &cursor {
-                        path.push_str(&format!("&cursor={c}"));
-                    }
-                    let (s, page) = json(app.get(&path, Some(&token)).await).await;
-                    assert_eq!(s, 200, "{path}: {page}");
-                    for p in page["items"].as_array().unwrap() {
-                        found.push(p["id"].as_str().unwrap().to_owned());
-                    }
-                    match page["next_cursor"].as_str() {
-                        Some(c) => cursor = Some(c.to_owned()),
-                        None => break,
-                    }
+                let mut path = format!("/api/v1/projects?limit=2&{}", self::q(q));
+                if mine {
+                    path.push_str("&mine=true");
                 }
+                let found = every_page(&app, &path, &token).await;
                 assert_eq!(found, expected, "q={q} mine={mine} spread={spread}");
             }
         }
@@ -637,24 +653,7 @@ async fn accounts_are_found_by_email_or_name_page_by_page() {
     ];
     for spread in [false, true] {
         if spread {
-            let all = users::Entity::find()
-                .order_by_desc(users::Column::Seq)
-                .all(app.db().conn())
-                .await
-                .unwrap();
-            let n = all.len() as i64;
-            for (i, u) in all.iter().enumerate() {
-                let k = n - i as i64;
-                users::Entity::update_many()
-                    .col_expr(
-                        users::Column::Seq,
-                        sea_orm::sea_query::Expr::value(u.seq + k * 3 * cogov::grams::WINDOW),
-                    )
-                    .filter(users::Column::Id.eq(u.id))
-                    .exec(app.db().conn())
-                    .await
-                    .unwrap();
-            }
+            spread_apart::<users::Entity>(&app, users::Column::Id, users::Column::Seq).await;
         }
         let rows = users::Entity::find()
             .order_by_asc(users::Column::Seq)
@@ -670,23 +669,8 @@ async fn accounts_are_found_by_email_or_name_page_by_page() {
                 })
                 .map(|u| u.id.to_string())
                 .collect();
-            let mut found = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let mut path = format!("/api/v1/users?limit=3&{}", self::q(q));
-                if let Some(c) = &cursor {
-                    path.push_str(&format!("&cursor={c}"));
-                }
-                let (s, page) = json(app.get(&path, Some(&admin)).await).await;
-                assert_eq!(s, 200, "{path}: {page}");
-                for u in page["items"].as_array().unwrap() {
-                    found.push(u["id"].as_str().unwrap().to_owned());
-                }
-                match page["next_cursor"].as_str() {
-                    Some(c) => cursor = Some(c.to_owned()),
-                    None => break,
-                }
-            }
+            let path = format!("/api/v1/users?limit=3&{}", self::q(q));
+            let found = every_page(&app, &path, &admin).await;
             assert_eq!(found, expected, "q={q} spread={spread}");
             if ["demo", "管理", "采购"].contains(&q) {
                 assert!(!found.is_empty(), "{q}");

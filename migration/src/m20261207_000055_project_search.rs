@@ -38,6 +38,31 @@ pub fn sqlite_grams(expr: &str) -> String {
     )
 }
 
+/// Numbers the rows of `table` in id order in a new `seq` column, unique.
+#[must_use]
+pub fn numbered(table: &str) -> [String; 3] {
+    [
+        format!("ALTER TABLE {table} ADD COLUMN seq BIGINT NOT NULL DEFAULT 0"),
+        format!(
+            "UPDATE {table} SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY id) \
+             AS n FROM {table}) AS r WHERE {table}.id = r.id"
+        ),
+        format!("CREATE UNIQUE INDEX ux_{table}_seq ON {table} (seq)"),
+    ]
+}
+
+/// The sequence PostgreSQL draws `table`'s next `seq` from, past the rows
+/// numbered.
+#[must_use]
+pub fn postgres_sequence(table: &str) -> [String; 2] {
+    [
+        format!("CREATE SEQUENCE {table}_seq OWNED BY {table}.seq"),
+        format!(
+            "SELECT setval('{table}_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}), false)"
+        ),
+    ]
+}
+
 /// SQLite: the FTS5 table `search` of the grams of `text` (SQL over a
 /// row of `table`, `{row}` standing for the row's name), keyed by the
 /// table's `seq`, backfilled and kept by triggers on `table` whenever one
@@ -85,9 +110,7 @@ pub fn drop_sqlite_text_index(search: &str) -> Vec<String> {
         .collect()
 }
 
-const POSTGRES_UP: [&str; 4] = [
-    "CREATE SEQUENCE projects_seq OWNED BY projects.seq",
-    "SELECT setval('projects_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM projects), false)",
+const POSTGRES_UP: [&str; 2] = [
     "CREATE INDEX idx_projects_title_grams ON projects USING gin (cogov_name_grams(lower(title)))",
     // The new index's statistics (its grams' frequencies) for the planner.
     "ANALYZE projects",
@@ -99,11 +122,10 @@ const POSTGRES_DOWN: [&str; 1] = ["DROP INDEX idx_projects_title_grams"];
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        for sql in numbered("projects") {
+            db.execute_unprepared(&sql).await?;
+        }
         for sql in [
-            "ALTER TABLE projects ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
-            "UPDATE projects SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY id) \
-             AS n FROM projects) AS r WHERE projects.id = r.id",
-            "CREATE UNIQUE INDEX ux_projects_seq ON projects (seq)",
             "CREATE INDEX idx_projects_status_seq ON projects (status, seq)",
             "CREATE INDEX idx_projects_department_seq ON projects (department_id, seq)",
             "DROP INDEX idx_projects_status_id",
@@ -112,6 +134,9 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(sql).await?;
         }
         if manager.get_database_backend() == DbBackend::Postgres {
+            for sql in postgres_sequence("projects") {
+                db.execute_unprepared(&sql).await?;
+            }
             for sql in POSTGRES_UP {
                 db.execute_unprepared(sql).await?;
             }

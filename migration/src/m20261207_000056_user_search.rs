@@ -13,14 +13,14 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
-use crate::m20261207_000055_project_search::{drop_sqlite_text_index, sqlite_text_index};
+use crate::m20261207_000055_project_search::{
+    drop_sqlite_text_index, numbered, postgres_sequence, sqlite_text_index,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const POSTGRES_UP: [&str; 4] = [
-    "CREATE SEQUENCE users_seq OWNED BY users.seq",
-    "SELECT setval('users_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM users), false)",
+const POSTGRES_UP: [&str; 2] = [
     "CREATE INDEX idx_users_text_grams ON users \
      USING gin (cogov_name_grams(lower(email || chr(31) || display_name)))",
     "ANALYZE users",
@@ -30,15 +30,13 @@ const POSTGRES_UP: [&str; 4] = [
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in [
-            "ALTER TABLE users ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
-            "UPDATE users SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY id) \
-             AS n FROM users) AS r WHERE users.id = r.id",
-            "CREATE UNIQUE INDEX ux_users_seq ON users (seq)",
-        ] {
-            db.execute_unprepared(sql).await?;
+        for sql in numbered("users") {
+            db.execute_unprepared(&sql).await?;
         }
         if manager.get_database_backend() == DbBackend::Postgres {
+            for sql in postgres_sequence("users") {
+                db.execute_unprepared(&sql).await?;
+            }
             for sql in POSTGRES_UP {
                 db.execute_unprepared(sql).await?;
             }

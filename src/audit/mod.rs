@@ -26,7 +26,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::pagination::PageRequest;
 
 /// The hash the first entry links to.
@@ -297,13 +297,7 @@ pub async fn list<C: ConnectionTrait>(
             .filter(audit_entries::Column::Id.eq(after))
             .one(conn)
             .await?
-            .ok_or_else(|| {
-                Error::bad_input(
-                    "cursor",
-                    "invalid_cursor",
-                    "cursor is not one this server issued",
-                )
-            })?;
+            .ok_or_else(crate::pagination::invalid_cursor)?;
         q = q.filter(audit_entries::Column::Seq.lt(anchor.seq));
     }
     let rows = q.limit(page.limit + 1).all(conn).await?;

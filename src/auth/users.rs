@@ -366,19 +366,8 @@ pub async fn list(
     }
     let after = match page.after {
         Some(id) => Some(
-            users::Entity::find_by_id(id)
-                .select_only()
-                .column(users::Column::Seq)
-                .into_tuple::<i64>()
-                .one(db.conn())
-                .await?
-                .ok_or_else(|| {
-                    Error::bad_input(
-                        "cursor",
-                        "invalid_cursor",
-                        "cursor is not one this server issued",
-                    )
-                })?,
+            crate::pagination::seq_of::<users::Entity, _>(db.conn(), users::Column::Seq, id)
+                .await?,
         ),
         None => None,
     };

@@ -284,13 +284,11 @@ pub async fn record<C: ConnectionTrait>(tx: &C, entry: &audit_entries::Model) ->
 pub fn parse_cursor(cursor: Option<&str>) -> Result<i64> {
     match cursor.filter(|c| !c.is_empty()) {
         None => Ok(0),
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            Error::bad_input(
-                "cursor",
-                "invalid_cursor",
-                "cursor is not one this server issued",
-            )
-        }),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(crate::pagination::invalid_cursor),
     }
 }
 

@@ -688,7 +688,9 @@ pub async fn list(
         q = q.filter(C::BidDeadline.lt(t));
     }
     let after = match page.after {
-        Some(id) => Some(seq_of(db.conn(), id).await?),
+        Some(id) => {
+            Some(crate::pagination::seq_of::<projects::Entity, _>(db.conn(), C::Seq, id).await?)
+        }
         None => None,
     };
     let text = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -722,23 +724,6 @@ const TITLES: crate::grams::Indexed = crate::grams::Indexed {
     postgres_text: "\"projects\".\"title\"",
     sqlite_text: "\"projects\".\"title\"",
 };
-
-/// The `seq` of the project a cursor names.
-async fn seq_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<i64> {
-    projects::Entity::find_by_id(id)
-        .select_only()
-        .column(projects::Column::Seq)
-        .into_tuple::<i64>()
-        .one(conn)
-        .await?
-        .ok_or_else(|| {
-            Error::bad_input(
-                "cursor",
-                "invalid_cursor",
-                "cursor is not one this server issued",
-            )
-        })
-}
 
 /// A project's amendments, oldest first. Public once published.
 ///

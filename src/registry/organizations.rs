@@ -401,7 +401,14 @@ pub async fn search(
         text.equal.push(("credit_status", c.into()));
     }
     let after_seq = match page.after {
-        Some(after) => Some(seq_of(db.conn(), after).await?),
+        Some(after) => Some(
+            crate::pagination::seq_of::<organizations::Entity, _>(
+                db.conn(),
+                organizations::Column::Seq,
+                after,
+            )
+            .await?,
+        ),
         None => None,
     };
     use super::search::{Reach, apply, plan};
@@ -455,23 +462,6 @@ pub async fn search(
         select.limit(limit).all(db.conn()).await?
     };
     Ok(page.finish(rows, |o| o.id))
-}
-
-/// The `seq` of the organization a cursor names.
-async fn seq_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<i64> {
-    organizations::Entity::find_by_id(id)
-        .select_only()
-        .column(organizations::Column::Seq)
-        .into_tuple::<i64>()
-        .one(conn)
-        .await?
-        .ok_or_else(|| {
-            Error::bad_input(
-                "cursor",
-                "invalid_cursor",
-                "cursor is not one this server issued",
-            )
-        })
 }
 
 /// Revokes an active organization's registration (registrar, with a reason);
