@@ -11,6 +11,23 @@ use common::{json, spawn};
 use poem::http::StatusCode;
 use serde_json::json;
 
+/// A registrar lists the organization at `path` as abnormal, through the
+/// first instance.
+async fn list_abnormal(app: &common::TestApp, path: &str) {
+    let (_, registrar) = app.user_with_token("reg@cache.test", Role::Registrar).await;
+    let today = cogov::clock::china_date(app.clock.now()).to_string();
+    let (s, r) = json(
+        app.post_json(
+            &format!("{path}/credit-records"),
+            Some(&registrar),
+            json!({"kind": "abnormal", "ground": "住所无法联系", "started_on": today}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+}
+
 async fn text(resp: poem::test::TestResponse) -> String {
     resp.0.into_body().into_string().await.unwrap()
 }
@@ -57,18 +74,7 @@ async fn an_organization_is_served_again_until_a_change_on_any_instance() {
 
     // A registrar lists it through the first instance: both instances
     // answer with the listing at once.
-    let (_, registrar) = app.user_with_token("reg@cache.test", Role::Registrar).await;
-    let today = cogov::clock::china_date(app.clock.now()).to_string();
-    let (s, r) = json(
-        app.post_json(
-            &format!("{path}/credit-records"),
-            Some(&registrar),
-            json!({"kind": "abnormal", "ground": "住所无法联系", "started_on": today}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201, "{r}");
+    list_abnormal(&app, &path).await;
     for client in [&app.client, &other] {
         let (s, after) = json(client.get(&path).send().await).await;
         assert_eq!(s, 200);
@@ -127,18 +133,7 @@ async fn readers_at_once_share_the_look_at_the_head_and_see_every_change_before_
         "40 kept answers at once looked at the head {looks} times"
     );
 
-    let (_, registrar) = app.user_with_token("reg@cache.test", Role::Registrar).await;
-    let today = cogov::clock::china_date(app.clock.now()).to_string();
-    let (s, r) = json(
-        app.post_json(
-            &format!("{path}/credit-records"),
-            Some(&registrar),
-            json!({"kind": "abnormal", "ground": "住所无法联系", "started_on": today}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201, "{r}");
+    list_abnormal(&app, &path).await;
     assert!(many().await.iter().all(|c| c == "abnormal"));
 }
 
