@@ -42,30 +42,63 @@ pub fn start_time() -> DateTime<Utc> {
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("COGOV_TEST_DATABASE_URL") {
         Ok(server) if server.starts_with("postgres") => {
+            let template = TEMPLATE
+                .get_or_init(|| migrated_template(server.clone()))
+                .await;
             let name = format!("cogov_t_{}", uuid::Uuid::now_v7().simple());
             let admin = Database::connect(server.clone())
                 .await
                 .expect("test PostgreSQL reachable");
             admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .execute_unprepared(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                ))
                 .await
                 .expect("create test database");
             admin.close().await.ok();
-            let (base, query) = match server.split_once('?') {
-                Some((b, q)) => (b.to_owned(), format!("?{q}")),
-                None => (server.clone(), String::new()),
-            };
-            let root = base
-                .rsplit_once('/')
-                .map_or(base.as_str(), |(r, _)| r)
-                .to_owned();
-            format!("{root}/{name}{query}")
+            database_url(&server, &name)
         }
         _ => format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("cogov.db").display()
         ),
     }
+}
+
+/// The migrated database each PostgreSQL test's database is copied from,
+/// made once per test process: a copy takes a fraction of a second, the
+/// migrations several.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn migrated_template(server: String) -> String {
+    let name = format!("cogov_t_template_{}", uuid::Uuid::now_v7().simple());
+    let admin = Database::connect(server.clone())
+        .await
+        .expect("test PostgreSQL reachable");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create the template database");
+    admin.close().await.ok();
+    // Migrated, then closed: a database being copied may have no one on it.
+    let db = Db::connect_and_migrate(&database_url(&server, &name))
+        .await
+        .expect("migrated template database");
+    db.conn().clone().close().await.ok();
+    name
+}
+
+/// `server`'s URL naming the database `name` instead.
+fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b.to_owned(), format!("?{q}")),
+        None => (server.to_owned(), String::new()),
+    };
+    let root = base
+        .rsplit_once('/')
+        .map_or(base.as_str(), |(r, _)| r)
+        .to_owned();
+    format!("{root}/{name}{query}")
 }
 
 pub async fn spawn() -> TestApp {
