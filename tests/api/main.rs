@@ -1,0 +1,42 @@
+//! The integration tests, one binary: every module drives the whole app
+//! (in-process through `common::spawn`, or the built `cogov` as a process)
+//! on SQLite, or on PostgreSQL when `COGOV_TEST_DATABASE_URL` names a
+//! server. One binary links the crate once; run one area with
+//! `cargo test --test api <module>::`.
+
+mod common;
+
+mod accounts;
+mod api;
+mod api_hardening;
+mod audit;
+mod award;
+mod award_pages;
+mod backup;
+mod bench;
+mod bids;
+mod busy;
+mod cache;
+mod cli;
+mod dashboard;
+mod grants;
+mod grants_pages;
+mod input;
+mod integrity;
+mod metrics;
+mod migrations;
+mod once;
+mod open_data;
+mod openapi;
+mod pages;
+mod procurement;
+mod procurement_pages;
+mod registry;
+mod registry_pages;
+mod reminders;
+mod rush;
+mod scopes;
+mod sealed;
+mod search;
+mod statements;
+mod webhooks;
