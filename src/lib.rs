@@ -22,6 +22,7 @@ pub mod error;
 pub mod files;
 pub mod grams;
 pub mod grants;
+pub mod i18n;
 pub mod integrity;
 pub mod jobs;
 pub mod keys;

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::auth::TokenAuth;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
+use crate::i18n::Lang;
 use crate::notifications::{self, Kind, params_of};
 use crate::pagination::PageRequest;
-use crate::web::i18n::Lang;
 
 /// The caller's notifications.
 pub struct NotificationsApi;

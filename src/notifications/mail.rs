@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::{params_of, text};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 
 /// The job's lease name.
 pub const JOB: &str = "mail.deliver";
@@ -161,25 +161,53 @@ impl Postman {
     }
 }
 
-/// A notification's mail: subject and plain-text body, Chinese then English.
+/// The mail templates (`templates/mail/`): plain text, nothing escaped,
+/// strict (a name the template asks for and is not given is a bug of ours).
+fn mail_templates() -> &'static handlebars::Handlebars<'static> {
+    static TEMPLATES: std::sync::OnceLock<handlebars::Handlebars<'static>> =
+        std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut hb = handlebars::Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        for (name, source) in [
+            (
+                "subject",
+                include_str!("../../templates/mail/notification.subject.hbs"),
+            ),
+            (
+                "body",
+                include_str!("../../templates/mail/notification.txt.hbs"),
+            ),
+        ] {
+            hb.register_template_string(name, source)
+                .expect("the mail templates compile");
+        }
+        hb
+    })
+}
+
+/// A notification's mail: subject and plain-text body, Chinese then
+/// English, from the mail templates.
 #[must_use]
 pub fn compose(n: &notifications::Model, public_url: Option<&str>) -> (String, String) {
     let params = params_of(n);
-    let zh = text(Lang::ZhCn, &n.kind, &params);
-    let en = text(Lang::En, &n.kind, &params);
     let footer = |lang: Lang| lang.try_t("mail-footer").unwrap_or_default();
     let link = public_url.map_or_else(|| n.link.clone(), |base| format!("{base}{}", n.link));
-    let subject = format!(
-        "{} · {}",
-        zh,
-        Lang::ZhCn.try_t("site-name").unwrap_or_default()
-    );
-    let body = format!(
-        "{zh}\n{en}\n\n{link}\n\n-- \n{}\n{}\n",
-        footer(Lang::ZhCn),
-        footer(Lang::En)
-    );
-    (subject, body)
+    let data = serde_json::json!({
+        "zh": text(Lang::ZhCn, &n.kind, &params),
+        "en": text(Lang::En, &n.kind, &params),
+        "site": Lang::ZhCn.try_t("site-name").unwrap_or_default(),
+        "link": link,
+        "footer_zh": footer(Lang::ZhCn),
+        "footer_en": footer(Lang::En),
+    });
+    let render = |name: &str| {
+        mail_templates()
+            .render(name, &data)
+            .expect("the mail templates take exactly these fields")
+    };
+    (render("subject").trim_end().to_owned(), render("body"))
 }
 
 /// What a delivery run did.
@@ -328,7 +356,7 @@ mod tests {
     #[test]
     fn a_mail_is_written_in_both_languages_with_a_full_link() {
         let params = super::super::Params {
-            grant: "社区服务".into(),
+            grant: "社区服务 & <养老>".into(),
             ..Default::default()
         };
         let n = notifications::Model {
@@ -342,7 +370,10 @@ mod tests {
             read_at: None,
         };
         let (subject, body) = compose(&n, Some("https://cogov.example.cn"));
-        assert!(subject.contains("社区服务"), "{subject}");
+        // Plain text: nothing escaped, the subject one line.
+        assert!(subject.contains("社区服务 & <养老>"), "{subject}");
+        assert!(!subject.contains('\n'), "{subject}");
+        assert!(body.contains("社区服务 & <养老>"), "{body}");
         assert!(
             body.contains("https://cogov.example.cn/grants/abc"),
             "{body}"

@@ -42,8 +42,8 @@ use crate::auth::policy::{Action, check};
 use crate::auth::roles::Role;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::pagination::PageRequest;
-use crate::web::i18n::Lang;
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

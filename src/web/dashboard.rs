@@ -5,10 +5,10 @@ use poem::web::Data;
 use poem::{Response, handler};
 use serde::Serialize;
 
-use super::i18n::Lang;
 use super::{Viewer, or_fail, render};
 use crate::app::AppState;
 use crate::clock::china_date;
+use crate::i18n::Lang;
 use crate::money::Fen;
 use crate::stats::chart::{self, Chart};
 use crate::stats::{self, Count, Staff};

@@ -9,7 +9,6 @@ pub mod admin;
 pub mod dashboard;
 pub mod evaluation;
 pub mod grants;
-pub mod i18n;
 pub mod notifications;
 pub mod portal;
 pub mod procurement;
@@ -29,7 +28,7 @@ use subtle::ConstantTimeEq as _;
 use crate::app::AppState;
 use crate::auth::{Actor, Role, random_secret, sessions};
 use crate::error::{Error, FieldError};
-use i18n::Lang;
+use crate::i18n::Lang;
 use templates::Assets;
 
 /// Cookie holding the session secret.

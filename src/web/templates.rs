@@ -8,7 +8,7 @@ use handlebars::{DirectorySourceOptions, Handlebars};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
-use super::i18n::TranslateHelper;
+use crate::i18n::TranslateHelper;
 
 /// Everything under `templates/`: `*.hbs`, `locales/`, `static/`.
 #[derive(RustEmbed)]

@@ -9,6 +9,7 @@ mod common;
 mod accounts;
 mod api;
 mod api_hardening;
+mod architecture;
 mod audit;
 mod award;
 mod award_pages;

@@ -1,6 +1,9 @@
-//! Translations (Fluent, through fluent-templates): zh-CN by default, and en.
-//! The language comes from the `cogov_lang` cookie the language selector
-//! sets, else from `Accept-Language`. Templates say `{{t "key"}}`, with
+//! Languages and their message catalogues (Fluent, through
+//! fluent-templates): zh-CN by default, and en. Used by the pages, the
+//! notifications and their mail alike; knows nothing of HTTP or of any
+//! area. On the pages the language comes from the `cogov_lang` cookie the
+//! language selector sets, else from `Accept-Language`; a person's
+//! notifications and mail use theirs. Templates say `{{t "key"}}`, with
 //! arguments as hash parameters: `{{t "greeting" name=viewer.display_name}}`.
 
 use std::borrow::Cow;
@@ -161,18 +164,15 @@ mod tests {
 
     #[test]
     fn both_catalogues_have_the_same_keys() {
-        let keys = |lang: &str| -> std::collections::BTreeSet<String> {
-            let file =
-                super::super::templates::Assets::get(&format!("locales/{lang}/main.ftl")).unwrap();
-            std::str::from_utf8(&file.data)
-                .unwrap()
+        let keys = |catalogue: &str| -> std::collections::BTreeSet<String> {
+            catalogue
                 .lines()
                 .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_owned()))
                 .filter(|k| !k.is_empty() && !k.starts_with('#') && !k.starts_with(' '))
                 .collect()
         };
-        let zh = keys("zh-CN");
-        let en = keys("en");
+        let zh = keys(include_str!("../templates/locales/zh-CN/main.ftl"));
+        let en = keys(include_str!("../templates/locales/en/main.ftl"));
         assert!(!zh.is_empty());
         assert_eq!(
             zh.difference(&en).collect::<Vec<_>>(),
