@@ -15,7 +15,6 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::registry::yuan;
 use super::{ShownError, Viewer, act, or_fail, render, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::{Actor, Role};
@@ -25,6 +24,7 @@ use crate::procurement::award::{self, Decision};
 use crate::procurement::evaluation::{self, show};
 use crate::procurement::rules::{self, Status};
 use crate::procurement::{bids, panels, projects, scoring};
+use crate::web::format::yuan;
 
 use super::local_time as local;
 
@@ -816,7 +816,7 @@ pub(super) async fn file_challenge(
     Path(id): Path<Uuid>,
     mp: poem::web::Multipart,
 ) -> Response {
-    let upload = match super::portal::Upload::read(mp).await {
+    let upload = match super::upload::Upload::read(mp).await {
         Ok(u) => u,
         Err(e) => return super::fail(&state, &viewer, e),
     };

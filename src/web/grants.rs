@@ -11,7 +11,6 @@ use poem::{Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::registry::yuan;
 use super::{ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::Role;
@@ -20,6 +19,7 @@ use crate::grants::rules::{self, Installment, Status, Trigger};
 use crate::grants::service::{self, Filter, ReportInput};
 use crate::money::Fen;
 use crate::pagination::PageRequest;
+use crate::web::format::yuan;
 
 type Pairs = Vec<(String, String)>;
 
@@ -549,7 +549,7 @@ pub(super) async fn submit_report(
     Path(report): Path<Uuid>,
     mp: poem::web::Multipart,
 ) -> Response {
-    let upload = match super::portal::Upload::read(mp).await {
+    let upload = match super::upload::Upload::read(mp).await {
         Ok(u) => u,
         Err(e) => return super::fail(&state, &viewer, e),
     };

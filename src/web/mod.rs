@@ -8,12 +8,14 @@ pub mod account;
 pub mod admin;
 pub mod dashboard;
 pub mod evaluation;
+mod format;
 pub mod grants;
 pub mod notifications;
 pub mod portal;
 pub mod procurement;
 pub mod registry;
 pub mod templates;
+mod upload;
 
 use poem::http::{StatusCode, header};
 use poem::web::cookie::{Cookie, SameSite};

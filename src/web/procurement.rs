@@ -8,7 +8,6 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::registry::{division_label, yuan};
 use super::{CsrfForm, ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::Role;
@@ -19,6 +18,7 @@ use crate::procurement::bids::{self, BidInput};
 use crate::procurement::catalog;
 use crate::procurement::projects::{self, Filter, Project, ProjectInput};
 use crate::procurement::rules::{self, Criterion, Method, Rule, Status};
+use crate::web::format::{division_label, yuan};
 
 use super::local_time as local;
 
@@ -1106,7 +1106,7 @@ pub(super) async fn attach_document(
     Path(id): Path<Uuid>,
     mp: poem::web::Multipart,
 ) -> Response {
-    let upload = match super::portal::Upload::read(mp).await {
+    let upload = match super::upload::Upload::read(mp).await {
         Ok(u) => u,
         Err(e) => return super::fail(&state, &viewer, e),
     };

@@ -8,30 +8,17 @@ use poem::{Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::format::{division_label, yuan};
 use super::{ShownError, Viewer, act, form_errors, or_fail, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::clock::china_date;
-use crate::divisions;
 use crate::error::{Error, Result};
-use crate::money::Fen;
 use crate::pagination::PageRequest;
 use crate::registry::annual_reports;
 use crate::registry::credit::{self, Kind};
 use crate::registry::organizations::{self as orgs, STATUSES, Search};
 use crate::registry::rules::OrgType;
-
-/// A division code with its name (`420100 武汉市`).
-#[must_use]
-pub fn division_label(code: &str) -> String {
-    divisions::display_name(code).map_or_else(|| code.to_owned(), |n| format!("{code} {n}"))
-}
-
-/// Money for a page: yuan with two decimals, thousands grouped.
-#[must_use]
-pub fn yuan(fen: i64) -> String {
-    Fen(fen).grouped()
-}
 
 fn date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
