@@ -14,8 +14,10 @@ use super::files::FileMeta;
 use super::registry_dto::ReasonInput;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
+use crate::grants::disbursements;
+use crate::grants::reports::{self as grant_reports, ReportInput};
 use crate::grants::rules::{self, Trigger};
-use crate::grants::service::{self, Filter, ReportInput};
+use crate::grants::service::{self, Filter};
 use crate::pagination::PageRequest;
 
 /// Grants and reporting.
@@ -666,7 +668,7 @@ impl GrantsApi {
         id: Path<Uuid>,
         body: JsonBody<DisbursementInput>,
     ) -> ApiResult<Disbursed> {
-        let d = service::disburse(
+        let d = disbursements::disburse(
             &state.db,
             &auth.0,
             id.0,
@@ -802,8 +804,8 @@ impl GrantsApi {
         auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<GrantReportDetail>> {
-        let r = service::report_access(&state.db, auth.actor(), id.0).await?;
-        let files = service::report_files(&state.db, auth.actor(), id.0).await?;
+        let r = grant_reports::report_access(&state.db, auth.actor(), id.0).await?;
+        let files = grant_reports::report_files(&state.db, auth.actor(), id.0).await?;
         Ok(Json(GrantReportDetail {
             report: report_view(r, crate::clock::china_date(state.clock.now())),
             files: files.into_iter().map(Into::into).collect(),
@@ -830,7 +832,7 @@ impl GrantsApi {
             spending_fen: body.spending_fen,
             file_ids: body.file_ids.clone(),
         };
-        let r = service::submit_report(&state.db, &auth.0, id.0, input, now).await?;
+        let r = grant_reports::submit_report(&state.db, &auth.0, id.0, input, now).await?;
         Ok(Json(report_view(r, crate::clock::china_date(now))))
     }
 
@@ -848,7 +850,7 @@ impl GrantsApi {
         body: JsonBody<ReportReview>,
     ) -> ApiResult<Json<GrantReport>> {
         let now = state.clock.now();
-        let r = service::review_report(
+        let r = grant_reports::review_report(
             &state.db,
             &auth.0,
             id.0,

@@ -541,9 +541,9 @@ fn grant(
             kind: Set(kind.as_str().into()),
             due_on: Set(due),
             status: Set(if done {
-                crate::grants::service::ACCEPTED
+                crate::grants::reports::ACCEPTED
             } else {
-                crate::grants::service::DUE
+                crate::grants::reports::DUE
             }
             .into()),
             body: Set(if done {

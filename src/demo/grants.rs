@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::grants::service::{self, ReportInput};
+use crate::grants::disbursements;
+use crate::grants::reports::{self as grant_reports, ReportInput};
+use crate::grants::service;
 
 /// The demo grants to move (each freshly created, pending acceptance).
 pub struct Demo {
@@ -50,7 +52,7 @@ async fn pay_all(db: &Db, buyer: &Actor, id: Uuid, when: DateTime<Utc>, n: &mut 
                 crate::clock::china_date(when).format("%Y%m"),
                 *n
             );
-            service::disburse(
+            disbursements::disburse(
                 db,
                 buyer,
                 id,
@@ -130,7 +132,7 @@ pub async fn seed(
             r.kind,
             served * 3
         );
-        service::submit_report(
+        grant_reports::submit_report(
             db,
             who,
             r.id,
@@ -144,7 +146,7 @@ pub async fn seed(
         )
         .await?;
         let reviewed = submitted + Duration::days(3);
-        service::review_report(
+        grant_reports::review_report(
             db,
             buyer,
             r.id,

@@ -564,8 +564,8 @@ pub async fn download(
                 .map_err(|_| hidden())?;
         }
         // Accepted grant reports are public; others as their grant says.
-        (Some(crate::grants::service::FILE_OWNER), Some(owner)) => {
-            crate::grants::service::report_access(db, actor, owner)
+        (Some(crate::grants::reports::FILE_OWNER), Some(owner)) => {
+            crate::grants::reports::report_access(db, actor, owner)
                 .await
                 .map_err(|_| hidden())?;
         }

@@ -32,7 +32,9 @@
 //! - anyone rates an active or completed grant's service, rate-limited per
 //!   client; the purchaser publishes or hides it ([`feedback`]).
 
+pub mod disbursements;
 pub mod export;
 pub mod feedback;
+pub mod reports;
 pub mod rules;
 pub mod service;

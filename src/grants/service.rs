@@ -1,5 +1,6 @@
 //! The grant service: creation from an award, the schedule, acceptance,
-//! reports, disbursements, completion and termination. One transaction per
+//! completion and termination (reports in [`super::reports`], payments in
+//! [`super::disbursements`]). One transaction per
 //! command, each with its audit entry; the grant row is locked first so
 //! concurrent commands on one grant take turns.
 
@@ -14,25 +15,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::reports::{ACCEPTED, DUE, RETURNED};
 use super::rules::{self, Action, Installment, ReportKind, Status, Trigger};
 use crate::audit::{self, Change, Who};
 use crate::auth::{Actor, Role, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::files;
-use crate::notifications::{self, Notice, Params};
 use crate::pagination::PageRequest;
-
-/// Report states.
-pub const DUE: &str = "due";
-/// Submitted, awaiting review.
-pub const SUBMITTED: &str = "submitted";
-/// Accepted by the purchaser.
-pub const ACCEPTED: &str = "accepted";
-/// Returned for changes.
-pub const RETURNED: &str = "returned";
-/// Owner kind of report files.
-pub const FILE_OWNER: &str = "grant_report";
 
 /// A grant with its installments, reports and disbursements.
 #[derive(Debug, Clone)]
@@ -95,7 +84,7 @@ pub fn is_overdue(r: &reports::Model, today: NaiveDate) -> bool {
     matches!(r.status.as_str(), DUE | RETURNED) && r.due_on < today
 }
 
-fn snapshot(g: &grants::Model) -> serde_json::Value {
+pub(super) fn snapshot(g: &grants::Model) -> serde_json::Value {
     json!({
         "id": g.id, "status": g.status, "status_reason": g.status_reason, "amount_fen": g.amount_fen,
         "organization_id": g.organization_id, "performance_score": g.performance_score,
@@ -211,7 +200,7 @@ async fn create<C: ConnectionTrait>(
     Ok(g)
 }
 
-async fn write_schedule<C: ConnectionTrait>(
+pub(super) async fn write_schedule<C: ConnectionTrait>(
     tx: &C,
     grant_id: Uuid,
     schedule: &[Installment],
@@ -239,7 +228,10 @@ async fn write_schedule<C: ConnectionTrait>(
 }
 
 /// Loads a grant row, locked for update inside a transaction.
-async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Model, Status)> {
+pub(super) async fn locked<C: ConnectionTrait>(
+    tx: &C,
+    id: Uuid,
+) -> Result<(grants::Model, Status)> {
     let row = grants::Entity::find_by_id(id)
         .lock_exclusive()
         .one(tx)
@@ -251,7 +243,7 @@ async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Model, 
 }
 
 /// Whether the actor funds the grant: a purchaser of its department.
-fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
+pub(super) fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
     policy::check(Some(actor), policy::Action::Purchase)?;
     if actor.department_id == Some(g.department_id) {
         Ok(())
@@ -261,7 +253,7 @@ fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
 }
 
 /// Whether the actor works for the grantee (any org role).
-fn grantee(actor: &Actor, g: &grants::Model) -> Result<()> {
+pub(super) fn grantee(actor: &Actor, g: &grants::Model) -> Result<()> {
     policy::check(Some(actor), policy::Action::Apply)?;
     if actor.organization_id == Some(g.organization_id) {
         Ok(())
@@ -271,7 +263,7 @@ fn grantee(actor: &Actor, g: &grants::Model) -> Result<()> {
 }
 
 /// Whether the actor is the grantee's org admin.
-fn grantee_admin(actor: &Actor, g: &grants::Model) -> Result<()> {
+pub(super) fn grantee_admin(actor: &Actor, g: &grants::Model) -> Result<()> {
     grantee(actor, g)?;
     if actor.role == Role::OrgAdmin {
         Ok(())
@@ -282,7 +274,7 @@ fn grantee_admin(actor: &Actor, g: &grants::Model) -> Result<()> {
     }
 }
 
-fn sees_details(actor: Option<&Actor>, g: &grants::Model) -> bool {
+pub(super) fn sees_details(actor: Option<&Actor>, g: &grants::Model) -> bool {
     actor.is_some_and(|a| {
         matches!(a.role, Role::Auditor | Role::Admin)
             || (a.role == Role::Purchaser && a.department_id == Some(g.department_id))
@@ -290,7 +282,7 @@ fn sees_details(actor: Option<&Actor>, g: &grants::Model) -> bool {
     })
 }
 
-async fn assemble<C: ConnectionTrait>(
+pub(super) async fn assemble<C: ConnectionTrait>(
     conn: &C,
     actor: Option<&Actor>,
     row: grants::Model,
@@ -304,7 +296,7 @@ async fn assemble<C: ConnectionTrait>(
 
 /// Grants with their installments, reports and payments: three queries
 /// for the whole page, whatever its size.
-async fn assemble_all<C: ConnectionTrait>(
+pub(super) async fn assemble_all<C: ConnectionTrait>(
     conn: &C,
     actor: Option<&Actor>,
     rows: Vec<grants::Model>,
@@ -492,7 +484,7 @@ pub async fn track_record(
         .collect())
 }
 
-async fn save(
+pub(super) async fn save(
     tx: &impl ConnectionTrait,
     actor: &Actor,
     before: &grants::Model,
@@ -559,7 +551,7 @@ pub async fn set_schedule(
 }
 
 /// Marks installments with `trigger` payable (inside the caller's transaction).
-async fn make_payable<C: ConnectionTrait>(
+pub(super) async fn make_payable<C: ConnectionTrait>(
     tx: &C,
     grant_id: Uuid,
     trigger: Trigger,
@@ -598,7 +590,7 @@ pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
     get(db, Some(actor), id).await
 }
 
-fn reason_text(field: &str, text: &str) -> Result<String> {
+pub(super) fn reason_text(field: &str, text: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 2000 {
         return Err(Error::invalid(
@@ -789,347 +781,6 @@ pub async fn terminate(
     save(&*tx, actor, &row, &after, "grant.terminate", now).await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
-}
-
-/// What a report says.
-#[derive(Debug, Clone, Default)]
-pub struct ReportInput {
-    /// Text.
-    pub body: String,
-    /// People served to date.
-    pub people_served: Option<i64>,
-    /// Spending to date, fen.
-    pub spending_fen: Option<i64>,
-    /// The submitter's unattached uploads.
-    pub file_ids: Vec<Uuid>,
-}
-
-async fn report_and_grant<C: ConnectionTrait>(
-    tx: &C,
-    report_id: Uuid,
-) -> Result<(reports::Model, grants::Model, Status)> {
-    let r = reports::Entity::find_by_id(report_id)
-        .one(tx)
-        .await?
-        .ok_or(Error::NotFound("report"))?;
-    let (g, status) = locked(tx, r.grant_id).await?;
-    Ok((r, g, status))
-}
-
-/// The grantee submits a due or returned report.
-///
-/// # Errors
-/// `Forbidden` unless an org user of the grantee; `Conflict` unless the
-/// grant is active and the report due or returned; `Invalid` for empty
-/// text, negative figures or files that are not the caller's uploads.
-pub async fn submit_report(
-    db: &Db,
-    actor: &Actor,
-    report_id: Uuid,
-    input: ReportInput,
-    now: DateTime<Utc>,
-) -> Result<reports::Model> {
-    let body = input.body.trim().to_owned();
-    let mut errors = Vec::new();
-    if body.is_empty() || body.chars().count() > 20_000 {
-        errors.push(crate::error::FieldError::new(
-            "body",
-            "length",
-            "write the report in 1 to 20000 characters",
-        ));
-    }
-    for (field, v) in [
-        ("people_served", input.people_served),
-        ("spending_fen", input.spending_fen),
-    ] {
-        if v.is_some_and(|v| v < 0) {
-            errors.push(crate::error::FieldError::new(
-                field,
-                "negative",
-                "figures cannot be negative",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let tx = db.begin().await?;
-    let (r, g, status) = report_and_grant(&*tx, report_id).await?;
-    grantee(actor, &g)?;
-    rules::transition(status, Action::Report)?;
-    if !matches!(r.status.as_str(), DUE | RETURNED) {
-        return Err(Error::Conflict {
-            code: "wrong_state",
-            message: format!("this report is {}", r.status),
-        });
-    }
-    let after = reports::Model {
-        status: SUBMITTED.into(),
-        body,
-        people_served: input.people_served,
-        spending_fen: input.spending_fen,
-        submitted_at: Some(now),
-        submitted_by: Some(actor.user_id),
-        ..r.clone()
-    };
-    reports::ActiveModel::from(after.clone())
-        .reset_all()
-        .update(&*tx)
-        .await?;
-    let hashes: Vec<String> =
-        files::attach_all(&*tx, actor, &input.file_ids, FILE_OWNER, r.id, &r.kind, now)
-            .await?
-            .into_iter()
-            .map(|f| f.sha256)
-            .collect();
-    audit::append(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            "grant.report_submit",
-            "grant",
-            g.id,
-            Some(&json!({"report_id": r.id, "status": r.status})),
-            Some(&json!({
-                "report_id": r.id, "kind": r.kind, "status": SUBMITTED,
-                "people_served": after.people_served, "spending_fen": after.spending_fen,
-                "files": hashes,
-            })),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
-}
-
-/// Files attached to a report, for those who may read it.
-///
-/// # Errors
-/// `NotFound` for others.
-pub async fn report_files(
-    db: &Db,
-    actor: Option<&Actor>,
-    report_id: Uuid,
-) -> Result<Vec<entity::files::Model>> {
-    report_access(db, actor, report_id).await?;
-    files::attached_to(db.conn(), FILE_OWNER, report_id).await
-}
-
-/// The report if the actor may read it in full: accepted reports for
-/// everyone, others for the grantee, the department, auditors and admins.
-///
-/// # Errors
-/// `NotFound` otherwise.
-pub async fn report_access(
-    db: &Db,
-    actor: Option<&Actor>,
-    report_id: Uuid,
-) -> Result<reports::Model> {
-    let r = reports::Entity::find_by_id(report_id)
-        .one(db.conn())
-        .await?
-        .ok_or(Error::NotFound("report"))?;
-    let g = grants::Entity::find_by_id(r.grant_id)
-        .one(db.conn())
-        .await?
-        .ok_or(Error::NotFound("report"))?;
-    if r.status == ACCEPTED || sees_details(actor, &g) {
-        Ok(r)
-    } else {
-        Err(Error::NotFound("report"))
-    }
-}
-
-/// The purchaser accepts a submitted report (making its installment
-/// payable) or returns it with a note.
-///
-/// # Errors
-/// `Forbidden` by role or department; `Conflict` unless submitted on an
-/// active grant, or `report_too_early` for an acceptance before the
-/// service it reports on ([`rules::check_acceptance`]); `Invalid` for a
-/// return without a note.
-pub async fn review_report(
-    db: &Db,
-    actor: &Actor,
-    report_id: Uuid,
-    accept: bool,
-    note: &str,
-    now: DateTime<Utc>,
-) -> Result<reports::Model> {
-    let note = note.trim();
-    if !accept && note.is_empty() {
-        return Err(Error::invalid(
-            "note",
-            "reason_required",
-            "say what must change",
-        ));
-    }
-    let tx = db.begin().await?;
-    let (r, g, status) = report_and_grant(&*tx, report_id).await?;
-    funder(actor, &g)?;
-    rules::transition(status, Action::Report)?;
-    if r.status != SUBMITTED {
-        return Err(Error::Conflict {
-            code: "wrong_state",
-            message: format!("this report is {}", r.status),
-        });
-    }
-    let kind = ReportKind::parse(&r.kind)
-        .ok_or_else(|| Error::Internal(format!("report {} has an unknown kind", r.id)))?;
-    if accept {
-        rules::check_acceptance(
-            kind,
-            g.service_start,
-            g.service_end,
-            crate::clock::china_date(now),
-        )?;
-    }
-    let after = reports::Model {
-        status: if accept { ACCEPTED } else { RETURNED }.into(),
-        reviewed_at: Some(now),
-        reviewed_by: Some(actor.user_id),
-        review_note: (!note.is_empty()).then(|| note.to_owned()),
-        ..r.clone()
-    };
-    let hit = reports::Entity::update_many()
-        .set(reports::ActiveModel::from(after.clone()).reset_all())
-        .filter(reports::Column::Id.eq(r.id))
-        .filter(reports::Column::Status.eq(SUBMITTED))
-        .exec(&*tx)
-        .await?;
-    crate::db::changed_once(hit.rows_affected, "this report")?;
-    if accept {
-        if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
-            make_payable(&*tx, g.id, trigger, now).await?;
-        }
-    } else {
-        let people = notifications::organization_users(&*tx, g.organization_id, false).await?;
-        let notice = Notice {
-            kind: notifications::Kind::ReportReturned,
-            key: format!("report:{}:returned:{}", r.id, now.timestamp_micros()),
-            link: format!("/grants/{}#report-{}", g.id, r.id),
-            params: Params {
-                grant: g.title.clone(),
-                report: Some(r.kind.clone()),
-                due_on: Some(r.due_on),
-                days: None,
-                note: after.review_note.clone(),
-            },
-        };
-        notifications::send(&*tx, &people, &notice, now).await?;
-    }
-    audit::append(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            if accept {
-                "grant.report_accept"
-            } else {
-                "grant.report_return"
-            },
-            "grant",
-            g.id,
-            Some(&json!({"report_id": r.id, "status": r.status})),
-            Some(&json!({"report_id": r.id, "kind": r.kind, "status": after.status, "note": after.review_note})),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
-}
-
-/// The purchaser records a payment on a payable installment.
-///
-/// # Errors
-/// `Forbidden` by role or department; `Conflict` unless active; `Invalid`
-/// for an unknown installment, an amount not above 0 or above what is
-/// payable, or an empty reference.
-#[allow(clippy::too_many_arguments)]
-pub async fn disburse(
-    db: &Db,
-    actor: &Actor,
-    grant_id: Uuid,
-    installment_id: Uuid,
-    amount_fen: i64,
-    paid_on: NaiveDate,
-    reference: &str,
-    now: DateTime<Utc>,
-) -> Result<disbursements::Model> {
-    crate::clock::check_date("paid_on", paid_on).map_err(|e| Error::Invalid(vec![e]))?;
-    let reference = reference.trim();
-    if reference.is_empty() || reference.chars().count() > 200 {
-        return Err(Error::invalid(
-            "reference",
-            "required",
-            "give the payment's reference (voucher or transfer number)",
-        ));
-    }
-    let tx = db.begin().await?;
-    let (g, status) = locked(&*tx, grant_id).await?;
-    funder(actor, &g)?;
-    rules::transition(status, Action::Report)?;
-    let inst = installments::Entity::find_by_id(installment_id)
-        .one(&*tx)
-        .await?
-        .filter(|i| i.grant_id == grant_id)
-        .ok_or_else(|| {
-            Error::invalid(
-                "installment_id",
-                "unknown_installment",
-                "choose an installment of this grant",
-            )
-        })?;
-    let payable = rules::payable(inst.amount_fen, inst.payable_at.is_some(), inst.paid_fen);
-    if amount_fen <= 0 || amount_fen > payable {
-        return Err(Error::invalid(
-            "amount_fen",
-            "over_payable",
-            format!("this installment has {payable} fen payable now"),
-        ));
-    }
-    let d = disbursements::Model {
-        id: Uuid::now_v7(),
-        grant_id,
-        installment_id,
-        amount_fen,
-        paid_on,
-        reference: reference.to_owned(),
-        recorded_by: actor.user_id,
-        recorded_at: now,
-    };
-    disbursements::ActiveModel::from(d.clone())
-        .reset_all()
-        .insert(&*tx)
-        .await?;
-    let paid = inst.paid_fen + amount_fen;
-    installments::ActiveModel::from(installments::Model {
-        paid_fen: paid,
-        paid_at: (paid == inst.amount_fen).then_some(now),
-        ..inst.clone()
-    })
-    .reset_all()
-    .update(&*tx)
-    .await?;
-    audit::append(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            "grant.disburse",
-            "grant",
-            grant_id,
-            Some(&json!({"installment_id": installment_id, "paid_fen": inst.paid_fen})),
-            Some(&json!({
-                "installment_id": installment_id, "paid_fen": paid, "amount_fen": amount_fen,
-                "paid_on": paid_on, "reference": d.reference,
-            })),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(d)
 }
 
 /// The purchaser records the performance score and completes the grant:

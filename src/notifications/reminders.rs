@@ -24,8 +24,8 @@ use crate::audit::{self, Change, Who};
 use crate::clock::china_date;
 use crate::db::Db;
 use crate::error::Result;
+use crate::grants::reports::{DUE, RETURNED};
 use crate::grants::rules::Status;
-use crate::grants::service::{DUE, RETURNED};
 
 /// The job's lease name.
 pub const JOB: &str = "grants.reminders";

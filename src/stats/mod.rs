@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::grants::service::{DUE, RETURNED, SUBMITTED};
+use crate::grants::reports::{DUE, RETURNED, SUBMITTED};
 
 /// One bar of a chart: a key (a code, a year), a label and a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

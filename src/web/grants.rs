@@ -15,8 +15,10 @@ use super::{ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::error::{Error, FieldError, Result};
+use crate::grants::disbursements;
+use crate::grants::reports::{self as grant_reports, ReportInput};
 use crate::grants::rules::{self, Installment, Status, Trigger};
-use crate::grants::service::{self, Filter, ReportInput};
+use crate::grants::service::{self, Filter};
 use crate::money::Fen;
 use crate::pagination::PageRequest;
 use crate::web::format::yuan;
@@ -317,8 +319,11 @@ async fn grant_page(
                 review_note: r.review_note.clone().unwrap_or_default(),
                 can_submit: is_grantee
                     && active
-                    && matches!(r.status.as_str(), service::DUE | service::RETURNED),
-                can_review: is_funder && active && r.status == service::SUBMITTED,
+                    && matches!(
+                        r.status.as_str(),
+                        grant_reports::DUE | grant_reports::RETURNED
+                    ),
+                can_review: is_funder && active && r.status == grant_reports::SUBMITTED,
             })
             .collect(),
         disbursements: g
@@ -467,7 +472,7 @@ pub(super) async fn command(
                 let paid_on: NaiveDate = field(&pairs, "paid_on").parse().map_err(|_| {
                     Error::invalid("paid_on", "invalid_date", "enter the date as YYYY-MM-DD")
                 })?;
-                service::disburse(
+                disbursements::disburse(
                     &state.db,
                     a,
                     id,
@@ -515,13 +520,14 @@ pub(super) async fn review_report(
     Path(report): Path<Uuid>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    let grant_id = match service::report_access(&state.db, viewer.actor.as_ref(), report).await {
-        Ok(r) => r.grant_id,
-        Err(e) => return super::fail(&state, &viewer, e),
-    };
+    let grant_id =
+        match grant_reports::report_access(&state.db, viewer.actor.as_ref(), report).await {
+            Ok(r) => r.grant_id,
+            Err(e) => return super::fail(&state, &viewer, e),
+        };
     let action = async {
         let accept = field(&pairs, "decision") == "accept";
-        service::review_report(
+        grant_reports::review_report(
             &state.db,
             viewer.actor()?,
             report,
@@ -553,10 +559,11 @@ pub(super) async fn submit_report(
         Ok(u) => u,
         Err(e) => return super::fail(&state, &viewer, e),
     };
-    let grant_id = match service::report_access(&state.db, viewer.actor.as_ref(), report).await {
-        Ok(r) => r.grant_id,
-        Err(e) => return super::fail(&state, &viewer, e),
-    };
+    let grant_id =
+        match grant_reports::report_access(&state.db, viewer.actor.as_ref(), report).await {
+            Ok(r) => r.grant_id,
+            Err(e) => return super::fail(&state, &viewer, e),
+        };
     let action = async {
         let mut errors = Vec::new();
         let people_served = match upload.text("people_served").trim() {
@@ -594,7 +601,7 @@ pub(super) async fn submit_report(
             spending_fen,
             file_ids: file.into_iter().collect(),
         };
-        service::submit_report(&state.db, viewer.actor()?, report, input, state.clock.now())
+        grant_reports::submit_report(&state.db, viewer.actor()?, report, input, state.clock.now())
             .await
             .map(|_| ())
     };
