@@ -3,40 +3,85 @@
 //! One binary serves the REST API (`api`), the server-rendered pages (`web`)
 //! and background jobs. HTTP layers call the area modules, which hold every
 //! rule and run one transaction per command, audit entry included.
+//!
+//! Layers, and the only direction calls go (a test, `tests/api/architecture.rs`,
+//! fails on an area naming `api` or `web`):
+//!
+//! ```text
+//! api, web, app, cache          HTTP: parse, ask, render
+//!   -> registry, procurement, grants, departments, auth, open, webhooks, stats
+//!                               areas: rules, commands, one transaction each
+//!     -> audit, notifications, files, i18n, db, error, clock, money, grams, text
+//!                               shared leaves
+//! ```
 
+/// The REST API (poem-openapi): parses, asks the areas, maps errors to problem+json once. Holds no rule.
 pub mod api;
+/// Wiring: the shared state and the route tree of API, pages, cache and telemetry.
 pub mod app;
+/// The append-only audit chain and its checkpoints. A leaf in intent: areas call it inside their transactions; it must not call them (it still calls `open` to build OCDS releases: issue 17).
 pub mod audit;
+/// Accounts, sessions, tokens, roles and the policy that decides every right (`auth::policy`). Knows no area's rows beyond an actor's ids.
 pub mod auth;
+/// `cogov backup` / `restore` of a SQLite deployment.
 pub mod backup;
+/// `cogov bench`: the national-size data set and the benchmark of public reads. Writes in bulk; never used by `serve`.
 pub mod bench;
+/// The public answer cache between the HTTP layers and the areas; owns no domain data.
 pub mod cache;
+/// Working days (public holidays and make-up days) for deadlines.
 pub mod calendar;
+/// The injected clock and the China date of an instant.
 pub mod clock;
+/// Settings from flags and environment.
 pub mod config;
+/// Connections, transactions (one per command), the writer queue, numbering by `seq`.
 pub mod db;
+/// `serve --demo`: demo accounts and data through the areas' own commands.
 pub mod demo;
+/// Government departments that buy.
 pub mod departments;
+/// China's administrative divisions (codes and names), compiled in.
 pub mod divisions;
+/// The domain error type; mapped to HTTP once by `api::problem` and once by `web`.
 pub mod error;
+/// Stored files (sealed or plain) and their attachment to an owner; must not decide who may read an area's files (issue 17).
 pub mod files;
+/// The pure rules of the character n-gram text indexes, and the ordered search over an indexed table.
 pub mod grams;
+/// Grants an award becomes: schedule, acceptance, reports, payments, feedback, exports.
 pub mod grants;
+/// Languages and message catalogues for pages, notifications and mail; knows nothing of HTTP.
 pub mod i18n;
+/// Checks of stored rows against their audit entries.
 pub mod integrity;
+/// Leases for background jobs so one instance runs each at a time.
 pub mod jobs;
+/// The master key and the data keys that seal bids.
 pub mod keys;
+/// Money in integer fen.
 pub mod money;
+/// In-app notices, their mail and reminders; called by areas, calls no area.
 pub mod notifications;
+/// Open data: the public event feed and OCDS releases and packages.
 pub mod open;
+/// Keyset pages and cursors; streamed pages for exports.
 pub mod pagination;
+/// Projects, bids (sealed until the opening), panels, evaluation and award.
 pub mod procurement;
+/// Social organizations: registration applications, the register, credit listings, annual reports, import and search.
 pub mod registry;
+/// Public statistics from kept counts.
 pub mod stats;
+/// Logs and `/metrics`.
 pub mod telemetry;
+/// What text input may hold, checked once at the door.
 pub mod text;
+/// The server-rendered pages: parse forms, ask the areas, render templates. Holds no rule.
 pub mod web;
+/// Subscriptions and delivery of public events to third parties.
 pub mod webhooks;
+/// Spreadsheets written page by page in constant memory.
 pub mod xlsx;
 
 pub use app::{AppState, build_app};
