@@ -7,8 +7,8 @@ use entity::{
     project_amendments as amendments, project_questions as questions, project_sequences, projects,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -694,20 +694,23 @@ pub async fn list(
         None => None,
     };
     let text = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let rows = match text {
-        // Only a text starting so can be a number: read in order,
-        // testing the number and the title on each.
-        Some(text) if text.starts_with(rules::NUMBER_PREFIX) => {
-            q = q.filter(
-                Condition::any()
-                    // `%` and `_` are themselves.
-                    .add(crate::text::contains(C::Title, text))
-                    .add(C::Number.eq(text)),
-            );
-            TITLES.find(db, q, None, after, page.limit + 1).await?
-        }
-        _ => TITLES.find(db, q, text, after, page.limit + 1).await?,
-    };
+    let limit = page.limit + 1;
+    let mut rows = TITLES.find(db, q.clone(), text, after, limit).await?;
+    // Only a text starting so can be a number: the project with it, if it
+    // passes the filters, is one row by the number's unique index, merged
+    // into the titles found in creation order.
+    if let Some(text) = text.filter(|t| t.starts_with(rules::NUMBER_PREFIX))
+        && let Some(numbered) = q
+            .filter(C::Number.eq(text))
+            .filter(C::Seq.gt(after.unwrap_or(0)))
+            .one(db.conn())
+            .await?
+        && !rows.iter().any(|r| r.id == numbered.id)
+    {
+        rows.push(numbered);
+        rows.sort_by_key(|r| r.seq);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
     let (rows, next) = page.finish(rows, |p| p.id);
     Ok((
         rows.into_iter()

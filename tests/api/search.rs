@@ -501,8 +501,19 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
             "bid_deadline": deadline,
         })
     };
+    // A published project's number, and a draft whose title holds it: a
+    // search for the number finds both, in order.
+    let first_published = projects::Entity::find()
+        .filter(projects::Column::Status.ne("draft"))
+        .order_by_asc(projects::Column::Seq)
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let follow_up = format!("续：{}", first_published.number);
     let mut ids = Vec::new();
     for title in [
+        follow_up.as_str(),
         "社区养老服务",
         "养老院护理",
         "青少年50%_活动",
@@ -583,12 +594,22 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
         }
     }
 
+    let path = format!(
+        "/api/v1/projects?mine=true&limit=1&{}",
+        q(&first_published.number)
+    );
+    assert_eq!(
+        every_page(&app, &path, &token).await.len(),
+        2,
+        "the number's project and the title holding it"
+    );
+
     // A renamed draft is found by its new title, not its old one.
     let mut renamed = draft("青少年心理辅导");
     renamed["title"] = "青少年心理辅导".into();
     let (s, body) = json(
         app.put_json(
-            &format!("/api/v1/projects/{}", ids[0]),
+            &format!("/api/v1/projects/{}", ids[1]),
             Some(&token),
             renamed,
         )
