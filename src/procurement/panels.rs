@@ -76,7 +76,6 @@ pub async fn assign(
         });
     }
     let tx = db.begin().await?;
-    let current = active_members(&*tx, project_id).await?;
     let mut added = Vec::new();
     for (i, expert) in experts.iter().enumerate() {
         let user = users::Entity::find_by_id(*expert).one(&*tx).await?;
@@ -136,7 +135,11 @@ pub async fn assign(
         .await?;
         added.push(m);
     }
-    check_panel(p.method, current.len() + added.len()).map_err(|e| Error::Invalid(vec![e]))?;
+    // Counted after the inserts, not read before them: a naming alongside
+    // may have seated some of these experts meanwhile (they were skipped
+    // above), and the panel's size is what the table now holds.
+    let seated = active_members(&*tx, project_id).await?.len();
+    check_panel(p.method, seated).map_err(|e| Error::Invalid(vec![e]))?;
     tx.commit().await?;
     active_members(db.conn(), project_id).await
 }

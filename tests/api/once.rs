@@ -686,3 +686,150 @@ async fn an_installment_is_paid_once_however_many_identical_payments_come_at_onc
     assert_eq!(audited(&app, "grant.disburse").await, 1);
     app.assert_history_agrees().await;
 }
+
+/// Check-then-insert relies on the table's unique key: the same year's
+/// annual report submitted many times at once (each with its own statement)
+/// is taken once; the rest are 409, never a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_annual_report_is_taken_once_however_many_submissions_come_at_once() {
+    use crate::registry::{PDF, applicant, registered, upload};
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let (_, registrar) = app
+        .user_with_token("reg@once.test", cogov::auth::Role::Registrar)
+        .await;
+    let admin = applicant(&app, "admin@once.test").await;
+    registered(&app, &admin, &registrar, "武汉市并发社区服务中心").await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 1, 2, 0, 0).unwrap());
+    let mut bodies = Vec::new();
+    for i in 0..N {
+        let (s, f) = upload(&app, &admin, &format!("审计报告-{i}.pdf"), PDF).await;
+        assert_eq!(s, 201, "{f}");
+        bodies.push(json!({
+            "year": 2026, "income_fen": 12_000_000, "expenditure_fen": 9_800_000,
+            "net_assets_fen": 6_000_000, "staff_count": 6, "volunteer_count": 40,
+            "activities": "开展居家养老上门服务", "statement_file_id": f["id"],
+        }));
+    }
+    let statuses = fire(&others, "/api/v1/annual-reports", &admin, bodies).await;
+    exactly_one(&statuses, 201);
+    assert_eq!(audited(&app, "annual_report.submit").await, 1);
+    assert_eq!(
+        entity::annual_reports::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// An expert's declaration for a bidder, and a first score for one cell of
+/// the sheet, each sent many times at once: one declaration and one score
+/// row, one audit entry each; the rest 409 (or, for the identical score, the
+/// row as it stands), never a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_declaration_and_a_first_score_are_taken_once_at_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let e = opened(&app).await;
+    let p = &e.world.project;
+    let t = &e.experts[0].1;
+    let declarations = format!("/api/v1/projects/{p}/declarations");
+    let first = e.bidders[0].organization_id;
+    let statuses = fire(
+        &others,
+        &declarations,
+        t,
+        vec![json!({"organization_id": first, "conflict": false}); N],
+    )
+    .await;
+    exactly_one(&statuses, 201);
+    assert_eq!(audited(&app, "panel.declare").await, 1);
+    for b in &e.bidders[1..] {
+        let (s, _) = json(
+            app.post_json(
+                &declarations,
+                Some(t),
+                json!({"organization_id": b.organization_id, "conflict": false}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201);
+    }
+
+    let cell = json!({"bid_id": e.bidders[0].bid_id, "criterion_index": 0, "points_hundredths": 6000, "comment": "方案完整"});
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let client = Arc::clone(&others[i % others.len()]);
+            let (path, token, body) = (
+                format!("/api/v1/projects/{p}/scores"),
+                t.clone(),
+                cell.clone(),
+            );
+            tokio::spawn(async move {
+                let resp = client
+                    .put(path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .body_json(&body)
+                    .send()
+                    .await;
+                resp.0.status().as_u16()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "never a 5xx: {statuses:?}"
+    );
+    assert_eq!(audited(&app, "score.set").await, 1);
+    assert_eq!(
+        entity::scores::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// The same panel named many times at once: five seats, never ten, and
+/// never a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_panel_named_many_times_at_once_seats_each_expert_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let w = world(&app).await;
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let (u, _) = app
+            .user_with_token(&format!("seat{n}@pool.cn"), cogov::auth::Role::Expert)
+            .await;
+        ids.push(u.id.to_string());
+    }
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/projects/{}/panel", w.project),
+        &w.buyer,
+        vec![json!({ "expert_ids": ids }); N],
+    )
+    .await;
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "never a 5xx: {statuses:?}"
+    );
+    assert_eq!(
+        entity::panel_members::Entity::find()
+            .count(app.db().conn())
+            .await
+            .unwrap(),
+        5
+    );
+}

@@ -10,7 +10,8 @@ use cogov::registry::jobs::run_credit_job;
 use cogov::registry::uscc::Uscc;
 use serde_json::{Value, json};
 
-const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] =
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 fn agency(name: &str) -> Value {
     json!({
@@ -27,7 +28,7 @@ fn agency(name: &str) -> Value {
 }
 
 /// An org user without an organization, with a write token.
-async fn applicant(app: &TestApp, email: &str) -> String {
+pub(crate) async fn applicant(app: &TestApp, email: &str) -> String {
     app.user_with_token(email, Role::OrgMember).await.1
 }
 
@@ -36,7 +37,7 @@ async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Valu
 }
 
 /// Opens, submits and approves a registration; returns the organization id.
-async fn registered(app: &TestApp, token: &str, registrar: &str, name: &str) -> String {
+pub(crate) async fn registered(app: &TestApp, token: &str, registrar: &str, name: &str) -> String {
     let (s, a) = post(app, "/api/v1/applications", token, agency(name)).await;
     assert_eq!(s, 201, "{a}");
     let id = a["id"].as_str().unwrap().to_owned();
@@ -59,7 +60,7 @@ async fn registered(app: &TestApp, token: &str, registrar: &str, name: &str) -> 
     a["organization_id"].as_str().unwrap().to_owned()
 }
 
-async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
     let boundary = "cogov-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(
