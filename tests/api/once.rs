@@ -833,3 +833,31 @@ async fn a_panel_named_many_times_at_once_seats_each_expert_once() {
         5
     );
 }
+
+/// One bidder's challenge of a notice sent many times at once: filed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_challenge_is_filed_once_however_many_come_at_once() {
+    let app = spawn_with(|s| s.api_rate_per_minute = 0).await;
+    let others = instances(&app).await;
+    let e = evaluated(&app).await;
+    let p = e.world.project.clone();
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/projects/{p}/award"),
+            Some(&e.world.buyer),
+            json!({"bid_id": e.bidders[2].bid_id}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let statuses = fire(
+        &others,
+        &format!("/api/v1/projects/{p}/challenges"),
+        &e.bidders[1].token,
+        vec![json!({"reasons": "评分有误"}); N],
+    )
+    .await;
+    exactly_one(&statuses, 201);
+    assert_eq!(audited(&app, "challenge.file").await, 1);
+}
