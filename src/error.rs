@@ -61,12 +61,49 @@ pub enum Error {
         /// Seconds until a new attempt may succeed.
         retry_after_secs: u64,
     },
+    /// The database refused a row: a key already holds it (the same thing
+    /// made twice at once, past a check), or it names a row that does not
+    /// exist. Classified once, from the database's error ([`From<DbErr>`]);
+    /// a command that must name the field turns it into `Invalid`
+    /// ([`Error::unique_as`]).
+    #[error("{kind:?} refused by {constraint}")]
+    Refused {
+        /// Which key refused it.
+        kind: Refusal,
+        /// What the database said (it names the constraint or columns).
+        constraint: String,
+    },
     /// The database failed.
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
     /// A failure of ours that is not the caller's fault.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why the database refused a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A unique key holds it already: 409.
+    Duplicate,
+    /// A foreign key names nothing: 422.
+    MissingReference,
+}
+
+impl From<DbErr> for Error {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(m)) => Self::Refused {
+                kind: Refusal::Duplicate,
+                constraint: m,
+            },
+            Some(SqlErr::ForeignKeyConstraintViolation(m)) => Self::Refused {
+                kind: Refusal::MissingReference,
+                constraint: m,
+            },
+            _ => Self::Db(e),
+        }
+    }
 }
 
 /// Result of a domain command.
@@ -128,20 +165,38 @@ impl Error {
     /// True when the database refused a row because a unique key already holds it.
     #[must_use]
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
+        matches!(
+            self,
+            Self::Refused {
+                kind: Refusal::Duplicate,
+                ..
+            }
+        )
     }
 
     /// True when a foreign key refused a row (it names something missing).
     #[must_use]
     pub fn is_foreign_key_violation(&self) -> bool {
-        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))))
+        matches!(
+            self,
+            Self::Refused {
+                kind: Refusal::MissingReference,
+                ..
+            }
+        )
     }
 
     /// True when a unique key whose name or column mentions `name` refused a row
     /// (for tables with more than one unique key).
     #[must_use]
     pub fn is_unique_violation_of(&self, name: &str) -> bool {
-        matches!(self, Self::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(m)) if m.contains(name)))
+        matches!(
+            self,
+            Self::Refused {
+                kind: Refusal::Duplicate,
+                constraint,
+            } if constraint.contains(name)
+        )
     }
 
     /// Turns a unique-key violation into a 422 on `field`; other errors pass through.

@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::error::{Error, FieldError};
+use crate::error::{Error, FieldError, Refusal};
 
 /// Media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -187,12 +187,18 @@ impl From<Error> for ApiError {
             ))),
             // A unique key the command did not name itself: the same thing
             // made twice at once (two requests raced past a check).
-            e if e.is_unique_violation() => ApiError::Conflict(Json(Problem::new(
+            Error::Refused {
+                kind: Refusal::Duplicate,
+                ..
+            } => ApiError::Conflict(Json(Problem::new(
                 StatusCode::CONFLICT,
                 "duplicate",
                 "this already exists: another request made it first",
             ))),
-            e if e.is_foreign_key_violation() => ApiError::Unprocessable(Json(Problem::new(
+            Error::Refused {
+                kind: Refusal::MissingReference,
+                ..
+            } => ApiError::Unprocessable(Json(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown_reference",
                 "the request names something that does not exist",

@@ -29,7 +29,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::app::AppState;
 use crate::auth::{Actor, Role, random_secret, sessions};
-use crate::error::{Error, FieldError};
+use crate::error::{Error, FieldError, Refusal};
 use crate::i18n::Lang;
 use templates::Assets;
 
@@ -546,8 +546,14 @@ pub fn fail(state: &AppState, viewer: &Viewer, err: Error) -> Response {
         Error::BadInput(_) => StatusCode::BAD_REQUEST,
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ref e if e.is_unique_violation() => StatusCode::CONFLICT,
-        ref e if e.is_foreign_key_violation() => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Refused {
+            kind: Refusal::Duplicate,
+            ..
+        } => StatusCode::CONFLICT,
+        Error::Refused {
+            kind: Refusal::MissingReference,
+            ..
+        } => StatusCode::UNPROCESSABLE_ENTITY,
         ref e if e.is_contention() => {
             tracing::warn!(error = %err, "busy: page answered 503");
             StatusCode::SERVICE_UNAVAILABLE
