@@ -57,6 +57,31 @@ impl PageRequest {
             (rows, None)
         }
     }
+
+    /// Where the row the cursor names stands in a list read in `seq` order
+    /// (its `seq` column's value); `None` on the first page.
+    ///
+    /// # Errors
+    /// `BadInput` naming `cursor` when no row has this id.
+    pub async fn after_seq<E, C>(&self, conn: &C, seq: E::Column) -> Result<Option<i64>>
+    where
+        E: sea_orm::EntityTrait,
+        <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+        C: sea_orm::ConnectionTrait,
+    {
+        use sea_orm::QuerySelect as _;
+        let Some(id) = self.after else {
+            return Ok(None);
+        };
+        E::find_by_id(id)
+            .select_only()
+            .column(seq)
+            .into_tuple::<i64>()
+            .one(conn)
+            .await?
+            .ok_or_else(invalid_cursor)
+            .map(Some)
+    }
 }
 
 /// Encodes a cursor.
@@ -81,27 +106,6 @@ pub fn invalid_cursor() -> Error {
         "invalid_cursor",
         "cursor is not one this server issued",
     )
-}
-
-/// Where the row a cursor names stands in a list read in `seq` order: its
-/// `seq` column's value.
-///
-/// # Errors
-/// `BadInput` naming `cursor` when no row has this id.
-pub async fn seq_of<E, C>(conn: &C, seq: E::Column, id: Uuid) -> Result<i64>
-where
-    E: sea_orm::EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-    C: sea_orm::ConnectionTrait,
-{
-    use sea_orm::QuerySelect as _;
-    E::find_by_id(id)
-        .select_only()
-        .column(seq)
-        .into_tuple::<i64>()
-        .one(conn)
-        .await?
-        .ok_or_else(invalid_cursor)
 }
 
 /// A body read a page at a time, for exports whose size grows with the

@@ -364,13 +364,9 @@ pub async fn list(
     if let Some(active) = filter.active {
         q = q.filter(users::Column::Active.eq(active));
     }
-    let after = match page.after {
-        Some(id) => Some(
-            crate::pagination::seq_of::<users::Entity, _>(db.conn(), users::Column::Seq, id)
-                .await?,
-        ),
-        None => None,
-    };
+    let after = page
+        .after_seq::<users::Entity, _>(db.conn(), users::Column::Seq)
+        .await?;
     let text = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let rows = ACCOUNTS.find(db, q, text, after, page.limit + 1).await?;
     Ok(page.finish(rows, |u| u.id))

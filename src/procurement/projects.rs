@@ -687,12 +687,9 @@ pub async fn list(
     if let Some(t) = filter.deadline_to {
         q = q.filter(C::BidDeadline.lt(t));
     }
-    let after = match page.after {
-        Some(id) => {
-            Some(crate::pagination::seq_of::<projects::Entity, _>(db.conn(), C::Seq, id).await?)
-        }
-        None => None,
-    };
+    let after = page
+        .after_seq::<projects::Entity, _>(db.conn(), C::Seq)
+        .await?;
     let text = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let limit = page.limit + 1;
     let mut rows = TITLES.find(db, q.clone(), text, after, limit).await?;

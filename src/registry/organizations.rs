@@ -400,17 +400,9 @@ pub async fn search(
         }
         text.equal.push(("credit_status", c.into()));
     }
-    let after_seq = match page.after {
-        Some(after) => Some(
-            crate::pagination::seq_of::<organizations::Entity, _>(
-                db.conn(),
-                organizations::Column::Seq,
-                after,
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let after_seq = page
+        .after_seq::<organizations::Entity, _>(db.conn(), organizations::Column::Seq)
+        .await?;
     use super::search::{Reach, apply, plan};
     let limit = page.limit + 1;
     let pg = db.backend() == sea_orm::DbBackend::Postgres;

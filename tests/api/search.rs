@@ -445,6 +445,18 @@ async fn spread_apart<E: sea_orm::EntityTrait>(app: &TestApp, id: E::Column, seq
     }
 }
 
+/// A cursor naming no row of the list is refused by name, not answered.
+async fn refuses_a_cursor_it_did_not_issue(app: &TestApp, path: &str, token: &str) {
+    let stranger = cogov::pagination::encode(uuid::Uuid::now_v7());
+    let (s, body) = json(
+        app.get(&format!("{path}&cursor={stranger}"), Some(token))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert_eq!(body["errors"][0]["field"], "cursor", "{body}");
+}
+
 /// The ids of every item of a list, following its cursors from `path`.
 async fn every_page(app: &TestApp, path: &str, token: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -604,6 +616,9 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
         "the number's project and the title holding it"
     );
 
+    refuses_a_cursor_it_did_not_issue(&app, "/api/v1/projects?limit=2", &token).await;
+    refuses_a_cursor_it_did_not_issue(&app, "/api/v1/projects?limit=2&q=%E5%85%BB", &token).await;
+
     // A renamed draft is found by its new title, not its old one.
     let mut renamed = draft("青少年心理辅导");
     renamed["title"] = "青少年心理辅导".into();
@@ -696,6 +711,8 @@ async fn accounts_are_found_by_email_or_name_page_by_page() {
             }
         }
     }
+
+    refuses_a_cursor_it_did_not_issue(&app, "/api/v1/users?limit=3&q=demo", &admin).await;
 
     // A renamed account is found by its new name, not its old one.
     let someone = users::Entity::find()
