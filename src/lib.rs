@@ -19,7 +19,7 @@
 pub mod api;
 /// Wiring: the shared state and the route tree of API, pages, cache and telemetry.
 pub mod app;
-/// The append-only audit chain and its checkpoints. A leaf in intent: areas call it inside their transactions; it must not call them (it still calls `open` to build OCDS releases: issue 17).
+/// The append-only audit chain: appends and verifies, nothing else. A leaf: areas call it inside their transactions; it calls no area (public events go to `open`, checkpoints live in `checkpoints`).
 pub mod audit;
 /// Accounts, sessions, tokens, roles and the policy that decides every right (`auth::policy`). Knows no area's rows beyond an actor's ids.
 pub mod auth;
@@ -31,6 +31,8 @@ pub mod bench;
 pub mod cache;
 /// Working days (public holidays and make-up days) for deadlines.
 pub mod calendar;
+/// Signed checkpoints of the audit chain: made under a lease, published to the feed and a log, verified against the chain. Above `audit`, `open` and `jobs`.
+pub mod checkpoints;
 /// The injected clock and the China date of an instant.
 pub mod clock;
 /// Settings from flags and environment.

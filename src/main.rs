@@ -16,7 +16,7 @@ use cogov::db::Db;
 use cogov::notifications::mail::{self, Postman};
 use cogov::notifications::reminders;
 use cogov::registry::annual_reports::DueDates;
-use cogov::{AppState, Error, audit, build_app, demo};
+use cogov::{AppState, Error, audit, build_app, checkpoints, demo};
 use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
 
@@ -219,7 +219,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Checkpoint) => {
             let db = open(&cli.storage).await?;
             let log = cli.storage.checkpoint_log_path();
-            match audit::checkpoints::run(&db, &job_holder(), SystemClock.now(), &log).await? {
+            match checkpoints::run(&db, &job_holder(), SystemClock.now(), &log).await? {
                 Some(c) => println!(
                     "checkpoint of entry {} ({}) signed and appended to {}",
                     c.seq,
@@ -238,7 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let log = cli.storage.checkpoint_log_path();
             let files = checkpoints.iter().chain(log.exists().then_some(&log));
             for file in files {
-                given.extend(audit::checkpoints::read_file(file).map_err(anyhow::Error::msg)?);
+                given.extend(checkpoints::read_file(file).map_err(anyhow::Error::msg)?);
             }
             verify(&db, given).await
         }
@@ -249,10 +249,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// bid agree; 2, naming each thing that does not, otherwise.
 async fn verify(
     db: &cogov::db::Db,
-    given: Vec<audit::checkpoints::Checkpoint>,
+    given: Vec<checkpoints::Checkpoint>,
 ) -> anyhow::Result<ExitCode> {
     let report = audit::verify(db.conn()).await?;
-    let anchors = audit::checkpoints::verify(db, given).await?;
+    let anchors = checkpoints::verify(db, given).await?;
     let bids = cogov::procurement::bids::verify_all(db).await?;
     let mut intact = true;
     match &report.broken {
@@ -466,9 +466,7 @@ fn spawn_jobs(
                 Err(e) => tracing::error!(error = %e, "credit job failed"),
             }
             // The audit chain's head is signed and published when it moved.
-            if let Err(e) =
-                audit::checkpoints::run(&db, &holder, clock.now(), &checkpoint_log).await
-            {
+            if let Err(e) = checkpoints::run(&db, &holder, clock.now(), &checkpoint_log).await {
                 tracing::error!(error = %e, "audit checkpoint failed");
             }
         }

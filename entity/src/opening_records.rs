@@ -20,6 +20,29 @@ pub struct Model {
     pub outcome: String,
 }
 
+/// One line of the opening record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    /// Bid (the receipt's id).
+    pub bid_id: Uuid,
+    /// Bidder.
+    pub organization_id: Uuid,
+    /// Bidder's name.
+    pub organization_name: String,
+    /// Bidder's code.
+    pub uscc: Option<String>,
+    /// Price, fen.
+    pub price_fen: i64,
+    /// Receipt time.
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    /// Receipt hash.
+    pub content_hash: String,
+    /// Eligible at opening.
+    pub eligible: bool,
+    /// The rule failed at opening.
+    pub failed_rule: Option<String>,
+}
+
 /// Relations of a record.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

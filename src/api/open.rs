@@ -411,7 +411,7 @@ pub enum GrantsJson {
 /// Adds the audit chain's latest signed checkpoint to a package
 /// (`auditCheckpoint`), so whoever keeps the package keeps the anchor too.
 async fn with_checkpoint(state: &AppState, package: &mut Value) -> Result<(), Error> {
-    if let Some(c) = crate::audit::checkpoints::latest(state.db.conn()).await? {
+    if let Some(c) = crate::checkpoints::latest(state.db.conn()).await? {
         package["auditCheckpoint"] = serde_json::to_value(c).unwrap_or_default();
     }
     Ok(())

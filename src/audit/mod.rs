@@ -12,8 +12,11 @@
 //!
 //! Who may read entries: auditors and admins (see `auth::policy`). Nobody
 //! writes them except through [`append`].
-
-pub mod checkpoints;
+//!
+//! What it must not touch: any other area. The chain only appends and
+//! verifies; a command that makes a public change also hands its event to
+//! `crate::open`, and the signed checkpoints that anchor the chain outside
+//! the database live in `crate::checkpoints`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{audit_entries, audit_head};
@@ -148,8 +151,6 @@ pub async fn append<C: ConnectionTrait>(
     })
     .exec_without_returning(tx)
     .await?;
-    // A public change also goes to the open-data log, in this transaction.
-    crate::open::record(tx, &entry).await?;
     Ok(entry)
 }
 

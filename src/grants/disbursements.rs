@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::rules::{self, Action};
 use super::service::{funder, locked};
-use crate::audit::{self, Change};
+use crate::audit::Change;
 use crate::auth::Actor;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -87,7 +87,7 @@ pub async fn disburse(
     .reset_all()
     .update(&*tx)
     .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new(
@@ -100,6 +100,7 @@ pub async fn disburse(
                 "paid_on": paid_on, "reference": d.reference,
             })),
         ),
+        crate::open::Event::GrantDisbursed(grant_id),
         now,
     )
     .await?;

@@ -257,23 +257,26 @@ pub async fn review_report(
         };
         notifications::send(&*tx, &people, &notice, now).await?;
     }
-    audit::append(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            if accept {
-                "grant.report_accept"
-            } else {
-                "grant.report_return"
-            },
-            "grant",
-            g.id,
-            Some(&json!({"report_id": r.id, "status": r.status})),
-            Some(&json!({"report_id": r.id, "kind": r.kind, "status": after.status, "note": after.review_note})),
+    let change = Change::new(
+        if accept {
+            "grant.report_accept"
+        } else {
+            "grant.report_return"
+        },
+        "grant",
+        g.id,
+        Some(&json!({"report_id": r.id, "status": r.status})),
+        Some(
+            &json!({"report_id": r.id, "kind": r.kind, "status": after.status, "note": after.review_note}),
         ),
-        now,
-    )
-    .await?;
+    );
+    // An accepted report is public (the grant's implementation); a return is not.
+    if accept {
+        let event = crate::open::Event::GrantReportAccepted(g.id);
+        crate::open::publish(&*tx, &actor.who(), change, event, now).await?;
+    } else {
+        audit::append(&*tx, &actor.who(), change, now).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }

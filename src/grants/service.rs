@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::reports::{ACCEPTED, DUE, RETURNED};
 use super::rules::{self, Action, Installment, ReportKind, Status, Trigger};
-use crate::audit::{self, Change, Who};
+use crate::audit::{Change, Who};
 use crate::auth::{Actor, Role, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -179,7 +179,7 @@ async fn create<C: ConnectionTrait>(
         .insert(tx)
         .await?;
     }
-    audit::append(
+    crate::open::publish(
         tx,
         &Who::system(),
         Change::new::<(), _>(
@@ -194,8 +194,8 @@ async fn create<C: ConnectionTrait>(
                 "reports": due.iter().map(|(k, d)| json!({"kind": k.as_str(), "due_on": d})).collect::<Vec<_>>(),
             })),
         ),
-        now,
-    )
+        crate::open::Event::GrantCreated(g.id),
+        now)
     .await?;
     Ok(g)
 }
@@ -490,13 +490,14 @@ pub(super) async fn save(
     before: &grants::Model,
     after: &grants::Model,
     verb: &'static str,
+    event: crate::open::Event,
     now: DateTime<Utc>,
 ) -> Result<()> {
     grants::ActiveModel::from(after.clone())
         .reset_all()
         .update(tx)
         .await?;
-    audit::append(
+    crate::open::publish(
         tx,
         &actor.who(),
         Change::new(
@@ -506,6 +507,7 @@ pub(super) async fn save(
             Some(&snapshot(before)),
             Some(&snapshot(after)),
         ),
+        event,
         now,
     )
     .await?;
@@ -533,7 +535,7 @@ pub async fn set_schedule(
         return Err(Error::Invalid(errors));
     }
     write_schedule(&*tx, id, schedule).await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new::<(), _>(
@@ -543,8 +545,8 @@ pub async fn set_schedule(
             None,
             Some(&json!({"schedule": schedule.iter().map(|i| json!({"trigger": i.trigger.as_str(), "amount_fen": i.amount_fen})).collect::<Vec<_>>()})),
         ),
-        now,
-    )
+        crate::open::Event::GrantScheduleChanged(id),
+        now)
     .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
@@ -584,7 +586,16 @@ pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
         updated_at: now,
         ..row.clone()
     };
-    save(&*tx, actor, &row, &after, "grant.accept", now).await?;
+    save(
+        &*tx,
+        actor,
+        &row,
+        &after,
+        "grant.accept",
+        crate::open::Event::GrantAccepted(after.id),
+        now,
+    )
+    .await?;
     make_payable(&*tx, id, Trigger::Signing, now).await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
@@ -625,7 +636,16 @@ pub async fn decline(
         updated_at: now,
         ..row.clone()
     };
-    save(&*tx, actor, &row, &after, "grant.decline", now).await?;
+    save(
+        &*tx,
+        actor,
+        &row,
+        &after,
+        "grant.decline",
+        crate::open::Event::GrantDeclined(after.id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
 }
@@ -661,7 +681,7 @@ pub async fn award_next(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) ->
         amount_fen: next.price_fen,
     };
     let g = create(&*tx, &winner, &project, now).await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new(
@@ -674,6 +694,7 @@ pub async fn award_next(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) ->
                 "organization_name": next.organization_name, "amount_fen": next.price_fen,
             })),
         ),
+        crate::open::Event::AwardNext(project.id),
         now,
     )
     .await?;
@@ -710,7 +731,7 @@ pub async fn fail_project(
     .reset_all()
     .update(&*tx)
     .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new(
@@ -720,6 +741,7 @@ pub async fn fail_project(
             Some(&json!({"status": from.as_str()})),
             Some(&json!({"status": to.as_str(), "status_reason": reason, "declined_grant_id": id})),
         ),
+        crate::open::Event::ProjectFailed(project.id),
         now,
     )
     .await?;
@@ -778,7 +800,16 @@ pub async fn terminate(
         updated_at: now,
         ..row.clone()
     };
-    save(&*tx, actor, &row, &after, "grant.terminate", now).await?;
+    save(
+        &*tx,
+        actor,
+        &row,
+        &after,
+        "grant.terminate",
+        crate::open::Event::GrantTerminated(after.id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
 }
@@ -826,7 +857,16 @@ pub async fn complete(
         updated_at: now,
         ..row.clone()
     };
-    save(&*tx, actor, &row, &after, "grant.complete", now).await?;
+    save(
+        &*tx,
+        actor,
+        &row,
+        &after,
+        "grant.complete",
+        crate::open::Event::GrantCompleted(after.id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
 }

@@ -1,12 +1,18 @@
 //! Open data: the public event log behind the change feed and OCDS.
 //!
-//! What it owns: `open_events`, one row per public state change, written by
-//! [`crate::audit::append`] in the same transaction as the change and its
-//! audit entry, and numbered by that entry's sequence number. Audit appends
-//! hold the chain's head row until commit, so events commit in `seq` order:
-//! a reader following `seq` never misses one that commits later.
+//! What it owns: `open_events`, one row per public state change. The command
+//! that makes a public change names it as an [`Event`] and hands it to
+//! [`record`] with the change's audit entry, in the same transaction; the
+//! event is numbered by that entry's sequence number. Audit appends hold
+//! the chain's head row until commit, so events commit in `seq` order: a
+//! reader following `seq` never misses one that commits later. The audit
+//! chain knows nothing of this area (it only appends and verifies).
 //!
-//! Which changes are public, and what each event says ([`event_for`]):
+//! What it must not touch: the areas' modules. It reads their rows (to say
+//! what an event shows and to build OCDS releases), never their code, so
+//! every area may publish through it.
+//!
+//! Which changes are public, and what each event says ([`Event`]):
 //! - projects: published, amended, cancelled, bids opened, award notice,
 //!   notice withdrawn, reopened or failed after a challenge, awarded, the
 //!   next bidder after a decline, failed after declines;
@@ -15,7 +21,7 @@
 //!   completed, terminated, the schedule changed before acceptance;
 //! - the registry: organizations registered, imported, changed,
 //!   deregistered or revoked;
-//! - the audit chain's signed checkpoints (`crate::audit::checkpoints`).
+//! - the audit chain's signed checkpoints (`crate::checkpoints`).
 //!
 //! An event's `data` holds only what the public pages show. Project and
 //! grant events also store the OCDS release they make ([`ocds`]): a full
@@ -34,6 +40,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::audit::{Change, Who};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -114,7 +121,7 @@ pub enum Subject {
     Grant,
     /// An organization.
     Organization,
-    /// A signed checkpoint of the audit chain (`crate::audit::checkpoints`).
+    /// A signed checkpoint of the audit chain (`crate::checkpoints`).
     Checkpoint,
 }
 
@@ -130,63 +137,146 @@ impl Subject {
     }
 }
 
-/// The public event an audited action makes, if it is public.
-#[must_use]
-pub fn event_for(action: &str) -> Option<EventKind> {
-    use Subject::{Challenge, Checkpoint, Grant, Organization, Project};
-    let (event_type, subject, tags): (&'static str, Subject, &'static [&'static str]) = match action
-    {
-        "project.publish" => ("project.published", Project, &["tender"]),
-        "project.amend" => ("project.amended", Project, &["tenderAmendment"]),
-        "project.cancel" => ("project.cancelled", Project, &["tenderCancellation"]),
-        "project.open_bids" => ("project.bids_opened", Project, &["tenderUpdate"]),
-        "award.propose" => ("project.award_notice", Project, &["award"]),
-        "award.withdraw" => ("project.award_withdrawn", Project, &["awardCancellation"]),
-        "project.challenge_upheld" => ("project.challenge_upheld", Project, &["tenderUpdate"]),
-        "project.award" => ("project.awarded", Project, &["awardUpdate"]),
-        "project.award_next" => ("project.award_next", Project, &["awardUpdate"]),
-        "project.fail_after_decline" => ("project.failed", Project, &["tenderUpdate"]),
-        "challenge.file" => ("challenge.filed", Challenge, &[]),
-        "challenge.reply" => ("challenge.answered", Challenge, &[]),
-        "grant.create" => ("grant.created", Grant, &[]),
-        "grant.schedule" => ("grant.schedule_changed", Grant, &[]),
-        "grant.accept" => ("grant.accepted", Grant, &["contract"]),
-        "grant.decline" => ("grant.declined", Grant, &["awardUpdate"]),
-        "grant.disburse" => ("grant.disbursed", Grant, &["implementation"]),
-        "grant.report_accept" => ("grant.report_accepted", Grant, &["implementationUpdate"]),
-        "grant.complete" => ("grant.completed", Grant, &["contractUpdate"]),
-        "grant.terminate" => ("grant.terminated", Grant, &["contractTermination"]),
-        "organization.register" => ("organization.registered", Organization, &[]),
-        "organization.import" => ("organization.imported", Organization, &[]),
-        "organization.change" => ("organization.changed", Organization, &[]),
-        "organization.deregister" => ("organization.deregistered", Organization, &[]),
-        "organization.revoke" => ("organization.revoked", Organization, &[]),
-        "audit.checkpoint" => ("audit.checkpoint", Checkpoint, &[]),
-        _ => return None,
-    };
-    Some(EventKind {
-        event_type,
-        subject,
-        tags,
-    })
+/// A public change, named by the command that made it. A command appends
+/// its audit entry and then hands the event to [`record`] in the same
+/// transaction; the event is numbered by that entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A project was published.
+    ProjectPublished(Uuid),
+    /// A published project was amended.
+    ProjectAmended(Uuid),
+    /// A project was cancelled.
+    ProjectCancelled(Uuid),
+    /// A project's bids were opened.
+    BidsOpened(Uuid),
+    /// A project's award notice was published.
+    AwardNotice(Uuid),
+    /// A project's award notice was withdrawn.
+    AwardWithdrawn(Uuid),
+    /// A challenge was upheld and the project went back.
+    ChallengeUpheld(Uuid),
+    /// A project's award became final.
+    ProjectAwarded(Uuid),
+    /// After a decline, the grant went to the next ranked bidder.
+    AwardNext(Uuid),
+    /// After a decline, the project failed.
+    ProjectFailed(Uuid),
+    /// A challenge was filed.
+    ChallengeFiled(Uuid),
+    /// A challenge was answered.
+    ChallengeAnswered(Uuid),
+    /// A grant was offered.
+    GrantCreated(Uuid),
+    /// A grant's schedule changed before acceptance.
+    GrantScheduleChanged(Uuid),
+    /// A grant was accepted.
+    GrantAccepted(Uuid),
+    /// A grant was declined.
+    GrantDeclined(Uuid),
+    /// A payment of a grant was recorded.
+    GrantDisbursed(Uuid),
+    /// A grant's report was accepted.
+    GrantReportAccepted(Uuid),
+    /// A grant was completed.
+    GrantCompleted(Uuid),
+    /// A grant was terminated.
+    GrantTerminated(Uuid),
+    /// An organization was registered.
+    OrganizationRegistered(Uuid),
+    /// An organization was imported.
+    OrganizationImported(Uuid),
+    /// An organization's registration changed.
+    OrganizationChanged(Uuid),
+    /// An organization was deregistered.
+    OrganizationDeregistered(Uuid),
+    /// An organization's registration was revoked.
+    OrganizationRevoked(Uuid),
+    /// A signed checkpoint of the audit chain (its data is the entry's `after`).
+    Checkpoint(Uuid),
+}
+
+impl Event {
+    /// What the event is for the feed and OCDS, and the id of its subject.
+    #[must_use]
+    pub fn kind(self) -> (EventKind, Uuid) {
+        use Subject::{Challenge, Checkpoint, Grant, Organization, Project};
+        let (event_type, subject, tags, id): (
+            &'static str,
+            Subject,
+            &'static [&'static str],
+            Uuid,
+        ) = match self {
+            Self::ProjectPublished(id) => ("project.published", Project, &["tender"], id),
+            Self::ProjectAmended(id) => ("project.amended", Project, &["tenderAmendment"], id),
+            Self::ProjectCancelled(id) => {
+                ("project.cancelled", Project, &["tenderCancellation"], id)
+            }
+            Self::BidsOpened(id) => ("project.bids_opened", Project, &["tenderUpdate"], id),
+            Self::AwardNotice(id) => ("project.award_notice", Project, &["award"], id),
+            Self::AwardWithdrawn(id) => (
+                "project.award_withdrawn",
+                Project,
+                &["awardCancellation"],
+                id,
+            ),
+            Self::ChallengeUpheld(id) => {
+                ("project.challenge_upheld", Project, &["tenderUpdate"], id)
+            }
+            Self::ProjectAwarded(id) => ("project.awarded", Project, &["awardUpdate"], id),
+            Self::AwardNext(id) => ("project.award_next", Project, &["awardUpdate"], id),
+            Self::ProjectFailed(id) => ("project.failed", Project, &["tenderUpdate"], id),
+            Self::ChallengeFiled(id) => ("challenge.filed", Challenge, &[], id),
+            Self::ChallengeAnswered(id) => ("challenge.answered", Challenge, &[], id),
+            Self::GrantCreated(id) => ("grant.created", Grant, &[], id),
+            Self::GrantScheduleChanged(id) => ("grant.schedule_changed", Grant, &[], id),
+            Self::GrantAccepted(id) => ("grant.accepted", Grant, &["contract"], id),
+            Self::GrantDeclined(id) => ("grant.declined", Grant, &["awardUpdate"], id),
+            Self::GrantDisbursed(id) => ("grant.disbursed", Grant, &["implementation"], id),
+            Self::GrantReportAccepted(id) => (
+                "grant.report_accepted",
+                Grant,
+                &["implementationUpdate"],
+                id,
+            ),
+            Self::GrantCompleted(id) => ("grant.completed", Grant, &["contractUpdate"], id),
+            Self::GrantTerminated(id) => ("grant.terminated", Grant, &["contractTermination"], id),
+            Self::OrganizationRegistered(id) => ("organization.registered", Organization, &[], id),
+            Self::OrganizationImported(id) => ("organization.imported", Organization, &[], id),
+            Self::OrganizationChanged(id) => ("organization.changed", Organization, &[], id),
+            Self::OrganizationDeregistered(id) => {
+                ("organization.deregistered", Organization, &[], id)
+            }
+            Self::OrganizationRevoked(id) => ("organization.revoked", Organization, &[], id),
+            Self::Checkpoint(id) => ("audit.checkpoint", Checkpoint, &[], id),
+        };
+        (
+            EventKind {
+                event_type,
+                subject,
+                tags,
+            },
+            id,
+        )
+    }
 }
 
 fn not_found(what: &str, id: Uuid) -> DbErr {
     DbErr::RecordNotFound(format!("{what} {id} of a public event"))
 }
 
-/// Records the public event of `entry`, if its action is public. Called by
-/// the audit chain inside the change's transaction.
+/// Records `event`, made by the change `entry` audited, in the change's
+/// transaction: the event takes the entry's number and time, so the feed
+/// follows the chain's (commit) order.
 ///
 /// # Errors
 /// The database's error.
-pub async fn record<C: ConnectionTrait>(tx: &C, entry: &audit_entries::Model) -> Result<(), DbErr> {
-    let Some(kind) = event_for(&entry.action) else {
-        return Ok(());
-    };
-    let Ok(subject_id) = entry.entity_id.parse::<Uuid>() else {
-        return Ok(());
-    };
+pub async fn record<C: ConnectionTrait>(
+    tx: &C,
+    entry: &audit_entries::Model,
+    event: Event,
+) -> Result<(), DbErr> {
+    let (kind, subject_id) = event.kind();
     let (project_id, data) = match kind.subject {
         Subject::Project => (Some(subject_id), json!({})),
         Subject::Challenge => {
@@ -275,6 +365,23 @@ pub async fn record<C: ConnectionTrait>(tx: &C, entry: &audit_entries::Model) ->
     .exec_without_returning(tx)
     .await?;
     Ok(())
+}
+
+/// Appends `change` to the audit chain and records `event`, its public
+/// side, in the caller's transaction: how a command makes a public change.
+///
+/// # Errors
+/// The database's error; the caller's transaction should then roll back.
+pub async fn publish<C: ConnectionTrait>(
+    tx: &C,
+    who: &Who,
+    change: Change,
+    event: Event,
+    at: DateTime<Utc>,
+) -> Result<audit_entries::Model, DbErr> {
+    let entry = crate::audit::append(tx, who, change, at).await?;
+    record(tx, &entry, event).await?;
+    Ok(entry)
 }
 
 /// Parses a feed cursor: the `seq` of the last event seen.
@@ -372,64 +479,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn public_actions_make_events_and_private_ones_do_not() {
-        assert_eq!(
-            event_for("project.publish").map(|k| k.tags),
-            Some(&["tender"][..])
-        );
-        assert_eq!(
-            event_for("grant.disburse").map(|k| k.event_type),
-            Some("grant.disbursed")
-        );
-        for private in [
-            "bid.submit",
-            "bid.withdraw",
-            "project.create",
-            "project.edit",
-            "user.create",
-            "grant.report_submit",
-            "grant.remind",
-            "application.submit",
-        ] {
-            assert_eq!(event_for(private), None, "{private}");
-        }
-    }
-
-    #[test]
-    fn the_event_type_list_is_every_type_event_for_makes() {
-        let actions = [
-            "project.publish",
-            "project.amend",
-            "project.cancel",
-            "project.open_bids",
-            "award.propose",
-            "award.withdraw",
-            "project.challenge_upheld",
-            "project.award",
-            "project.award_next",
-            "project.fail_after_decline",
-            "challenge.file",
-            "challenge.reply",
-            "grant.create",
-            "grant.schedule",
-            "grant.accept",
-            "grant.decline",
-            "grant.disburse",
-            "grant.report_accept",
-            "grant.complete",
-            "grant.terminate",
-            "organization.register",
-            "organization.import",
-            "organization.change",
-            "organization.deregister",
-            "organization.revoke",
-            "audit.checkpoint",
+    fn every_event_has_its_own_type_in_the_list_and_releases_only_for_contracting() {
+        let id = Uuid::nil();
+        let all = [
+            Event::ProjectPublished(id),
+            Event::ProjectAmended(id),
+            Event::ProjectCancelled(id),
+            Event::BidsOpened(id),
+            Event::AwardNotice(id),
+            Event::AwardWithdrawn(id),
+            Event::ChallengeUpheld(id),
+            Event::ProjectAwarded(id),
+            Event::AwardNext(id),
+            Event::ProjectFailed(id),
+            Event::ChallengeFiled(id),
+            Event::ChallengeAnswered(id),
+            Event::GrantCreated(id),
+            Event::GrantScheduleChanged(id),
+            Event::GrantAccepted(id),
+            Event::GrantDeclined(id),
+            Event::GrantDisbursed(id),
+            Event::GrantReportAccepted(id),
+            Event::GrantCompleted(id),
+            Event::GrantTerminated(id),
+            Event::OrganizationRegistered(id),
+            Event::OrganizationImported(id),
+            Event::OrganizationChanged(id),
+            Event::OrganizationDeregistered(id),
+            Event::OrganizationRevoked(id),
+            Event::Checkpoint(id),
         ];
-        let made: Vec<&str> = actions
-            .iter()
-            .map(|a| event_for(a).unwrap().event_type)
-            .collect();
-        assert_eq!(made, EVENT_TYPES);
+        let types: Vec<&str> = all.iter().map(|e| e.kind().0.event_type).collect();
+        assert_eq!(types, EVENT_TYPES);
+        for e in all {
+            let (kind, _) = e.kind();
+            let releases = !kind.tags.is_empty();
+            assert!(
+                !releases || matches!(kind.subject, Subject::Project | Subject::Grant),
+                "{} makes a release without a contracting process",
+                kind.event_type
+            );
+        }
+        assert_eq!(Event::ProjectPublished(id).kind().0.tags, ["tender"]);
+        assert_eq!(Event::GrantCreated(id).kind().0.tags, [] as [&str; 0]);
     }
 
     #[test]

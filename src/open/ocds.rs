@@ -28,7 +28,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::money::Fen;
-use crate::procurement::bids::OpeningEntry;
 
 /// The bids extension's address (OCDS 1.1).
 pub const BIDS_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
@@ -191,7 +190,7 @@ pub async fn release<C: ConnectionTrait>(
 
     // Bids only once opened: the opening record is their public face.
     if let Some(record) = opening_records::Entity::find_by_id(p.id).one(tx).await? {
-        let entries: Vec<OpeningEntry> =
+        let entries: Vec<opening_records::Entry> =
             serde_json::from_str(&record.entries).map_err(|e| DbErr::Custom(e.to_string()))?;
         let mut tenderers = Vec::new();
         let mut details = Vec::new();

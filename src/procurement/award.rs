@@ -50,7 +50,7 @@ use super::panels;
 use super::projects::{self as project_service, Project};
 use super::rules::{self, Action, Status};
 use super::scoring;
-use crate::audit::{self, Change, Who};
+use crate::audit::{Change, Who};
 use crate::auth::{Actor, Role, policy};
 use crate::calendar::Calendar;
 use crate::db::Db;
@@ -297,7 +297,7 @@ pub async fn propose(
         .reset_all()
         .insert(&*tx)
         .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new(
@@ -312,6 +312,7 @@ pub async fn propose(
                 "challenge_until": row.challenge_until,
             })),
         ),
+        crate::open::Event::AwardNotice(project_id),
         now,
     )
     .await?;
@@ -523,7 +524,7 @@ pub async fn file_challenge(
         .await?;
     let attached =
         files::attach_all(&*tx, actor, file_ids, FILE_OWNER, c.id, "challenge", now).await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new::<(), _>(
@@ -537,6 +538,7 @@ pub async fn file_challenge(
                 "files": attached.iter().map(|f| &f.sha256).collect::<Vec<_>>(),
             })),
         ),
+        crate::open::Event::ChallengeFiled(c.id),
         now,
     )
     .await?;
@@ -604,7 +606,7 @@ pub async fn reply(
         .await?;
     crate::db::changed_once(hit.rows_affected, "this challenge")?;
     let late = evaluation::reply_overdue(c.reply_due, crate::clock::china_date(now));
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new(
@@ -617,6 +619,7 @@ pub async fn reply(
                 "reply_due": c.reply_due, "late": late,
             })),
         ),
+        crate::open::Event::ChallengeAnswered(c.id),
         now,
     )
     .await?;
@@ -645,7 +648,7 @@ pub async fn reply(
                 .exec(&*tx)
                 .await?;
         }
-        audit::append(
+        crate::open::publish(
             &*tx,
             &actor.who(),
             Change::new(
@@ -655,8 +658,8 @@ pub async fn reply(
                 Some(&serde_json::json!({"status": p.status.as_str()})),
                 Some(&serde_json::json!({"status": to.as_str(), "status_reason": reason, "challenge_id": c.id})),
             ),
-            now,
-        )
+            crate::open::Event::ChallengeUpheld(p.row.id),
+            now)
         .await?;
     }
     tx.commit().await?;
@@ -715,7 +718,7 @@ pub async fn withdraw<C: ConnectionTrait>(
         .exec(tx)
         .await?
         .rows_affected;
-    audit::append(
+    crate::open::publish(
         tx,
         who,
         Change::new(
@@ -725,8 +728,8 @@ pub async fn withdraw<C: ConnectionTrait>(
             Some(&serde_json::json!({"award_id": award.id, "status": NOTICE})),
             Some(&serde_json::json!({"award_id": award.id, "status": WITHDRAWN, "why": why, "challenges_closed": moot})),
         ),
-        now,
-    )
+        crate::open::Event::AwardWithdrawn(project_id),
+        now)
     .await?;
     Ok(())
 }
@@ -780,7 +783,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     }
     .update(&*tx)
     .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &Who::system(),
         Change::new(
@@ -793,6 +796,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
                 "winner": award.organization_name, "amount_fen": award.amount_fen,
             })),
         ),
+        crate::open::Event::ProjectAwarded(project_id),
         now,
     )
     .await?;

@@ -827,28 +827,8 @@ pub async fn mine(
     Ok((reveal_checked(db, rows).await?, next))
 }
 
-/// One line of the opening record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpeningEntry {
-    /// Bid (the receipt's id).
-    pub bid_id: Uuid,
-    /// Bidder.
-    pub organization_id: Uuid,
-    /// Bidder's name.
-    pub organization_name: String,
-    /// Bidder's code.
-    pub uscc: Option<String>,
-    /// Price, fen.
-    pub price_fen: i64,
-    /// Receipt time.
-    pub submitted_at: DateTime<Utc>,
-    /// Receipt hash.
-    pub content_hash: String,
-    /// Eligible at opening.
-    pub eligible: bool,
-    /// The rule failed at opening.
-    pub failed_rule: Option<String>,
-}
+/// One line of the opening record (its shape is the stored record's).
+pub use entity::opening_records::Entry as OpeningEntry;
 
 /// Opens one project if it is open and due, exactly once (the row lock and
 /// the state make a second call, here or on another instance, a no-op).
@@ -940,7 +920,7 @@ pub async fn open_project(
     }
     .update(&*tx)
     .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &Who::system(),
         Change::new(
@@ -953,6 +933,7 @@ pub async fn open_project(
                 "opening": entries, "eligible_count": eligible,
             })),
         ),
+        crate::open::Event::BidsOpened(project_id),
         now,
     )
     .await?;

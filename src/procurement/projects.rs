@@ -244,6 +244,7 @@ async fn write<C: ConnectionTrait>(
     before: Option<&projects::Model>,
     after: &projects::Model,
     verb: &'static str,
+    event: Option<crate::open::Event>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let am = projects::ActiveModel::from(after.clone()).reset_all();
@@ -252,19 +253,17 @@ async fn write<C: ConnectionTrait>(
     } else {
         am.insert(tx).await?;
     }
-    audit::append(
-        tx,
-        &actor.who(),
-        Change::new(
-            verb,
-            "project",
-            after.id,
-            before.map(snapshot).as_ref(),
-            Some(&snapshot(after)),
-        ),
-        now,
-    )
-    .await?;
+    let change = Change::new(
+        verb,
+        "project",
+        after.id,
+        before.map(snapshot).as_ref(),
+        Some(&snapshot(after)),
+    );
+    match event {
+        Some(event) => crate::open::publish(tx, &actor.who(), change, event, now).await?,
+        None => audit::append(tx, &actor.who(), change, now).await?,
+    };
     Ok(())
 }
 
@@ -313,7 +312,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    write(&*tx, actor, None, &row, "project.create", now).await?;
+    write(&*tx, actor, None, &row, "project.create", None, now).await?;
     tx.commit().await?;
     Project::from_row(row)
 }
@@ -356,7 +355,7 @@ pub async fn update(
         updated_at: now,
         ..p.row.clone()
     };
-    write(&*tx, actor, Some(&p.row), &after, "project.edit", now).await?;
+    write(&*tx, actor, Some(&p.row), &after, "project.edit", None, now).await?;
     tx.commit().await?;
     Project::from_row(after)
 }
@@ -421,7 +420,16 @@ pub async fn publish(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Re
         updated_at: now,
         ..p.row.clone()
     };
-    write(&*tx, actor, Some(&p.row), &after, "project.publish", now).await?;
+    write(
+        &*tx,
+        actor,
+        Some(&p.row),
+        &after,
+        "project.publish",
+        Some(crate::open::Event::ProjectPublished(after.id)),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Project::from_row(after)
 }
@@ -483,7 +491,7 @@ pub async fn amend(
         .reset_all()
         .insert(&*tx)
         .await?;
-    audit::append(
+    crate::open::publish(
         &*tx,
         &actor.who(),
         Change::new::<(), _>(
@@ -496,6 +504,7 @@ pub async fn amend(
                 "old_deadline": amendment.old_deadline, "new_deadline": amendment.new_deadline,
             })),
         ),
+        crate::open::Event::ProjectAmended(id),
         now,
     )
     .await?;
@@ -547,7 +556,16 @@ pub async fn cancel(
         updated_at: now,
         ..p.row.clone()
     };
-    write(&*tx, actor, Some(&p.row), &after, "project.cancel", now).await?;
+    write(
+        &*tx,
+        actor,
+        Some(&p.row),
+        &after,
+        "project.cancel",
+        Some(crate::open::Event::ProjectCancelled(after.id)),
+        now,
+    )
+    .await?;
     super::award::withdraw(&*tx, &actor.who(), id, "project cancelled", now).await?;
     tx.commit().await?;
     Project::from_row(after)

@@ -742,7 +742,7 @@ pub async fn approve(
                 now,
             )
             .await?;
-            audit::append(
+            crate::open::publish(
                 &*tx,
                 &actor.who(),
                 Change::new::<(), _>(
@@ -752,6 +752,7 @@ pub async fn approve(
                     None,
                     Some(&orgs::snapshot(&org)),
                 ),
+                crate::open::Event::OrganizationRegistered(org.id),
                 now,
             )
             .await?;
@@ -785,6 +786,7 @@ pub async fn approve(
                 &before,
                 &after,
                 "organization.change",
+                crate::open::Event::OrganizationChanged(after.id),
                 now,
             )
             .await?;
@@ -813,6 +815,7 @@ pub async fn approve(
                 &before,
                 &after,
                 "organization.deregister",
+                crate::open::Event::OrganizationDeregistered(after.id),
                 now,
             )
             .await?;

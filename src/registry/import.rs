@@ -297,7 +297,7 @@ pub async fn import_one(db: &Db, record: Record, now: DateTime<Utc>) -> Result<O
         }
         am.update(&*tx).await?;
     }
-    audit::append(
+    crate::open::publish(
         &*tx,
         &Who::system(),
         Change::new::<(), _>(
@@ -307,6 +307,7 @@ pub async fn import_one(db: &Db, record: Record, now: DateTime<Utc>) -> Result<O
             None,
             Some(&orgs::snapshot(&org)),
         ),
+        crate::open::Event::OrganizationImported(org.id),
         now,
     )
     .await?;

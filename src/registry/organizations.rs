@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::credit;
 use super::rules::{AuthorityLevel, Field, OrgType};
 use super::uscc::{Category, Uscc};
-use crate::audit::{self, Change};
+use crate::audit::Change;
 use crate::auth::Actor;
 use crate::auth::policy::{self, Action};
 use crate::db::Db;
@@ -154,6 +154,7 @@ pub async fn save<C: ConnectionTrait>(
     before: &organizations::Model,
     after: &organizations::Model,
     verb: &'static str,
+    event: crate::open::Event,
     now: DateTime<Utc>,
 ) -> Result<()> {
     organizations::ActiveModel::from(after.clone())
@@ -163,7 +164,7 @@ pub async fn save<C: ConnectionTrait>(
     if (&before.name, &before.division_code) != (&after.name, &after.division_code) {
         super::search::index(tx, after.id).await?;
     }
-    audit::append(
+    crate::open::publish(
         tx,
         who,
         Change::new(
@@ -173,6 +174,7 @@ pub async fn save<C: ConnectionTrait>(
             Some(&snapshot(before)),
             Some(&snapshot(after)),
         ),
+        event,
         now,
     )
     .await?;
@@ -500,6 +502,7 @@ pub async fn revoke(
         &before,
         &after,
         "organization.revoke",
+        crate::open::Event::OrganizationRevoked(after.id),
         now,
     )
     .await?;

@@ -1,9 +1,9 @@
 //! The audit chain: entries in the same transaction, tamper detection, no forks.
 
 use crate::common::{json, spawn};
-use cogov::audit;
 use cogov::auth::Role;
 use cogov::clock::Clock as _;
+use cogov::{audit, checkpoints};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -219,7 +219,7 @@ async fn truncate(db: &cogov::db::Db, keep: i64) {
 }
 
 /// The checkpoints anyone can read in the public feed.
-async fn published(app: &crate::common::TestApp) -> Vec<audit::checkpoints::Checkpoint> {
+async fn published(app: &crate::common::TestApp) -> Vec<checkpoints::Checkpoint> {
     let (status, page) = json(
         app.get("/api/v1/events?event_type=audit.checkpoint&limit=100", None)
             .await,
@@ -241,7 +241,7 @@ async fn a_signed_checkpoint_is_published_once_per_move_of_the_chain() {
     let log = dir.path().join("checkpoints.jsonl");
     let db = app.db();
     app.user("u0@example.cn", Role::Expert).await;
-    let first = audit::checkpoints::run(db, "t", app.clock.now(), &log)
+    let first = checkpoints::run(db, "t", app.clock.now(), &log)
         .await
         .unwrap()
         .expect("the chain moved");
@@ -249,14 +249,14 @@ async fn a_signed_checkpoint_is_published_once_per_move_of_the_chain() {
     let key = db.keys().unwrap().checkpoint_signer().verifying_key();
     assert_eq!(first.check(&key), Ok(()));
     assert_eq!(
-        audit::checkpoints::run(db, "t", app.clock.now(), &log)
+        checkpoints::run(db, "t", app.clock.now(), &log)
             .await
             .unwrap(),
         None,
         "nothing new but the checkpoint itself"
     );
     app.user("u1@example.cn", Role::Expert).await;
-    let second = audit::checkpoints::run(db, "t", app.clock.now(), &log)
+    let second = checkpoints::run(db, "t", app.clock.now(), &log)
         .await
         .unwrap()
         .unwrap();
@@ -265,7 +265,7 @@ async fn a_signed_checkpoint_is_published_once_per_move_of_the_chain() {
     // Published in the feed (anonymously), in the log, in the OCDS packages.
     assert_eq!(published(&app).await, vec![first.clone(), second.clone()]);
     assert_eq!(
-        audit::checkpoints::read_file(&log).unwrap(),
+        checkpoints::read_file(&log).unwrap(),
         vec![first, second.clone()]
     );
     let (status, package) = json(app.get("/api/v1/open/ocds/releases", None).await).await;
@@ -273,7 +273,7 @@ async fn a_signed_checkpoint_is_published_once_per_move_of_the_chain() {
     assert_eq!(package["auditCheckpoint"]["seq"], second.seq);
     assert_eq!(package["auditCheckpoint"]["signature"], second.signature);
 
-    let report = audit::checkpoints::verify(db, vec![]).await.unwrap();
+    let report = checkpoints::verify(db, vec![]).await.unwrap();
     assert_eq!(report.problems, vec![]);
     assert_eq!(report.checked, 2);
     assert_eq!(report.anchored_to, Some(second.seq));
@@ -287,7 +287,7 @@ async fn checkpoints_catch_a_rewritten_chain_that_verifies_as_intact() {
     for i in 0..3 {
         app.user(&format!("u{i}@example.cn"), Role::Expert).await;
     }
-    let checkpoint = audit::checkpoints::make(db, app.clock.now())
+    let checkpoint = checkpoints::make(db, app.clock.now())
         .await
         .unwrap()
         .unwrap();
@@ -299,7 +299,7 @@ async fn checkpoints_catch_a_rewritten_chain_that_verifies_as_intact() {
         None,
         "re-hashed whole, the chain alone looks intact"
     );
-    let report = audit::checkpoints::verify(db, vec![]).await.unwrap();
+    let report = checkpoints::verify(db, vec![]).await.unwrap();
     let problem = report.problems.first().expect("the checkpoint disagrees");
     assert_eq!(problem.seq, checkpoint.seq);
     assert!(problem.reason.contains("rewritten"), "{}", problem.reason);
@@ -312,14 +312,14 @@ async fn an_outside_copy_of_the_checkpoints_catches_a_truncation_that_removed_th
     let app = spawn().await;
     let db = app.db();
     app.user("u0@example.cn", Role::Expert).await;
-    let early = audit::checkpoints::make(db, app.clock.now())
+    let early = checkpoints::make(db, app.clock.now())
         .await
         .unwrap()
         .unwrap();
     for i in 1..4 {
         app.user(&format!("u{i}@example.cn"), Role::Expert).await;
     }
-    let late = audit::checkpoints::make(db, app.clock.now())
+    let late = checkpoints::make(db, app.clock.now())
         .await
         .unwrap()
         .unwrap();
@@ -330,14 +330,11 @@ async fn an_outside_copy_of_the_checkpoints_catches_a_truncation_that_removed_th
     truncate(db, early.seq + 1).await;
     assert_eq!(audit::verify(db.conn()).await.unwrap().broken, None);
     assert_eq!(
-        audit::checkpoints::verify(db, vec![])
-            .await
-            .unwrap()
-            .problems,
+        checkpoints::verify(db, vec![]).await.unwrap().problems,
         vec![],
         "the database alone no longer knows"
     );
-    let report = audit::checkpoints::verify(db, kept_outside).await.unwrap();
+    let report = checkpoints::verify(db, kept_outside).await.unwrap();
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert_eq!(report.problems[0].seq, late.seq);
     assert!(
@@ -356,16 +353,15 @@ async fn a_checkpoint_signed_by_another_key_or_edited_is_named() {
     let app = spawn().await;
     let db = app.db();
     app.user("u0@example.cn", Role::Expert).await;
-    let real = audit::checkpoints::make(db, app.clock.now())
+    let real = checkpoints::make(db, app.clock.now())
         .await
         .unwrap()
         .unwrap();
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    let forged =
-        audit::checkpoints::Checkpoint::sign(&stranger, real.seq, &real.hash, app.clock.now());
+    let forged = checkpoints::Checkpoint::sign(&stranger, real.seq, &real.hash, app.clock.now());
     let mut edited = real.clone();
     edited.hash = "0".repeat(64);
-    let report = audit::checkpoints::verify(db, vec![forged, edited, real.clone()])
+    let report = checkpoints::verify(db, vec![forged, edited, real.clone()])
         .await
         .unwrap();
     assert_eq!(report.checked, 3, "the copy of the real one counts once");

@@ -181,6 +181,7 @@ async fn a_renamed_organization_is_found_by_its_new_name_only() {
         &before,
         &after,
         "organization.change",
+        cogov::open::Event::OrganizationChanged(id),
         app.clock.now(),
     )
     .await

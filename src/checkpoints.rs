@@ -39,7 +39,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Change, Who};
+use crate::audit::{self, Change, Who};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -161,13 +161,15 @@ pub async fn make(db: &Db, now: DateTime<Utc>) -> Result<Option<Checkpoint>> {
         return Ok(None);
     }
     let checkpoint = Checkpoint::sign(&signer, head.last_seq, &head.last_hash, now);
-    super::append(
+    let id = Uuid::now_v7();
+    let entry = audit::append(
         &*tx,
         &Who::system(),
-        Change::new::<(), _>(ACTION, ENTITY, Uuid::now_v7(), None, Some(&checkpoint)),
+        Change::new::<(), _>(ACTION, ENTITY, id, None, Some(&checkpoint)),
         checkpoint.at,
     )
     .await?;
+    crate::open::record(&*tx, &entry, crate::open::Event::Checkpoint(id)).await?;
     tx.commit().await?;
     Ok(Some(checkpoint))
 }
