@@ -111,9 +111,7 @@ tokio::task_local! {
     pub static FENCE: Fence;
 }
 
-/// The message of the error a fenced commit fails with when a retry took the
-/// key over ([`crate::error::Error::is_superseded`]).
-pub const SUPERSEDED: &str = "idempotency attempt superseded by a retry";
+pub use crate::error::SUPERSEDED;
 
 impl Tx {
     /// Commits the transaction; inside a request with an `Idempotency-Key`,

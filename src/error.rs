@@ -29,6 +29,10 @@ impl FieldError {
     }
 }
 
+/// The message of the error a fenced commit fails with when a retry took
+/// the key over (`crate::db::Fence`, [`Error::is_superseded`]).
+pub const SUPERSEDED: &str = "idempotency attempt superseded by a retry";
+
 /// What went wrong in a domain command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -159,7 +163,7 @@ impl Error {
     /// its `Idempotency-Key` took the key over (`db::Fence`).
     #[must_use]
     pub fn is_superseded(&self) -> bool {
-        matches!(self, Self::Db(DbErr::Custom(m)) if m == crate::db::SUPERSEDED)
+        matches!(self, Self::Db(DbErr::Custom(m)) if m == SUPERSEDED)
     }
 
     /// True when the database refused a row because a unique key already holds it.

@@ -13,8 +13,8 @@ use cogov::config::{
     Settings, StorageArgs, UserCommand, UserCreateArgs,
 };
 use cogov::db::Db;
+use cogov::grants::reminders;
 use cogov::notifications::mail::{self, Postman};
-use cogov::notifications::reminders;
 use cogov::registry::annual_reports::DueDates;
 use cogov::{AppState, Error, audit, build_app, checkpoints, demo};
 use poem::listener::{Listener, RustlsCertificate, RustlsConfig, TcpListener};

@@ -164,7 +164,7 @@ pub async fn render(db: &Db) -> crate::error::Result<String> {
         db,
         count(&format!(
             "SELECT COUNT(*) FROM outbox WHERE status = '{}'",
-            crate::notifications::mail::PENDING
+            sea_orm::ActiveEnum::to_value(&entity::outbox::Status::Pending)
         )),
     )
     .await?;

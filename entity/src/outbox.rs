@@ -13,8 +13,8 @@ pub struct Model {
     pub notification_id: Uuid,
     /// Recipient address.
     pub to_address: String,
-    /// `pending`, `sent` or `failed` (given up).
-    pub status: String,
+    /// Where the mail is.
+    pub status: Status,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// The last attempt's error.
@@ -25,6 +25,18 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     /// When queued.
     pub created_at: DateTimeUtc,
+}
+
+/// Where a mail is: `pending -> sent`, or `pending` (retried) `-> failed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for its next attempt.
+    Pending,
+    /// Delivered to the mail server.
+    Sent,
+    /// Given up on after the last attempt.
+    Failed,
 }
 
 /// Relations of an e-mail.

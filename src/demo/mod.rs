@@ -70,7 +70,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoLogin>> {
     procurement::seed(db, department, now).await?;
     // The grantees hear of what their demo grants wait for (the serve loop
     // would within a minute; doing it here makes the demo complete at once).
-    crate::notifications::reminders::run(db, "demo", now).await?;
+    crate::grants::reminders::run(db, "demo", now).await?;
     Ok(logins)
 }
 

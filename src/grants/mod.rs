@@ -30,11 +30,14 @@
 //!   disbursements and accepted reports; reports not yet accepted are for
 //!   the grantee, the department, auditors and admins;
 //! - anyone rates an active or completed grant's service, rate-limited per
-//!   client; the purchaser publishes or hides it ([`feedback`]).
+//!   client; the purchaser publishes or hides it ([`feedback`]);
+//! - the reminder job tells the grantee's people of a grant awaiting
+//!   acceptance and of reports due soon or overdue ([`reminders`]).
 
 pub mod disbursements;
 pub mod export;
 pub mod feedback;
+pub mod reminders;
 pub mod reports;
 pub mod rules;
 pub mod service;

@@ -28,12 +28,8 @@ use crate::i18n::Lang;
 
 /// The job's lease name.
 pub const JOB: &str = "mail.deliver";
-/// Waiting to be sent (or retried).
-pub const PENDING: &str = "pending";
-/// Sent.
-pub const SENT: &str = "sent";
-/// Given up on.
-pub const FAILED: &str = "failed";
+/// Where a mail is: pending, sent or failed.
+pub use entity::outbox::Status;
 /// Attempts before a mail is given up on.
 pub const MAX_ATTEMPTS: i32 = 6;
 /// Mails one run sends at most.
@@ -238,7 +234,7 @@ pub async fn deliver(
 async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<Delivery> {
     let started = std::time::Instant::now();
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::Status.eq(Status::Pending))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::Id)
         .limit(BATCH)
@@ -267,12 +263,12 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
         let update = outbox::Entity::update_many()
             .col_expr(outbox::Column::Attempts, Expr::value(attempts))
             .filter(outbox::Column::Id.eq(mail.id))
-            .filter(outbox::Column::Status.eq(PENDING));
+            .filter(outbox::Column::Status.eq(Status::Pending));
         let update = match result {
             Ok(()) => {
                 run.sent += 1;
                 update
-                    .col_expr(outbox::Column::Status, Expr::value(SENT))
+                    .col_expr(outbox::Column::Status, Expr::value(Status::Sent))
                     .col_expr(outbox::Column::SentAt, Expr::value(now))
                     .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
             }
@@ -287,7 +283,7 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
                     }
                     None => {
                         run.failed += 1;
-                        update.col_expr(outbox::Column::Status, Expr::value(FAILED))
+                        update.col_expr(outbox::Column::Status, Expr::value(Status::Failed))
                     }
                 }
             }
@@ -306,7 +302,7 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
 pub async fn recent(
     db: &Db,
     actor: &crate::auth::Actor,
-    status: Option<&str>,
+    status: Option<Status>,
     page: &crate::pagination::PageRequest,
 ) -> Result<(
     Vec<(outbox::Model, Option<notifications::Model>)>,

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Who may do what:
-//! - only the system writes notifications: the reminder job ([`reminders`])
+//! - only the system writes notifications, asked by the areas: the grants'
+//!   reminder job (`crate::grants::reminders`)
 //!   for grants awaiting acceptance and reports due within 7 days or
 //!   overdue, and the grant service when a report is returned. Each carries
 //!   a dedup key, unique per recipient, so a job run twice, or on two
@@ -21,11 +22,13 @@
 //! - a user lists and marks read only their own notifications (others'
 //!   are not found); admins and auditors read the outbox.
 //!
+//! What it must not touch: the areas. They call it with who to tell and
+//! what happened; it calls none of them.
+//!
 //! A notification keeps its facts (`params`), not its words: pages render
 //! it in the reader's language, mails in Chinese and English.
 
 pub mod mail;
-pub mod reminders;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{notifications, outbox, users};
@@ -159,7 +162,7 @@ pub async fn send<C: ConnectionTrait>(
             id: Set(Uuid::now_v7()),
             notification_id: Set(id),
             to_address: Set(user.email.clone()),
-            status: Set(mail::PENDING.to_owned()),
+            status: Set(mail::Status::Pending),
             attempts: Set(0),
             last_error: Set(None),
             next_attempt_at: Set(now),

@@ -341,7 +341,7 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
             .count(conn)
             .await?),
         mail_failed: n(outbox::Entity::find()
-            .filter(outbox::Column::Status.eq(crate::notifications::mail::FAILED))
+            .filter(outbox::Column::Status.eq(entity::outbox::Status::Failed))
             .count(conn)
             .await?),
         webhooks_disabled: n(webhooks::Entity::find()

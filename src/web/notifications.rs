@@ -4,6 +4,7 @@
 
 use poem::web::{Data, Form, Path, Query, Redirect};
 use poem::{IntoResponse as _, Response, handler};
+use sea_orm::{ActiveEnum as _, Iterable as _};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -157,7 +158,7 @@ struct MailRow {
 #[derive(Debug, Serialize)]
 struct OutboxPage {
     rows: Vec<MailRow>,
-    statuses: [&'static str; 3],
+    statuses: Vec<String>,
     status: String,
     next: Option<String>,
     transport: &'static str,
@@ -170,8 +171,7 @@ pub(super) async fn outbox(
     Query(q): Query<OutboxQuery>,
 ) -> Response {
     let r = async {
-        let statuses = [mail::PENDING, mail::SENT, mail::FAILED];
-        let status = statuses.into_iter().find(|s| *s == q.status);
+        let status = mail::Status::iter().find(|s| s.to_value() == q.status);
         let page = PageRequest::parse(None, q.cursor.as_deref())?;
         let (rows, next) = mail::recent(&state.db, viewer.actor()?, status, &page).await?;
         let rows = rows
@@ -179,20 +179,20 @@ pub(super) async fn outbox(
             .map(|(m, n)| MailRow {
                 subject: n.map_or_else(String::new, |n| text(viewer.lang, &n.kind, &params_of(&n))),
                 to: m.to_address,
-                status: m.status.clone(),
+                status: m.status.to_value(),
                 attempts: m.attempts,
                 last_error: m.last_error.unwrap_or_default(),
                 queued: local_time(&state, m.created_at),
                 sent: m.sent_at.map(|t| local_time(&state, t)).unwrap_or_default(),
-                next_attempt: if m.status == mail::PENDING {
+                next_attempt: if m.status == mail::Status::Pending {
                     local_time(&state, m.next_attempt_at)
                 } else {
                     String::new()
                 },
             })
             .collect();
-        let next =
-            next.map(|c| format!("/admin/outbox?cursor={c}&status={}", status.unwrap_or("")));
+        let status = status.map(|s| s.to_value()).unwrap_or_default();
+        let next = next.map(|c| format!("/admin/outbox?cursor={c}&status={status}"));
         Ok(render(
             &state,
             &viewer,
@@ -200,8 +200,8 @@ pub(super) async fn outbox(
             "outbox-title",
             OutboxPage {
                 rows,
-                statuses,
-                status: status.unwrap_or("").to_owned(),
+                statuses: mail::Status::iter().map(|s| s.to_value()).collect(),
+                status,
                 next,
                 transport: state.settings.mail_transport,
             },

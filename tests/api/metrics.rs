@@ -83,7 +83,7 @@ async fn metrics_count_job_runs_and_the_outbox_backlog() {
     cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
     // The demo's own run holds the lease for its term: come after it.
     let later = app.clock.now() + chrono::Duration::minutes(5);
-    cogov::notifications::reminders::run(app.db(), "test", later)
+    cogov::grants::reminders::run(app.db(), "test", later)
         .await
         .unwrap()
         .expect("the lease is free");
@@ -98,7 +98,7 @@ async fn metrics_count_job_runs_and_the_outbox_backlog() {
         .into_string()
         .await
         .unwrap();
-    let job = cogov::notifications::reminders::JOB;
+    let job = cogov::grants::reminders::JOB;
     assert!(
         text.lines().any(|l| l.starts_with("cogov_job_runs_total{")
             && l.contains(&format!("job=\"{job}\""))

@@ -9,8 +9,8 @@ use crate::common::{PASSWORD, TestApp, json, spawn};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use cogov::auth::Role;
 use cogov::clock::Clock;
+use cogov::grants::reminders;
 use cogov::notifications::mail::{self, Delivery, MailSettings, Postman};
-use cogov::notifications::reminders;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -329,8 +329,8 @@ async fn failed_mail_is_retried_with_backoff_then_given_up() {
     assert_eq!(d.failed, 1, "the sixth failure gives up");
     let row = mail_row(&app).await;
     assert_eq!(
-        (row.status.as_str(), row.attempts),
-        ("failed", mail::MAX_ATTEMPTS)
+        (row.status, row.attempts),
+        (mail::Status::Failed, mail::MAX_ATTEMPTS)
     );
     app.clock.advance(Duration::days(1));
     assert_eq!(attempt(&app).await, Delivery::default());

@@ -19,13 +19,13 @@ use entity::{grant_reports, grants};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::{Kind, Notice, Params, organization_users, send};
+use super::reports::{DUE, RETURNED};
+use super::rules::Status;
 use crate::audit::{self, Change, Who};
 use crate::clock::china_date;
 use crate::db::Db;
 use crate::error::Result;
-use crate::grants::reports::{DUE, RETURNED};
-use crate::grants::rules::Status;
+use crate::notifications::{Kind, Notice, Params, organization_users, send};
 
 /// The job's lease name.
 pub const JOB: &str = "grants.reminders";
