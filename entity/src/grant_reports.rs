@@ -15,8 +15,8 @@ pub struct Model {
     pub kind: String,
     /// Due (China date).
     pub due_on: Date,
-    /// `due`, `submitted`, `accepted` or `returned`.
-    pub status: String,
+    /// Where the report is.
+    pub status: Status,
     /// The report's text.
     pub body: String,
     /// People served to date.
@@ -33,6 +33,40 @@ pub struct Model {
     pub reviewed_by: Option<Uuid>,
     /// Why returned, or a note on acceptance.
     pub review_note: Option<String>,
+}
+
+/// Where a report is: `due -> submitted -> accepted | returned -> submitted ...`
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not yet submitted.
+    Due,
+    /// Submitted, waiting for review.
+    Submitted,
+    /// Accepted by the purchaser (public from then on).
+    Accepted,
+    /// Returned to the grantee with a reason.
+    Returned,
+}
+
+impl Status {
+    /// Still owed by the grantee (never submitted, or returned).
+    #[must_use]
+    pub fn is_owed(self) -> bool {
+        matches!(self, Self::Due | Self::Returned)
+    }
 }
 
 /// Relations of a report.

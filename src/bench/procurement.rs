@@ -541,11 +541,10 @@ fn grant(
             kind: Set(kind.as_str().into()),
             due_on: Set(due),
             status: Set(if done {
-                crate::grants::reports::ACCEPTED
+                crate::grants::reports::ReportStatus::Accepted
             } else {
-                crate::grants::reports::DUE
-            }
-            .into()),
+                crate::grants::reports::ReportStatus::Due
+            }),
             body: Set(if done {
                 format!("{title}{}报告：服务按计划推进。", kind.as_str())
             } else {

@@ -19,7 +19,7 @@ use entity::{grant_reports, grants};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use super::reports::{DUE, RETURNED};
+use super::reports::ReportStatus;
 use super::rules::Status;
 use crate::audit::{self, Change, Who};
 use crate::clock::china_date;
@@ -133,7 +133,7 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
         .await?;
     let outstanding = grant_reports::Entity::find()
         .filter(grant_reports::Column::GrantId.is_in(active.iter().map(|g| g.id)))
-        .filter(grant_reports::Column::Status.is_in([DUE, RETURNED]))
+        .filter(grant_reports::Column::Status.is_in([ReportStatus::Due, ReportStatus::Returned]))
         .filter(grant_reports::Column::DueOn.lte(today + Duration::days(DUE_SOON_DAYS)))
         .order_by_asc(grant_reports::Column::Id)
         .all(db.conn())

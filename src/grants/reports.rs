@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{grant_reports as reports, grants};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveEnum as _, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,14 +20,8 @@ use crate::error::{Error, Result};
 use crate::files;
 use crate::notifications::{self, Notice, Params};
 
-/// Report states.
-pub const DUE: &str = "due";
-/// Submitted, awaiting review.
-pub const SUBMITTED: &str = "submitted";
-/// Accepted by the purchaser.
-pub const ACCEPTED: &str = "accepted";
-/// Returned for changes.
-pub const RETURNED: &str = "returned";
+/// Where a report is.
+pub use entity::grant_reports::Status as ReportStatus;
 /// Owner kind of report files.
 pub const FILE_OWNER: &str = "grant_report";
 
@@ -95,14 +91,14 @@ pub async fn submit_report(
     let (r, g, status) = report_and_grant(&*tx, report_id).await?;
     grantee(actor, &g)?;
     rules::transition(status, Action::Report)?;
-    if !matches!(r.status.as_str(), DUE | RETURNED) {
+    if !r.status.is_owed() {
         return Err(Error::Conflict {
             code: "wrong_state",
-            message: format!("this report is {}", r.status),
+            message: format!("this report is {}", r.status.to_value()),
         });
     }
     let after = reports::Model {
-        status: SUBMITTED.into(),
+        status: ReportStatus::Submitted,
         body,
         people_served: input.people_served,
         spending_fen: input.spending_fen,
@@ -129,7 +125,7 @@ pub async fn submit_report(
             g.id,
             Some(&json!({"report_id": r.id, "status": r.status})),
             Some(&json!({
-                "report_id": r.id, "kind": r.kind, "status": SUBMITTED,
+                "report_id": r.id, "kind": r.kind, "status": ReportStatus::Submitted.to_value(),
                 "people_served": after.people_served, "spending_fen": after.spending_fen,
                 "files": hashes,
             })),
@@ -172,7 +168,7 @@ pub async fn report_access(
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("report"))?;
-    if r.status == ACCEPTED || sees_details(actor, &g) {
+    if r.status == ReportStatus::Accepted || sees_details(actor, &g) {
         Ok(r)
     } else {
         Err(Error::NotFound("report"))
@@ -207,10 +203,10 @@ pub async fn review_report(
     let (r, g, status) = report_and_grant(&*tx, report_id).await?;
     funder(actor, &g)?;
     rules::transition(status, Action::Report)?;
-    if r.status != SUBMITTED {
+    if r.status != ReportStatus::Submitted {
         return Err(Error::Conflict {
             code: "wrong_state",
-            message: format!("this report is {}", r.status),
+            message: format!("this report is {}", r.status.to_value()),
         });
     }
     let kind = ReportKind::parse(&r.kind)
@@ -224,7 +220,11 @@ pub async fn review_report(
         )?;
     }
     let after = reports::Model {
-        status: if accept { ACCEPTED } else { RETURNED }.into(),
+        status: if accept {
+            ReportStatus::Accepted
+        } else {
+            ReportStatus::Returned
+        },
         reviewed_at: Some(now),
         reviewed_by: Some(actor.user_id),
         review_note: (!note.is_empty()).then(|| note.to_owned()),
@@ -233,7 +233,7 @@ pub async fn review_report(
     let hit = reports::Entity::update_many()
         .set(reports::ActiveModel::from(after.clone()).reset_all())
         .filter(reports::Column::Id.eq(r.id))
-        .filter(reports::Column::Status.eq(SUBMITTED))
+        .filter(reports::Column::Status.eq(ReportStatus::Submitted))
         .exec(&*tx)
         .await?;
     crate::db::changed_once(hit.rows_affected, "this report")?;

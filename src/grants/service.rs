@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::reports::{ACCEPTED, DUE, RETURNED};
+use super::reports::ReportStatus;
 use super::rules::{self, Action, Installment, ReportKind, Status, Trigger};
 use crate::audit::{Change, Who};
 use crate::auth::{Actor, Role, policy};
@@ -81,7 +81,7 @@ impl Grant {
 /// submitted nor accepted.
 #[must_use]
 pub fn is_overdue(r: &reports::Model, today: NaiveDate) -> bool {
-    matches!(r.status.as_str(), DUE | RETURNED) && r.due_on < today
+    r.status.is_owed() && r.due_on < today
 }
 
 pub(super) fn snapshot(g: &grants::Model) -> serde_json::Value {
@@ -165,7 +165,7 @@ async fn create<C: ConnectionTrait>(
             grant_id: g.id,
             kind: kind.as_str().into(),
             due_on: *due_on,
-            status: DUE.into(),
+            status: ReportStatus::Due,
             body: String::new(),
             people_served: None,
             spending_fen: None,
@@ -344,7 +344,7 @@ pub(super) async fn assemble_all<C: ConnectionTrait>(
                 .unwrap_or_default()
                 .into_iter()
                 .map(|r| {
-                    if details || r.status == ACCEPTED {
+                    if details || r.status == ReportStatus::Accepted {
                         r
                     } else {
                         reports::Model {
@@ -839,7 +839,7 @@ pub async fn complete(
     let final_accepted = g
         .reports
         .iter()
-        .any(|r| r.kind == ReportKind::Final.as_str() && r.status == ACCEPTED);
+        .any(|r| r.kind == ReportKind::Final.as_str() && r.status == ReportStatus::Accepted);
     if !final_accepted || g.remaining_fen() != 0 {
         return Err(Error::Conflict {
             code: "not_finished",

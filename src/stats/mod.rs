@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::grants::reports::{DUE, RETURNED, SUBMITTED};
+use entity::grant_reports::Status as ReportStatus;
 
 /// One bar of a chart: a key (a code, a year), a label and a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -253,7 +253,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
                     .to_owned(),
             ),
         )
-        .filter(grant_reports::Column::Status.is_in([DUE, RETURNED]))
+        .filter(grant_reports::Column::Status.is_in([ReportStatus::Due, ReportStatus::Returned]))
         .filter(grant_reports::Column::DueOn.lt(today))
         .count(conn)
         .await?;
@@ -333,7 +333,7 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
             .await?),
         grants_by_status: counts(statuses, str::to_owned),
         grant_reports_awaiting_review: n(grant_reports::Entity::find()
-            .filter(grant_reports::Column::Status.eq(SUBMITTED))
+            .filter(grant_reports::Column::Status.eq(ReportStatus::Submitted))
             .count(conn)
             .await?),
         feedback_awaiting_moderation: n(grant_feedback::Entity::find()

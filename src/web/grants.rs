@@ -311,19 +311,16 @@ async fn grant_page(
                 id: r.id,
                 kind: r.kind.clone(),
                 due_on: r.due_on.to_string(),
-                status: r.status.clone(),
+                status: sea_orm::ActiveEnum::to_value(&r.status),
                 overdue: active && service::is_overdue(r, today),
                 body: r.body.clone(),
                 people_served: r.people_served.map(|n| n.to_string()).unwrap_or_default(),
                 spending: r.spending_fen.map(yuan).unwrap_or_default(),
                 review_note: r.review_note.clone().unwrap_or_default(),
-                can_submit: is_grantee
+                can_submit: is_grantee && active && r.status.is_owed(),
+                can_review: is_funder
                     && active
-                    && matches!(
-                        r.status.as_str(),
-                        grant_reports::DUE | grant_reports::RETURNED
-                    ),
-                can_review: is_funder && active && r.status == grant_reports::SUBMITTED,
+                    && r.status == grant_reports::ReportStatus::Submitted,
             })
             .collect(),
         disbursements: g
