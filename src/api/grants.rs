@@ -614,7 +614,7 @@ impl GrantsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<Grant>> {
         let now = state.clock.now();
-        let g = service::award_next(&state.db, &auth.0, id.0, now).await?;
+        let g = crate::procurement::decline::award_next(&state.db, &auth.0, id.0, now).await?;
         Ok(Json(Grant::new(g, crate::clock::china_date(now))))
     }
 
@@ -632,7 +632,7 @@ impl GrantsApi {
         body: JsonBody<ReasonInput>,
     ) -> ApiResult<Json<Grant>> {
         let now = state.clock.now();
-        service::fail_project(&state.db, &auth.0, id.0, &body.reason, now).await?;
+        crate::procurement::decline::fail_project(&state.db, &auth.0, id.0, &body.reason, now).await?;
         let g = service::get(&state.db, Some(&auth.0), id.0).await?;
         Ok(Json(Grant::new(g, crate::clock::china_date(now))))
     }

@@ -93,7 +93,7 @@ pub async fn seed(
             when,
         )
         .await?;
-        service::award_next(db, buyer, id, when + Duration::days(2)).await?;
+        crate::procurement::decline::award_next(db, buyer, id, when + Duration::days(2)).await?;
     }
 
     // Active: accepted, signing paid; the first progress report is overdue.

@@ -113,14 +113,23 @@ pub async fn create_from_award<C: ConnectionTrait>(
 
 /// Who a grant goes to.
 #[derive(Debug, Clone, Copy)]
-struct Winner {
-    award_id: Uuid,
-    bid_id: Uuid,
-    organization_id: Uuid,
-    amount_fen: i64,
+pub struct Winner {
+    /// The award it follows.
+    pub award_id: Uuid,
+    /// The winning bid.
+    pub bid_id: Uuid,
+    /// The grantee.
+    pub organization_id: Uuid,
+    /// The grant's amount, fen.
+    pub amount_fen: i64,
 }
 
-async fn create<C: ConnectionTrait>(
+/// Offers a grant to `winner` for `project`: default schedule, reports with
+/// due dates, audited and published.
+///
+/// # Errors
+/// The database's error.
+pub async fn create<C: ConnectionTrait>(
     tx: &C,
     winner: &Winner,
     project: &entity::projects::Model,
@@ -228,7 +237,7 @@ pub(super) async fn write_schedule<C: ConnectionTrait>(
 }
 
 /// Loads a grant row, locked for update inside a transaction.
-pub(super) async fn locked<C: ConnectionTrait>(
+pub async fn locked<C: ConnectionTrait>(
     tx: &C,
     id: Uuid,
 ) -> Result<(grants::Model, Status)> {
@@ -243,7 +252,7 @@ pub(super) async fn locked<C: ConnectionTrait>(
 }
 
 /// Whether the actor funds the grant: a purchaser of its department.
-pub(super) fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
+pub fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
     policy::check(Some(actor), policy::Action::Purchase)?;
     if actor.department_id == Some(g.department_id) {
         Ok(())
@@ -601,7 +610,11 @@ pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
     get(db, Some(actor), id).await
 }
 
-pub(super) fn reason_text(field: &str, text: &str) -> Result<String> {
+/// A reason of 1 to 2000 characters, trimmed.
+///
+/// # Errors
+/// `Invalid` naming `field`.
+pub fn reason_text(field: &str, text: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 2000 {
         return Err(Error::invalid(
@@ -648,132 +661,6 @@ pub async fn decline(
     .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
-}
-
-/// After the winner declined, the purchaser offers the grant to the next
-/// ranked bidder of the award notice that has not declined it.
-///
-/// # Errors
-/// `Forbidden` by role or department; `Conflict` unless the grant was
-/// declined and it is the project's latest, or when no ranked bidder is left.
-pub async fn award_next(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Grant> {
-    let tx = db.begin().await?;
-    let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
-    let (project, tried) = after_decline(&*tx, &row, status).await?;
-    let award = entity::awards::Entity::find_by_id(row.award_id)
-        .one(&*tx)
-        .await?
-        .ok_or_else(|| Error::Internal(format!("grant {id} has no award")))?;
-    let summary: Vec<crate::procurement::award::SummaryLine> = serde_json::from_str(&award.summary)
-        .map_err(|_| Error::Internal(format!("award {} has a bad summary", award.id)))?;
-    let next = summary
-        .iter()
-        .find(|l| !tried.contains(&l.organization_id))
-        .ok_or_else(|| Error::Conflict {
-            code: "no_next_bidder",
-            message: "every ranked bidder has been offered the grant; fail the project".into(),
-        })?;
-    let winner = Winner {
-        award_id: award.id,
-        bid_id: next.bid_id,
-        organization_id: next.organization_id,
-        amount_fen: next.price_fen,
-    };
-    let g = create(&*tx, &winner, &project, now).await?;
-    crate::open::publish(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            "project.award_next",
-            "project",
-            project.id,
-            Some(&json!({"declined_grant_id": id})),
-            Some(&json!({
-                "grant_id": g.id, "rank": next.rank, "organization_id": next.organization_id,
-                "organization_name": next.organization_name, "amount_fen": next.price_fen,
-            })),
-        ),
-        crate::open::Event::AwardNext(project.id),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, Some(actor), g.id).await
-}
-
-/// After the winner declined, the purchaser fails the project instead.
-///
-/// # Errors
-/// As [`award_next`]; `Invalid` without a reason.
-pub async fn fail_project(
-    db: &Db,
-    actor: &Actor,
-    id: Uuid,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    use crate::procurement::rules::{Action as P, Status as S, transition};
-    let reason = reason_text("reason", reason)?;
-    let tx = db.begin().await?;
-    let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
-    let (project, _) = after_decline(&*tx, &row, status).await?;
-    let from = S::parse(&project.status)
-        .ok_or_else(|| Error::Internal(format!("project {} has an unknown status", project.id)))?;
-    let to = transition(from, P::Fail)?;
-    entity::projects::ActiveModel::from(entity::projects::Model {
-        status: to.as_str().into(),
-        status_reason: Some(reason.clone()),
-        updated_at: now,
-        ..project.clone()
-    })
-    .reset_all()
-    .update(&*tx)
-    .await?;
-    crate::open::publish(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            "project.fail_after_decline",
-            "project",
-            project.id,
-            Some(&json!({"status": from.as_str()})),
-            Some(&json!({"status": to.as_str(), "status_reason": reason, "declined_grant_id": id})),
-        ),
-        crate::open::Event::ProjectFailed(project.id),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Checks that `row` was declined and is its project's latest grant;
-/// returns the project (locked) and the organizations already offered it.
-async fn after_decline<C: ConnectionTrait>(
-    tx: &C,
-    row: &grants::Model,
-    status: Status,
-) -> Result<(entity::projects::Model, Vec<Uuid>)> {
-    let project = entity::projects::Entity::find_by_id(row.project_id)
-        .lock_exclusive()
-        .one(tx)
-        .await?
-        .ok_or(Error::NotFound("grant"))?;
-    let all = grants::Entity::find()
-        .filter(grants::Column::ProjectId.eq(row.project_id))
-        .order_by_desc(grants::Column::Id)
-        .all(tx)
-        .await?;
-    let latest = all.first().map(|g| g.id) == Some(row.id);
-    if status != Status::Declined || !latest || project.status != "awarded" {
-        return Err(Error::Conflict {
-            code: "not_declined",
-            message: "this applies to the project's latest grant after its winner declined".into(),
-        });
-    }
-    Ok((project, all.iter().map(|g| g.organization_id).collect()))
 }
 
 /// The purchaser terminates a pending or active grant, with a reason.

@@ -37,6 +37,7 @@
 pub mod award;
 pub mod bids;
 pub mod catalog;
+pub mod decline;
 pub mod evaluation;
 pub mod panels;
 pub mod projects;
