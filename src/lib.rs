@@ -45,9 +45,11 @@ pub mod demo;
 pub mod departments;
 /// China's administrative divisions (codes and names), compiled in.
 pub mod divisions;
+/// Downloads of stored files: asks the area that owns a file whether the reader may see it. Above every area; called only by the HTTP layers.
+pub mod downloads;
 /// The domain error type; mapped to HTTP once by `api::problem` and once by `web`.
 pub mod error;
-/// Stored files (sealed or plain) and their attachment to an owner; must not decide who may read an area's files (issue 17).
+/// Stored files (sealed or plain) and their attachment to an owner; knows no area (the owner decides who reads, through `downloads`).
 pub mod files;
 /// The pure rules of the character n-gram text indexes, and the ordered search over an indexed table.
 pub mod grams;

@@ -83,15 +83,6 @@ pub enum Download {
     ),
 }
 
-/// `attachment` with the name encoded for any characters (RFC 6266).
-#[must_use]
-pub fn disposition(file_name: &str) -> String {
-    format!(
-        "attachment; filename*=UTF-8''{}",
-        urlencoding::encode(file_name)
-    )
-}
-
 #[OpenApi(prefix_path = "/files", tag = "ApiTags::Files")]
 impl FilesApi {
     /// Upload a file
@@ -154,7 +145,11 @@ impl FilesApi {
         id: Path<Uuid>,
     ) -> ApiResult<Download> {
         let (meta, bytes) =
-            files::download(&state.db, &state.settings.data_dir, auth.actor(), id.0).await?;
-        Ok(Download::Ok(Binary(bytes), disposition(&meta.file_name)))
+            crate::downloads::download(&state.db, &state.settings.data_dir, auth.actor(), id.0)
+                .await?;
+        Ok(Download::Ok(
+            Binary(bytes),
+            crate::downloads::disposition(&meta.file_name),
+        ))
     }
 }

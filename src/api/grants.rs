@@ -632,7 +632,8 @@ impl GrantsApi {
         body: JsonBody<ReasonInput>,
     ) -> ApiResult<Json<Grant>> {
         let now = state.clock.now();
-        crate::procurement::decline::fail_project(&state.db, &auth.0, id.0, &body.reason, now).await?;
+        crate::procurement::decline::fail_project(&state.db, &auth.0, id.0, &body.reason, now)
+            .await?;
         let g = service::get(&state.db, Some(&auth.0), id.0).await?;
         Ok(Json(Grant::new(g, crate::clock::china_date(now))))
     }

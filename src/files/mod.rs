@@ -6,15 +6,16 @@
 //! (`charter`, `proof_of_funds`, `legal_representative_id`, `office_proof`,
 //! `other`), an annual report (`statement`), a project (its documents,
 //! public once the project is) or a bid (sealed with it). From then on,
-//! whoever may see the owner may download the file, and nobody else. Size (default 20 MB) and
+//! whoever may see the owner may download the file, and nobody else: the
+//! owner's area decides (`crate::downloads`); this area knows no area. Size (default 20 MB) and
 //! type (PDF, images, office documents) are checked on the content, never on
 //! the name.
 //!
 //! A bid's files are sealed from their upload ([`store_sealed`], called by
 //! `procurement::bids::upload_file`): content under `files/sealed/<id>` and
-//! name encrypted under the project's data key ([`crate::keys`]), audit
-//! entries sealed with the bid's; they attach only to a bid of that
-//! project ([`attach_sealed_all`]), and other uploads never to a bid.
+//! name encrypted under the project's data key ([`crate::keys`]; the caller
+//! audits them sealed with the bid's); they attach only to an owner of
+//! that project ([`attach_sealed_all`]), and other uploads never to a bid.
 
 use std::path::{Path, PathBuf};
 
@@ -284,17 +285,6 @@ pub async fn store_sealed<C: ConnectionTrait>(
         .reset_all()
         .insert(tx)
         .await?;
-    crate::procurement::bids::audit_sealed(
-        tx,
-        actor,
-        "file.upload",
-        project_id,
-        &serde_json::json!({
-            "event": "upload", "file_id": id, "sha256": model.sha256, "size_bytes": model.size_bytes,
-        }),
-        now,
-    )
-    .await?;
     Ok(files::Model {
         file_name: name,
         ..model
@@ -345,19 +335,20 @@ pub async fn reveal_names<C: ConnectionTrait>(
 }
 
 /// Attaches the actor's sealed uploads for `project_id` (a request's
-/// `file_ids`) to the bid `bid_id`, inside the caller's transaction; the
-/// audit entries are sealed with the bid's. A refusal names `file_ids[i]`.
+/// `file_ids`) to `owner_kind` `owner_id` (a bid), inside the caller's
+/// transaction; the caller audits each, sealed as its owner is. A refusal
+/// names `file_ids[i]`.
 ///
 /// # Errors
 /// `Invalid` on `file_ids[i]` when a file is not the actor's unattached
-/// upload for this project's bid.
+/// upload for this project.
 pub async fn attach_sealed_all<C: ConnectionTrait>(
     tx: &C,
     actor: &Actor,
     file_ids: &[Uuid],
     project_id: Uuid,
-    bid_id: Uuid,
-    now: DateTime<Utc>,
+    owner_kind: &'static str,
+    owner_id: Uuid,
 ) -> Result<Vec<files::Model>> {
     let mut attached = Vec::with_capacity(file_ids.len());
     for (i, id) in file_ids.iter().enumerate() {
@@ -379,26 +370,17 @@ pub async fn attach_sealed_all<C: ConnectionTrait>(
             })?;
         files::ActiveModel {
             id: Set(f.id),
-            owner_kind: Set(Some(crate::procurement::bids::FILE_OWNER.into())),
-            owner_id: Set(Some(bid_id)),
-            label: Set(Some("bid".into())),
+            owner_kind: Set(Some(owner_kind.into())),
+            owner_id: Set(Some(owner_id)),
+            label: Set(Some(owner_kind.into())),
             ..Default::default()
         }
         .update(tx)
         .await?;
-        crate::procurement::bids::audit_sealed(
-            tx,
-            actor,
-            "file.attach",
-            project_id,
-            &serde_json::json!({"event": "attach", "file_id": f.id, "bid_id": bid_id, "sha256": f.sha256}),
-            now,
-        )
-        .await?;
         attached.push(files::Model {
-            owner_kind: Some(crate::procurement::bids::FILE_OWNER.into()),
-            owner_id: Some(bid_id),
-            label: Some("bid".into()),
+            owner_kind: Some(owner_kind.into()),
+            owner_id: Some(owner_id),
+            label: Some(owner_kind.into()),
             ..f
         });
     }
@@ -541,62 +523,35 @@ pub async fn attached_to_many<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// A file's metadata and content, for those allowed to see its owner.
+/// A file's metadata. Who may read it is its owner's area's decision
+/// (`crate::downloads`); this area only keeps it.
 ///
 /// # Errors
-/// `NotFound` for everyone else (and for a file whose content is missing).
-pub async fn download(
-    db: &Db,
-    data_dir: &Path,
-    actor: Option<&Actor>,
-    id: Uuid,
-) -> Result<(files::Model, Vec<u8>)> {
-    let file = files::Entity::find_by_id(id)
+/// `NotFound`; the database's error.
+pub async fn find(db: &Db, id: Uuid) -> Result<files::Model> {
+    files::Entity::find_by_id(id)
         .one(db.conn())
         .await?
-        .ok_or(Error::NotFound("file"))?;
-    let hidden = || Error::NotFound("file");
-    match (file.owner_kind.as_deref(), file.owner_id) {
-        // Project documents are as public as their project.
-        (Some(PROJECT), Some(owner)) => {
-            crate::procurement::projects::get(db, actor, owner)
-                .await
-                .map_err(|_| hidden())?;
-        }
-        // Accepted grant reports are public; others as their grant says.
-        (Some(crate::grants::reports::FILE_OWNER), Some(owner)) => {
-            crate::grants::reports::report_access(db, actor, owner)
-                .await
-                .map_err(|_| hidden())?;
-        }
-        _ if actor.is_none() => return Err(Error::Unauthenticated),
-        (Some(crate::procurement::bids::FILE_OWNER), Some(owner)) => {
-            let actor = actor.ok_or(Error::Unauthenticated)?;
-            crate::procurement::bids::get(db, actor, owner)
-                .await
-                .map_err(|_| hidden())?;
-        }
-        (Some(crate::procurement::award::FILE_OWNER), Some(owner)) => {
-            let actor = actor.ok_or(Error::Unauthenticated)?;
-            crate::procurement::award::challenge_access(db, actor, owner)
-                .await
-                .map_err(|_| hidden())?;
-        }
-        (Some(APPLICATION), Some(owner)) => {
-            let actor = actor.ok_or(Error::Unauthenticated)?;
-            crate::registry::applications::get(db, actor, owner)
-                .await
-                .map_err(|_| Error::NotFound("file"))?;
-        }
-        (Some(ANNUAL_REPORT), Some(owner)) => {
-            let actor = actor.ok_or(Error::Unauthenticated)?;
-            crate::registry::annual_reports::get(db, actor, owner)
-                .await
-                .map_err(|_| Error::NotFound("file"))?;
-        }
-        _ if actor.is_some_and(|a| file.uploaded_by == a.user_id) => {}
-        _ => return Err(Error::NotFound("file")),
-    }
+        .ok_or(Error::NotFound("file"))
+}
+
+/// Whether `file` is `actor`'s own upload, not yet attached to anything
+/// (only its uploader may read it then).
+#[must_use]
+pub fn own_unattached(actor: Option<&Actor>, file: &files::Model) -> bool {
+    file.owner_id.is_none() && actor.is_some_and(|a| file.uploaded_by == a.user_id)
+}
+
+/// A file's content (its name readable, opened with its project's key when
+/// sealed). The caller has decided the reader may see it.
+///
+/// # Errors
+/// `Internal` when the content or its key is missing.
+pub async fn content(
+    db: &Db,
+    data_dir: &Path,
+    file: files::Model,
+) -> Result<(files::Model, Vec<u8>)> {
     let Some(project) = file.sealed_project_id else {
         let bytes = tokio::fs::read(blob_path(data_dir, &file.sha256))
             .await

@@ -237,10 +237,7 @@ pub(super) async fn write_schedule<C: ConnectionTrait>(
 }
 
 /// Loads a grant row, locked for update inside a transaction.
-pub async fn locked<C: ConnectionTrait>(
-    tx: &C,
-    id: Uuid,
-) -> Result<(grants::Model, Status)> {
+pub async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Model, Status)> {
     let row = grants::Entity::find_by_id(id)
         .lock_exclusive()
         .one(tx)

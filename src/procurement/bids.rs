@@ -360,8 +360,13 @@ async fn place<C: ConnectionTrait>(
     }
     let id = Uuid::now_v7();
     let key = db.keys()?.project_key(tx, p.row.id, now).await?;
-    let attached = files::attach_sealed_all(tx, actor, &input.file_ids, p.row.id, id, now)
-        .await?
+    let attached =
+        files::attach_sealed_all(tx, actor, &input.file_ids, p.row.id, FILE_OWNER, id).await?;
+    for f in &attached {
+        let entry = serde_json::json!({"event": "attach", "file_id": f.id, "bid_id": id, "sha256": f.sha256});
+        audit_sealed(tx, actor, "file.attach", p.row.id, &entry, now).await?;
+    }
+    let attached = attached
         .into_iter()
         .map(|f| files::reveal_name(&key, f))
         .collect::<Result<Vec<_>>>()?;
@@ -494,6 +499,10 @@ pub async fn upload_file(
         &*tx, data_dir, checked, &key, actor, project_id, file_name, bytes, now,
     )
     .await?;
+    let entry = serde_json::json!({
+        "event": "upload", "file_id": f.id, "sha256": f.sha256, "size_bytes": f.size_bytes,
+    });
+    audit_sealed(&*tx, actor, "file.upload", project_id, &entry, now).await?;
     tx.commit().await?;
     Ok(f)
 }

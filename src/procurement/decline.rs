@@ -144,4 +144,3 @@ async fn after_decline<C: ConnectionTrait>(
     }
     Ok((project, all.iter().map(|g| g.organization_id).collect()))
 }
-

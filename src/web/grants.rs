@@ -428,7 +428,9 @@ pub(super) async fn command(
             "terminate" => service::terminate(&state.db, a, id, text, now)
                 .await
                 .map(|_| ()),
-            "fail-project" => crate::procurement::decline::fail_project(&state.db, a, id, text, now).await,
+            "fail-project" => {
+                crate::procurement::decline::fail_project(&state.db, a, id, text, now).await
+            }
             "complete" => {
                 let score = field(&pairs, "score").trim().parse().map_err(|_| {
                     Error::invalid("score", "score_range", "the performance score is 0 to 100")
@@ -489,7 +491,8 @@ pub(super) async fn command(
         // Creates a new grant: go to it.
         let r = async {
             viewer.check_csrf(field(&pairs, "csrf_token"))?;
-            let g = crate::procurement::decline::award_next(&state.db, viewer.actor()?, id, now).await?;
+            let g = crate::procurement::decline::award_next(&state.db, viewer.actor()?, id, now)
+                .await?;
             Ok(poem::IntoResponse::into_response(
                 poem::web::Redirect::see_other(format!("/grants/{}", g.row.id)),
             ))

@@ -660,7 +660,7 @@ pub(in crate::web) async fn download(
     Path(id): Path<Uuid>,
 ) -> Response {
     let r = async {
-        let (meta, bytes) = files::download(
+        let (meta, bytes) = crate::downloads::download(
             &state.db,
             &state.settings.data_dir,
             viewer.actor.as_ref(),
@@ -671,7 +671,7 @@ pub(in crate::web) async fn download(
             .header(header::CONTENT_TYPE, meta.content_type)
             .header(
                 header::CONTENT_DISPOSITION,
-                crate::api::files::disposition(&meta.file_name),
+                crate::downloads::disposition(&meta.file_name),
             )
             .header(header::CACHE_CONTROL, "private, no-store")
             .body(bytes))
