@@ -12,7 +12,7 @@
 //!   with a known length up to [`MAX_ENTRY`], setting no cookie; keyed by
 //!   the URI and what selects the language and format (`Accept`,
 //!   `Accept-Language`, the language cookie). At most `--cache-mb` in all
-//!   ([`DEFAULT_CAPACITY`]; 0 turns the cache off), least recently used
+//!   (`crate::config::DEFAULT_CACHE_MB`; 0 turns the cache off), least recently used
 //!   out first.
 //! - **when it stops standing**: every committed change writes its audit
 //!   entry in the same transaction ([`crate::audit`]), so the audit chain's
@@ -42,8 +42,15 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use crate::app::AppState;
 use crate::web::{CSRF_COOKIE, LANG_COOKIE};
 
-/// Bytes of answers kept in all, unless configured otherwise.
-pub const DEFAULT_CAPACITY: u64 = 32 * 1024 * 1024;
+/// Whether an `If-None-Match` value names `tag` (or is `*`).
+#[must_use]
+pub fn none_match(header_value: &str, tag: &str) -> bool {
+    header_value
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == tag || t.strip_prefix("W/").is_some_and(|weak| weak == tag))
+}
+
 /// The largest answer kept.
 pub const MAX_ENTRY: usize = 512 * 1024;
 /// How long an answer stands at most, whatever the database says.
@@ -342,7 +349,7 @@ fn served(req: &Request, entry: &Entry, token: Option<&str>) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
     if let (Some(tag), Some(wanted)) = (tag, if_none_match)
-        && crate::api::hardening::none_match(wanted, tag)
+        && none_match(wanted, tag)
     {
         let mut resp = Response::builder()
             .status(StatusCode::NOT_MODIFIED)
@@ -364,6 +371,15 @@ fn served(req: &Request, entry: &Entry, token: Option<&str>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_names_a_tag_in_a_list_weakly_or_by_star() {
+        assert!(none_match("\"abc\"", "\"abc\""));
+        assert!(none_match("\"x\", \"abc\"", "\"abc\""));
+        assert!(none_match("W/\"abc\"", "\"abc\""));
+        assert!(none_match("*", "\"abc\""));
+        assert!(!none_match("\"abd\"", "\"abc\""));
+    }
 
     #[test]
     fn replace_all_swaps_every_occurrence_and_nothing_else() {

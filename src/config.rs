@@ -312,9 +312,12 @@ pub struct ServeArgs {
     pub metrics_token: Option<String>,
     /// Megabytes of answers kept in memory for anonymous readers (0 turns
     /// the public cache off).
-    #[arg(long, env = "COGOV_CACHE_MB", default_value_t = 32)]
+    #[arg(long, env = "COGOV_CACHE_MB", default_value_t = DEFAULT_CACHE_MB)]
     pub cache_mb: u64,
 }
+
+/// Megabytes of answers the public cache keeps unless configured otherwise.
+pub const DEFAULT_CACHE_MB: u64 = 32;
 
 /// The ocid prefix until a registered one is configured.
 pub const DEFAULT_OCID_PREFIX: &str = "ocds-cogov0";
@@ -502,7 +505,7 @@ impl Default for Settings {
             api_rate_per_minute: 600,
             webhooks_allow_private: false,
             metrics_token: None,
-            cache_bytes: crate::cache::DEFAULT_CAPACITY,
+            cache_bytes: DEFAULT_CACHE_MB * 1024 * 1024,
         }
     }
 }

@@ -796,7 +796,7 @@ pub async fn run(serve_args: &[String], options: &RunOptions) -> Result<String> 
         .collect();
     out.push_str(&mix(&client, &server, &paths, options).await?);
     // The same with the public cache on (the default), and both against bare poem.
-    let cached = start_server(serve_args, crate::cache::DEFAULT_CAPACITY / (1024 * 1024)).await?;
+    let cached = start_server(serve_args, crate::config::DEFAULT_CACHE_MB).await?;
     out.push_str("\npublic cache on (the default):\n\n");
     out.push_str(&mix(&client, &cached, &paths, options).await?);
     if options.versus_requests > 0 {
