@@ -4,16 +4,28 @@
 //! and background jobs. HTTP layers call the area modules, which hold every
 //! rule and run one transaction per command, audit entry included.
 //!
-//! Layers, and the only direction calls go (a test, `tests/api/architecture.rs`,
-//! fails on an area naming `api` or `web`):
+//! Layers, and the only direction calls go. `tests/api/architecture.rs`
+//! fails on an area naming `api` or `web`, and on any two modules reaching
+//! each other around a circle (the HTTP layers naming `app` for their shared
+//! state aside):
 //!
 //! ```text
-//! api, web, app, cache          HTTP: parse, ask, render
-//!   -> registry, procurement, grants, departments, auth, open, webhooks, stats
-//!                               areas: rules, commands, one transaction each
-//!     -> audit, notifications, files, i18n, db, error, clock, money, grams, text
-//!                               shared leaves
+//! api, web, app, cache, config, main    HTTP and wiring: parse, ask, render
+//!  -> downloads, checkpoints, demo, bench, integrity
+//!                                 above the areas: ask each for its part
+//!   -> procurement -> grants, registry, departments, calendar, webhooks
+//!                                 areas: rules, commands, one transaction each
+//!    -> stats, open, notifications, files, jobs
+//!                                 told by the areas, never asking back
+//!     -> auth -> audit            who acts (and the policy); the chain
+//!      -> i18n, db, keys, error, clock, money, grams, text, divisions, ...
+//!                                 shared leaves
 //! ```
+//!
+//! A public change is named by its command (`open::Event`) and published
+//! with its audit entry (`open::publish`); who may read a stored file is its
+//! owner's area's decision (`downloads`); the grant a final award becomes is
+//! made by procurement calling grants, never the other way.
 
 /// The REST API (poem-openapi): parses, asks the areas, maps errors to problem+json once. Holds no rule.
 pub mod api;
