@@ -58,6 +58,10 @@ pub enum Action {
     ManageOwnWebhooks,
     /// List active experts (ids and names) to compose a panel.
     ReadExperts,
+    /// Read the panels one sits on and, once cleared, their bids.
+    ReadOwnPanels,
+    /// Declare conflicts of interest and score bids on one's panels.
+    Evaluate,
 }
 
 impl Action {
@@ -78,6 +82,7 @@ impl Action {
                 | Action::ManageCatalog
                 | Action::Purchase
                 | Action::Upload
+                | Action::Evaluate
         )
     }
 
@@ -101,8 +106,15 @@ impl Action {
             Action::Purchase | Action::ReadPurchases => role == Role::Purchaser,
             Action::ReadExperts => matches!(role, Role::Purchaser | Role::Admin),
             Action::Upload => role.is_org_role() || role == Role::Purchaser,
+            Action::ReadOwnPanels | Action::Evaluate => role == Role::Expert,
         }
     }
+}
+
+/// Whether `actor` may perform `action` (for pages deciding what to show).
+#[must_use]
+pub fn may(actor: Option<&Actor>, action: Action) -> bool {
+    check(actor, action).is_ok()
 }
 
 /// Decides whether `actor` may perform `action`; returns the actor when so.
@@ -197,7 +209,7 @@ pub fn organization_insider(actor: &Actor, organization: Uuid) -> Result<()> {
 }
 
 /// Whether `actor` is the org admin of `organization` (who invites and
-/// removes its members).
+/// removes its members, accepts or declines its grants).
 ///
 /// # Errors
 /// `Unauthenticated`/`Forbidden` by role; `Forbidden` for another organization.
@@ -207,7 +219,7 @@ pub fn org_admin_of(actor: &Actor, organization: Uuid) -> Result<()> {
         Ok(())
     } else {
         Err(Error::forbidden(
-            "only the organization's org admin manages its members",
+            "only the organization's org admin may do this",
         ))
     }
 }
@@ -225,7 +237,8 @@ pub fn sees_draft(actor: Option<&Actor>, department: Uuid) -> Result<()> {
     }
 }
 
-/// Whether `actor` acts for the department that owns a project.
+/// Whether `actor` acts for the department that owns a project or grant:
+/// one of its purchasers, with the right to change things.
 ///
 /// # Errors
 /// `Forbidden` for purchasers of other departments (and any other role).
@@ -234,9 +247,134 @@ pub fn own_department(actor: &Actor, department: Uuid) -> Result<()> {
     if actor.department_id == Some(department) {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "this project belongs to another department",
-        ))
+        Err(Error::forbidden("this belongs to another department"))
+    }
+}
+
+/// Whether `actor` is one of `department`'s purchasers (what pages offer
+/// them; a command still asks [`own_department`]).
+#[must_use]
+pub fn buys_for(actor: Option<&Actor>, department: Uuid) -> bool {
+    actor.is_some_and(|a| a.role == Role::Purchaser && a.department_id == Some(department))
+}
+
+/// Whether `actor` reads everything kept from the public and changes
+/// nothing of others': auditors and admins.
+#[must_use]
+pub fn sees_all(actor: Option<&Actor>) -> bool {
+    actor.is_some_and(|a| matches!(a.role, Role::Auditor | Role::Admin))
+}
+
+/// Whether `actor` oversees `department`'s purchases and grants: its
+/// purchasers, auditors and admins. They see what the department keeps from
+/// the public: every bid once opened, challenges in full, who asked a
+/// question, feedback not published, reports not yet accepted.
+#[must_use]
+pub fn oversees(actor: Option<&Actor>, department: Uuid) -> bool {
+    buys_for(actor, department) || sees_all(actor)
+}
+
+/// Whether `actor` acts for `organization`: an org member or admin of it.
+#[must_use]
+pub fn acts_for(actor: Option<&Actor>, organization: Uuid) -> bool {
+    actor.is_some_and(|a| a.role.is_org_role() && a.organization_id == Some(organization))
+}
+
+/// The organization `actor` acts for, if an org user of one.
+#[must_use]
+pub fn organization_of(actor: Option<&Actor>) -> Option<Uuid> {
+    actor
+        .filter(|a| a.role.is_org_role())
+        .and_then(|a| a.organization_id)
+}
+
+/// Whether `actor` may act for `organization` (an org member or admin of
+/// it, with the right to change things).
+///
+/// # Errors
+/// `Unauthenticated`/`Forbidden` by role; `Forbidden` for another organization.
+pub fn member_of(actor: &Actor, organization: Uuid) -> Result<()> {
+    check(Some(actor), Action::Apply)?;
+    if acts_for(Some(actor), organization) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("this belongs to another organization"))
+    }
+}
+
+/// Whether `actor` is the org admin of some organization (pages: what to
+/// offer; commands ask [`org_admin_of`]).
+#[must_use]
+pub fn is_org_admin(actor: Option<&Actor>) -> bool {
+    actor.is_some_and(|a| a.role == Role::OrgAdmin && a.organization_id.is_some())
+}
+
+/// The organization whose records `actor` lists (org users: their own,
+/// `Some(None)` when they have none yet), or `None` for every
+/// organization's (registrars and auditors).
+///
+/// # Errors
+/// `Forbidden` for anyone else.
+pub fn registry_scope(actor: &Actor) -> Result<Option<Option<Uuid>>> {
+    if actor.role.is_org_role() {
+        return Ok(Some(actor.organization_id));
+    }
+    check(Some(actor), Action::ReadRegistry)?;
+    Ok(None)
+}
+
+/// The department whose purchases and grants `actor` lists in full (a
+/// purchaser: their own), or `None` for every department's (auditors and
+/// admins).
+///
+/// # Errors
+/// `Forbidden` for anyone else, and for a purchaser of no department.
+pub fn department_scope(actor: &Actor) -> Result<Option<Uuid>> {
+    match actor.role {
+        Role::Purchaser => actor
+            .department_id
+            .map(Some)
+            .ok_or_else(|| Error::forbidden("you belong to no department")),
+        Role::Auditor | Role::Admin => Ok(None),
+        _ => Err(Error::forbidden(
+            "this is for purchasers, auditors and admins",
+        )),
+    }
+}
+
+/// The menu a signed-in person sees: one entry per place they may work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Menu {
+    /// Their organization's workspace (`/my`).
+    pub my: bool,
+    /// The registrar's desk (`/registrar`).
+    pub registrar: bool,
+    /// The purchaser's projects (`/purchaser`).
+    pub purchaser: bool,
+    /// Their panels (`/panels`).
+    pub panels: bool,
+    /// Accounts (`/admin/users`).
+    pub users: bool,
+    /// Departments, holidays and the catalog.
+    pub settings: bool,
+    /// The e-mail outbox.
+    pub outbox: bool,
+}
+
+impl Menu {
+    /// What `actor` may reach.
+    #[must_use]
+    pub fn of(actor: &Actor) -> Self {
+        let a = Some(actor);
+        Self {
+            my: actor.role.is_org_role(),
+            registrar: may(a, Action::ReadRegistry),
+            purchaser: may(a, Action::ReadPurchases),
+            panels: may(a, Action::ReadOwnPanels),
+            users: may(a, Action::ReadUsers),
+            settings: may(a, Action::ManageDepartments),
+            outbox: may(a, Action::ReadOutbox),
+        }
     }
 }
 
@@ -371,5 +509,106 @@ mod tests {
             own_token(&a, Uuid::now_v7()),
             Err(Error::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn departments_are_overseen_by_their_purchasers_auditors_and_admins() {
+        let dept = Uuid::now_v7();
+        let own = Actor {
+            department_id: Some(dept),
+            ..actor(Role::Purchaser, Via::Session)
+        };
+        let other = Actor {
+            department_id: Some(Uuid::now_v7()),
+            ..actor(Role::Purchaser, Via::Session)
+        };
+        let auditor = actor(Role::Auditor, Via::Session);
+        let member = actor(Role::OrgMember, Via::Session);
+        assert!(buys_for(Some(&own), dept) && !buys_for(Some(&other), dept));
+        assert!(!buys_for(Some(&auditor), dept) && !buys_for(None, dept));
+        assert!(oversees(Some(&own), dept) && oversees(Some(&auditor), dept));
+        assert!(!oversees(Some(&other), dept) && !oversees(Some(&member), dept));
+        assert!(!oversees(None, dept));
+        assert!(own_department(&own, dept).is_ok());
+        assert!(matches!(
+            own_department(&other, dept),
+            Err(Error::Forbidden(_))
+        ));
+        let read_only = Actor {
+            via: Via::Token { write: false },
+            ..own.clone()
+        };
+        assert!(buys_for(Some(&read_only), dept), "reading is not writing");
+        assert!(own_department(&read_only, dept).is_err());
+        assert_eq!(department_scope(&own).unwrap(), Some(dept));
+        assert_eq!(department_scope(&auditor).unwrap(), None);
+        assert!(department_scope(&member).is_err());
+    }
+
+    #[test]
+    fn organizations_are_acted_for_by_their_own_people_only() {
+        let org = Uuid::now_v7();
+        let member = Actor {
+            organization_id: Some(org),
+            ..actor(Role::OrgMember, Via::Session)
+        };
+        let admin = Actor {
+            organization_id: Some(org),
+            ..actor(Role::OrgAdmin, Via::Session)
+        };
+        let outsider = Actor {
+            organization_id: Some(Uuid::now_v7()),
+            ..actor(Role::OrgAdmin, Via::Session)
+        };
+        let purchaser = Actor {
+            organization_id: Some(org),
+            ..actor(Role::Purchaser, Via::Session)
+        };
+        assert!(acts_for(Some(&member), org) && acts_for(Some(&admin), org));
+        assert!(!acts_for(Some(&outsider), org) && !acts_for(Some(&purchaser), org));
+        assert_eq!(organization_of(Some(&member)), Some(org));
+        assert_eq!(organization_of(Some(&purchaser)), None);
+        assert!(member_of(&member, org).is_ok() && member_of(&outsider, org).is_err());
+        assert!(org_admin_of(&admin, org).is_ok());
+        assert!(org_admin_of(&member, org).is_err() && org_admin_of(&outsider, org).is_err());
+        assert_eq!(registry_scope(&member).unwrap(), Some(Some(org)));
+        assert_eq!(
+            registry_scope(&actor(Role::Registrar, Via::Session)).unwrap(),
+            None
+        );
+        assert!(registry_scope(&purchaser).is_err());
+    }
+
+    #[test]
+    fn the_menu_offers_each_role_its_own_places() {
+        let menu = |role| Menu::of(&actor(role, Via::Session));
+        assert_eq!(
+            menu(Role::OrgMember),
+            Menu {
+                my: true,
+                ..Menu::default()
+            }
+        );
+        assert_eq!(
+            menu(Role::Auditor),
+            Menu {
+                registrar: true,
+                users: true,
+                outbox: true,
+                ..Menu::default()
+            },
+            "auditors read; they keep no settings and have no organization"
+        );
+        assert_eq!(
+            menu(Role::Admin),
+            Menu {
+                users: true,
+                settings: true,
+                outbox: true,
+                ..Menu::default()
+            }
+        );
+        assert!(menu(Role::Expert).panels && !menu(Role::Purchaser).panels);
+        assert!(menu(Role::Purchaser).purchaser && menu(Role::Registrar).registrar);
     }
 }

@@ -9,9 +9,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::rules::{self, Action};
-use super::service::{funder, locked};
+use super::service::locked;
 use crate::audit::Change;
-use crate::auth::Actor;
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
@@ -43,7 +43,7 @@ pub async fn disburse(
     }
     let tx = db.begin().await?;
     let (g, status) = locked(&*tx, grant_id).await?;
-    funder(actor, &g)?;
+    policy::own_department(actor, g.department_id)?;
     rules::transition(status, Action::Report)?;
     let inst = installments::Entity::find_by_id(installment_id)
         .one(&*tx)

@@ -307,21 +307,8 @@ pub fn json_stream(db: Db, size: u64) -> impl Stream<Item = Result<Vec<u8>>> + S
 /// # Errors
 /// `Forbidden` for other roles.
 pub async fn staff_xlsx(db: &Db, actor: &crate::auth::Actor, today: NaiveDate) -> Result<Vec<u8>> {
-    use crate::auth::Role;
     use crate::xlsx::{Cell, Sheet};
-    let department_id = match actor.role {
-        Role::Purchaser => Some(
-            actor
-                .department_id
-                .ok_or_else(|| Error::forbidden("you belong to no department"))?,
-        ),
-        Role::Auditor | Role::Admin => None,
-        _ => {
-            return Err(Error::forbidden(
-                "the grants sheet is for purchasers, auditors and admins",
-            ));
-        }
-    };
+    let department_id = crate::auth::policy::department_scope(actor)?;
     let filter = super::service::Filter {
         department_id,
         ..super::service::Filter::default()

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::rules::Status;
 use crate::audit::{self, Change, Who};
-use crate::auth::{Actor, Role, policy};
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
@@ -136,16 +136,6 @@ pub async fn leave(
     Ok(f)
 }
 
-/// Whether the actor moderates the grant's feedback: its department's purchasers.
-fn moderator(actor: &Actor, g: &grants::Model) -> Result<()> {
-    policy::check(Some(actor), policy::Action::Purchase)?;
-    if actor.department_id == Some(g.department_id) {
-        Ok(())
-    } else {
-        Err(Error::forbidden("this grant is another department's"))
-    }
-}
-
 /// The purchaser publishes or hides a piece of feedback (hiding needs a reason).
 ///
 /// # Errors
@@ -176,7 +166,8 @@ pub async fn moderate(
         .one(&*tx)
         .await?
         .ok_or(Error::NotFound("feedback"))?;
-    moderator(actor, &g)?;
+    // The funding department moderates its grants' feedback.
+    policy::own_department(actor, g.department_id)?;
     let after = feedback::Model {
         status: if publish { PUBLISHED } else { HIDDEN }.into(),
         moderation_reason: (!reason.is_empty()).then(|| reason.to_owned()),
@@ -220,10 +211,7 @@ pub async fn of_grant(
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("grant"))?;
-    let everything = actor.is_some_and(|a| {
-        matches!(a.role, Role::Auditor | Role::Admin)
-            || (a.role == Role::Purchaser && a.department_id == Some(g.department_id))
-    });
+    let everything = policy::oversees(actor, g.department_id);
     let mut q = feedback::Entity::find()
         .filter(feedback::Column::GrantId.eq(grant_id))
         .order_by_desc(feedback::Column::Id);

@@ -12,9 +12,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::rules::{self, Action, ReportKind, Status, Trigger};
-use super::service::{funder, grantee, locked, make_payable, sees_details};
+use super::service::{locked, make_payable, sees_details};
 use crate::audit::{self, Change};
-use crate::auth::Actor;
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::files;
@@ -89,7 +89,7 @@ pub async fn submit_report(
     }
     let tx = db.begin().await?;
     let (r, g, status) = report_and_grant(&*tx, report_id).await?;
-    grantee(actor, &g)?;
+    policy::member_of(actor, g.organization_id)?;
     rules::transition(status, Action::Report)?;
     if !r.status.is_owed() {
         return Err(Error::Conflict {
@@ -201,7 +201,7 @@ pub async fn review_report(
     }
     let tx = db.begin().await?;
     let (r, g, status) = report_and_grant(&*tx, report_id).await?;
-    funder(actor, &g)?;
+    policy::own_department(actor, g.department_id)?;
     rules::transition(status, Action::Report)?;
     if r.status != ReportStatus::Submitted {
         return Err(Error::Conflict {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::reports::ReportStatus;
 use super::rules::{self, Action, Installment, ReportKind, Status, Trigger};
 use crate::audit::{Change, Who};
-use crate::auth::{Actor, Role, policy};
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
@@ -248,44 +248,10 @@ pub async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Mod
     Ok((row, status))
 }
 
-/// Whether the actor funds the grant: a purchaser of its department.
-pub fn funder(actor: &Actor, g: &grants::Model) -> Result<()> {
-    policy::check(Some(actor), policy::Action::Purchase)?;
-    if actor.department_id == Some(g.department_id) {
-        Ok(())
-    } else {
-        Err(Error::forbidden("this grant is another department's"))
-    }
-}
-
-/// Whether the actor works for the grantee (any org role).
-pub(super) fn grantee(actor: &Actor, g: &grants::Model) -> Result<()> {
-    policy::check(Some(actor), policy::Action::Apply)?;
-    if actor.organization_id == Some(g.organization_id) {
-        Ok(())
-    } else {
-        Err(Error::forbidden("this grant is another organization's"))
-    }
-}
-
-/// Whether the actor is the grantee's org admin.
-pub(super) fn grantee_admin(actor: &Actor, g: &grants::Model) -> Result<()> {
-    grantee(actor, g)?;
-    if actor.role == Role::OrgAdmin {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "only the organization's org admin accepts or declines a grant",
-        ))
-    }
-}
-
+/// Whether `actor` sees what a grant keeps from the public (reports not yet
+/// accepted): the funding department's overseers and the grantee's people.
 pub(super) fn sees_details(actor: Option<&Actor>, g: &grants::Model) -> bool {
-    actor.is_some_and(|a| {
-        matches!(a.role, Role::Auditor | Role::Admin)
-            || (a.role == Role::Purchaser && a.department_id == Some(g.department_id))
-            || (a.role.is_org_role() && a.organization_id == Some(g.organization_id))
-    })
+    policy::oversees(actor, g.department_id) || policy::acts_for(actor, g.organization_id)
 }
 
 pub(super) async fn assemble<C: ConnectionTrait>(
@@ -534,7 +500,7 @@ pub async fn set_schedule(
 ) -> Result<Grant> {
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
+    policy::own_department(actor, row.department_id)?;
     rules::transition(status, Action::EditSchedule)?;
     let errors = rules::check_schedule(row.amount_fen, schedule);
     if !errors.is_empty() {
@@ -584,7 +550,7 @@ pub(super) async fn make_payable<C: ConnectionTrait>(
 pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Grant> {
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    grantee_admin(actor, &row)?;
+    policy::org_admin_of(actor, row.organization_id)?;
     let to = rules::transition(status, Action::Accept)?;
     let after = grants::Model {
         status: to.as_str().into(),
@@ -637,7 +603,7 @@ pub async fn decline(
     let reason = reason_text("reason", reason)?;
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    grantee_admin(actor, &row)?;
+    policy::org_admin_of(actor, row.organization_id)?;
     let to = rules::transition(status, Action::Decline)?;
     let after = grants::Model {
         status: to.as_str().into(),
@@ -675,7 +641,7 @@ pub async fn terminate(
     let reason = reason_text("reason", reason)?;
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
+    policy::own_department(actor, row.department_id)?;
     let to = rules::transition(status, Action::Terminate)?;
     let after = grants::Model {
         status: to.as_str().into(),
@@ -717,7 +683,7 @@ pub async fn complete(
     let comment = reason_text("comment", comment)?;
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
+    policy::own_department(actor, row.department_id)?;
     let to = rules::transition(status, Action::Complete)?;
     let g = assemble(&*tx, Some(actor), row.clone()).await?;
     let final_accepted = g

@@ -51,7 +51,7 @@ use super::projects::{self as project_service, Project};
 use super::rules::{self, Action, Status};
 use super::scoring;
 use crate::audit::{Change, Who};
-use crate::auth::{Actor, Role, policy};
+use crate::auth::{Actor, policy};
 use crate::calendar::Calendar;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -334,10 +334,7 @@ pub async fn notice(db: &Db, actor: Option<&Actor>, project_id: Uuid) -> Result<
 
 /// Whether the actor sees challenges in full: the department, auditors, admins.
 fn sees_all_challenges(actor: Option<&Actor>, p: &Project) -> bool {
-    actor.is_some_and(|a| {
-        matches!(a.role, Role::Auditor | Role::Admin)
-            || (a.role == Role::Purchaser && a.department_id == Some(p.row.department_id))
-    })
+    policy::oversees(actor, p.row.department_id)
 }
 
 /// The challenges of a project's notices, newest first, as the caller may see them.
@@ -360,8 +357,7 @@ pub async fn challenges_of(
     let everything = sees_all_challenges(actor, &p);
     let mut out = Vec::new();
     for c in all {
-        let own = actor
-            .is_some_and(|a| a.role.is_org_role() && a.organization_id == Some(c.organization_id));
+        let own = actor.is_some_and(|a| policy::acts_for(Some(a), c.organization_id));
         out.push(view(db, c, everything || own, today).await?);
     }
     Ok(out)
@@ -414,7 +410,7 @@ pub async fn challenge_access(db: &Db, actor: &Actor, id: Uuid) -> Result<challe
         .await?
         .ok_or(Error::NotFound("challenge"))?;
     let p = project_service::get(db, Some(actor), c.project_id).await?;
-    let own = actor.role.is_org_role() && actor.organization_id == Some(c.organization_id);
+    let own = policy::acts_for(Some(actor), c.organization_id);
     if own || sees_all_challenges(Some(actor), &p) {
         Ok(c)
     } else {

@@ -41,8 +41,8 @@ use uuid::Uuid;
 use super::projects::Project;
 use super::rules::{self, Action, OrgFacts, Status, Verdict};
 use crate::audit::{self, Change, Who};
+use crate::auth::Actor;
 use crate::auth::policy;
-use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::files;
@@ -642,8 +642,7 @@ pub async fn withdraw(
 /// Whether the actor may read every bid of an opened project by role: its
 /// department's purchasers, auditors and admins.
 fn reads_opened(actor: &Actor, p: &Project) -> bool {
-    (actor.role == Role::Purchaser && actor.department_id == Some(p.row.department_id))
-        || matches!(actor.role, Role::Auditor | Role::Admin)
+    policy::oversees(Some(actor), p.row.department_id)
 }
 
 /// [`reads_opened`], or an expert of the panel who has declared no conflict
@@ -708,7 +707,7 @@ async fn reveal_checked(db: &Db, bids: Vec<bids::Model>) -> Result<Vec<bids::Mod
 
 /// Whose a bid is to a reader, before anything else is looked up.
 fn is_own(actor: &Actor, organization_id: Uuid) -> bool {
-    actor.role.is_org_role() && actor.organization_id == Some(organization_id)
+    policy::acts_for(Some(actor), organization_id)
 }
 
 /// The one rule of bid secrecy: whether a reader may see a bid (its
@@ -768,10 +767,7 @@ pub async fn list_for_project(
     let mut q = bids::Entity::find()
         .filter(bids::Column::ProjectId.eq(project_id))
         .order_by_asc(bids::Column::Id);
-    if actor.role.is_org_role() {
-        let org = actor
-            .organization_id
-            .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
+    if let Some(org) = policy::organization_of(Some(actor)) {
         q = q.filter(bids::Column::OrganizationId.eq(org));
     } else if p.row.opened_at.is_some() && reads_opened_bids(db, actor, &p).await? {
         q = q.filter(bids::Column::Status.eq(ACTIVE));

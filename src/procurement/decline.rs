@@ -13,11 +13,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::Change;
-use crate::auth::Actor;
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::grants::rules::Status;
-use crate::grants::service::{Grant, Winner, create, funder, get, locked, reason_text};
+use crate::grants::service::{Grant, Winner, create, get, locked, reason_text};
 
 /// After the winner declined, the purchaser offers the grant to the next
 /// ranked bidder of the award notice that has not declined it.
@@ -28,7 +28,7 @@ use crate::grants::service::{Grant, Winner, create, funder, get, locked, reason_
 pub async fn award_next(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Grant> {
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
+    policy::own_department(actor, row.department_id)?;
     let (project, tried) = after_decline(&*tx, &row, status).await?;
     let award = entity::awards::Entity::find_by_id(row.award_id)
         .one(&*tx)
@@ -86,7 +86,7 @@ pub async fn fail_project(
     let reason = reason_text("reason", reason)?;
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    funder(actor, &row)?;
+    policy::own_department(actor, row.department_id)?;
     let (project, _) = after_decline(&*tx, &row, status).await?;
     let from = S::parse(&project.status)
         .ok_or_else(|| Error::Internal(format!("project {} has an unknown status", project.id)))?;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::catalog;
 use super::rules::{self, Action, Criterion, Method, Rule, Status};
 use crate::audit::{self, Change};
+use crate::auth::Actor;
 use crate::auth::policy;
-use crate::auth::{Actor, Role};
 use crate::calendar::Calendar;
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
@@ -898,10 +898,7 @@ pub async fn questions_of(
     id: Uuid,
 ) -> Result<Vec<(questions::Model, bool)>> {
     let p = get(db, actor, id).await?;
-    let purchaser = actor.is_some_and(|a| {
-        (a.role == Role::Purchaser && a.department_id == Some(p.row.department_id))
-            || matches!(a.role, Role::Auditor | Role::Admin)
-    });
+    let purchaser = policy::oversees(actor, p.row.department_id);
     let all = questions::Entity::find()
         .filter(questions::Column::ProjectId.eq(id))
         .order_by_asc(questions::Column::Id)

@@ -22,8 +22,8 @@ use uuid::Uuid;
 
 use super::organizations as orgs;
 use crate::audit::{self, Change};
+use crate::auth::Actor;
 use crate::auth::policy::{self, Action};
-use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::files;
@@ -445,13 +445,10 @@ pub async fn list(
 ) -> Result<(Vec<annual_reports::Model>, Option<String>)> {
     use annual_reports::Column as C;
     let mut q = annual_reports::Entity::find().order_by_asc(C::Id);
-    if matches!(actor.role, Role::OrgMember | Role::OrgAdmin) {
-        let Some(org) = actor.organization_id else {
-            return Ok((Vec::new(), None));
-        };
-        q = q.filter(C::OrganizationId.eq(org));
-    } else {
-        policy::check(Some(actor), Action::ReadRegistry)?;
+    match policy::registry_scope(actor)? {
+        Some(None) => return Ok((Vec::new(), None)),
+        Some(Some(org)) => q = q.filter(C::OrganizationId.eq(org)),
+        None => {}
     }
     if let Some(s) = &filter.status {
         q = q.filter(C::Status.eq(s.clone()));

@@ -848,14 +848,13 @@ pub async fn list(
 ) -> Result<(Vec<Application>, Option<String>)> {
     use applications::Column as C;
     let mut q = applications::Entity::find().order_by_asc(C::Id);
-    if actor.role.is_org_role() {
+    if let Some(own_org) = policy::registry_scope(actor)? {
         let mut mine = Condition::any().add(C::ApplicantId.eq(actor.user_id));
-        if let Some(org) = actor.organization_id {
+        if let Some(org) = own_org {
             mine = mine.add(C::OrganizationId.eq(org));
         }
         q = q.filter(mine);
     } else {
-        policy::check(Some(actor), policy::Action::ReadRegistry)?;
         q = q.filter(C::Status.ne(Status::Draft.as_str()));
     }
     if let Some(s) = filter.status {

@@ -236,9 +236,7 @@ pub async fn answer(
         .ok_or(Error::NotFound("invitation"))?;
     let allowed = match answer {
         Answer::Accept | Answer::Decline => before.email == actor.email,
-        Answer::Revoke => {
-            actor.role == Role::OrgAdmin && actor.organization_id == Some(before.organization_id)
-        }
+        Answer::Revoke => policy::org_admin_of(actor, before.organization_id).is_ok(),
     };
     if !allowed {
         return Err(Error::NotFound("invitation"));

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{ShownError, Viewer, act, or_fail, render, render_status, status_for};
 use crate::app::AppState;
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, policy};
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
 use crate::procurement::award::{self, Decision};
@@ -244,8 +244,7 @@ async fn evaluation_page(
     let now = state.clock.now();
     let seats = panels::panel_of(&state.db, actor, id).await?;
     let p = projects::get(&state.db, Some(actor), id).await?;
-    let is_buyer =
-        actor.role == Role::Purchaser && actor.department_id == Some(p.row.department_id);
+    let is_buyer = policy::buys_for(Some(actor), p.row.department_id);
     let mine = seats.iter().find(|m| m.expert_id == actor.user_id);
     let seated = mine.is_some_and(|m| m.status == panels::ACTIVE);
     let active = seats.iter().filter(|m| m.status == panels::ACTIVE).count();
@@ -260,8 +259,7 @@ async fn evaluation_page(
             me: m.expert_id == actor.user_id,
         });
     }
-    let can_assign =
-        is_buyer && matches!(p.status, Status::Draft | Status::Open | Status::Evaluating);
+    let can_assign = panels::may_assign(actor, &p).is_ok();
     let pool = if can_assign {
         panels::expert_pool(&state.db, actor)
             .await?
@@ -725,7 +723,7 @@ pub(super) async fn award_section(
     let id = p.row.id;
     let now = state.clock.now();
     let evaluation_link = match actor {
-        Some(a) if p.row.opened_at.is_some() || a.role == Role::Purchaser => {
+        Some(a) if p.row.opened_at.is_some() || policy::buys_for(actor, p.row.department_id) => {
             panels::panel_of(&state.db, a, id).await.is_ok()
         }
         _ => false,
@@ -747,14 +745,11 @@ pub(super) async fn award_section(
     };
     let window_open = n.row.status == award::NOTICE
         && evaluation::window_open(n.row.challenge_until, crate::clock::china_date(now));
-    let bidder_here = match actor {
-        Some(a) if a.role.is_org_role() => {
-            match (a.organization_id, bids::opening_record(&state.db, id).await) {
-                (Some(org), Ok((_, entries))) => entries.iter().any(|e| e.organization_id == org),
-                _ => false,
-            }
-        }
-        _ => false,
+    let bidder_here = match policy::organization_of(actor) {
+        Some(org) => bids::opening_record(&state.db, id)
+            .await
+            .is_ok_and(|(_, entries)| entries.iter().any(|e| e.organization_id == org)),
+        None => false,
     };
     let own_scores = match actor {
         Some(a) if bidder_here => {
@@ -781,7 +776,7 @@ pub(super) async fn award_section(
     };
     let challenges = award::challenges_of(&state.db, actor, id, now).await?;
     let filed = challenges.iter().any(|c| {
-        c.row.award_id == n.row.id && c.detailed && actor.is_some_and(|a| a.role.is_org_role())
+        c.row.award_id == n.row.id && c.detailed && policy::organization_of(actor).is_some()
     });
     Ok(AwardSection {
         notice: Some(NoticeView {

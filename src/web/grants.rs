@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::policy;
 use crate::error::{Error, FieldError, Result};
 use crate::grants::disbursements;
 use crate::grants::reports::{self as grant_reports, ReportInput};
@@ -87,14 +87,9 @@ pub(super) async fn list(
         };
         if mine {
             let a = viewer.actor()?;
-            match a.role {
-                Role::Purchaser => filter.department_id = a.department_id,
-                r if r.is_org_role() => filter.organization_id = a.organization_id,
-                _ => {
-                    return Err(Error::forbidden(
-                        "only purchasers and organizations have grants",
-                    ));
-                }
+            filter.organization_id = policy::organization_of(Some(a));
+            if filter.organization_id.is_none() {
+                filter.department_id = policy::department_scope(a).ok().flatten();
             }
             if filter.department_id.is_none() && filter.organization_id.is_none() {
                 return Err(Error::forbidden(
@@ -255,11 +250,9 @@ async fn grant_page(
     let actor = viewer.actor.as_ref();
     let today = crate::clock::china_date(state.clock.now());
     let g = service::get(&state.db, actor, id).await?;
-    let is_funder = actor
-        .is_some_and(|a| a.role == Role::Purchaser && a.department_id == Some(g.row.department_id));
-    let is_grantee = actor
-        .is_some_and(|a| a.role.is_org_role() && a.organization_id == Some(g.row.organization_id));
-    let is_grantee_admin = is_grantee && actor.is_some_and(|a| a.role == Role::OrgAdmin);
+    let is_funder = policy::buys_for(actor, g.row.department_id);
+    let is_grantee = policy::acts_for(actor, g.row.organization_id);
+    let is_grantee_admin = is_grantee && policy::is_org_admin(actor);
     let active = g.status == Status::Active;
     let org = crate::registry::organizations::get(state.db.conn(), g.row.organization_id).await?;
     let (feedback, feedback_next) = crate::grants::feedback::of_grant(

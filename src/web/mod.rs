@@ -28,7 +28,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq as _;
 
 use crate::app::AppState;
-use crate::auth::{Actor, Role, random_secret, sessions};
+use crate::auth::{Actor, random_secret, sessions};
 use crate::error::{Error, FieldError, Refusal};
 use crate::i18n::Lang;
 use templates::Assets;
@@ -409,8 +409,8 @@ pub struct ViewerView {
     pub email: String,
     /// Role name.
     pub role: &'static str,
-    /// Admin menu.
-    pub is_admin: bool,
+    /// The places in the menu, as the policy decided.
+    pub can: crate::auth::policy::Menu,
     /// Unread notifications.
     pub unread: u64,
 }
@@ -459,7 +459,7 @@ pub fn render_status<T: Serialize>(
             display_name: a.display_name.clone(),
             email: a.email.clone(),
             role: a.role.as_str(),
-            is_admin: a.role == Role::Admin,
+            can: crate::auth::policy::Menu::of(a),
             unread: viewer.unread,
         }),
         title,

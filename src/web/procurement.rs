@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{CsrfForm, ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::policy;
 use crate::error::{Error, FieldError, Result};
 use crate::money::Fen;
 use crate::pagination::PageRequest;
@@ -764,9 +764,8 @@ async fn detail_page(
     let actor = viewer.actor.as_ref();
     let now = state.clock.now();
     let p = projects::get(&state.db, actor, id).await?;
-    let is_buyer = actor
-        .is_some_and(|a| a.role == Role::Purchaser && a.department_id == Some(p.row.department_id));
-    let is_bidder = actor.is_some_and(|a| a.role.is_org_role() && a.organization_id.is_some());
+    let is_buyer = policy::buys_for(actor, p.row.department_id);
+    let is_bidder = policy::organization_of(actor).is_some();
     let is_open = p.takes_bids(now);
     let (verdicts, my_bids) = match actor {
         Some(a) if is_bidder && p.status != Status::Draft => {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::format::{division_label, yuan};
 use super::{ShownError, Viewer, act, form_errors, or_fail, render_status, status_for};
 use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::policy;
 use crate::clock::china_date;
 use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
@@ -250,10 +250,7 @@ async fn profile_page(
     let grades = credit::grades_of(state.db.conn(), id).await?;
     let reports = annual_reports::public_of(&state.db, id).await?;
     let grants = crate::grants::service::track_record(&state.db, id, today).await?;
-    let is_registrar = viewer
-        .actor
-        .as_ref()
-        .is_some_and(|a| a.role == Role::Registrar);
+    let is_registrar = policy::may(viewer.actor.as_ref(), policy::Action::Register);
     let is_insider = viewer
         .actor
         .as_ref()

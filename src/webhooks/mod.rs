@@ -42,7 +42,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Change, Who};
 use crate::auth::policy::{Action, check};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
@@ -225,7 +225,7 @@ pub async fn create(
 }
 
 fn sees_all(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Admin | Role::Auditor)
+    policy::sees_all(Some(actor))
 }
 
 async fn own(db: &Db, actor: &Actor, id: Uuid) -> Result<webhooks::Model> {

@@ -275,3 +275,52 @@ fn no_two_modules_reach_each_other() {
         assert!(reached.is_empty(), "{leaf} calls the areas {reached:?}");
     }
 }
+
+/// Rights are decided in `auth::policy` alone: no other file compares an
+/// actor's role, department or organization by hand (pages and areas ask
+/// the policy, and views carry what it decided). The bench and the demo
+/// set data up and decide nothing.
+#[test]
+fn no_right_is_decided_outside_the_policy() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let by_hand = [
+        "a.role ==",
+        "a.role !=",
+        "actor.role ==",
+        "actor.role !=",
+        "matches!(a.role",
+        "matches!(actor.role",
+        "match a.role",
+        "match actor.role",
+        "a.role.is_org_role()",
+        "actor.role.is_org_role()",
+        "a.department_id ==",
+        "actor.department_id ==",
+        "a.organization_id ==",
+        "actor.organization_id ==",
+    ];
+    let mut offences = Vec::new();
+    for file in &files {
+        let name = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if name == "auth/policy.rs" || name.starts_with("bench/") || name.starts_with("demo/") {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(file).unwrap());
+        for (n, line) in code.lines().enumerate() {
+            if by_hand.iter().any(|p| line.contains(p)) {
+                offences.push(format!("src/{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "rights decided outside auth::policy:\n{}",
+        offences.join("\n")
+    );
+}

@@ -204,7 +204,8 @@ pub(super) async fn report_page(
         organization_id: r.organization_id,
         organization: orgs::get(state.db.conn(), r.organization_id).await?.name,
         year: r.year,
-        can_review: actor.role == Role::Registrar && r.status == reports::SUBMITTED,
+        can_review: policy::may(Some(actor), policy::Action::Register)
+            && r.status == reports::SUBMITTED,
         status: r.status,
         result: r.result.unwrap_or_default(),
         income: yuan(r.income_fen),

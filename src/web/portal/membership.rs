@@ -39,7 +39,7 @@ pub(super) async fn members_page(
     let page = MembersPage {
         org_id,
         org_name: org.name.clone(),
-        is_admin: actor.role == Role::OrgAdmin,
+        is_admin: policy::org_admin_of(actor, org_id).is_ok(),
         members: users
             .into_iter()
             .map(|u| MemberRow {

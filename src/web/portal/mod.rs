@@ -26,7 +26,6 @@ use uuid::Uuid;
 use super::upload::Upload;
 use super::{CsrfForm, ShownError, Viewer, act, or_fail, render_status, status_for};
 use crate::app::AppState;
-use crate::auth::Role;
 use crate::auth::policy::{self, Action, ApplicationAccess};
 use crate::error::{Error, FieldError, Result};
 use crate::files;

@@ -151,7 +151,7 @@ pub(super) async fn my_page(
         let page = MyPage {
             bids: bid_rows,
             org,
-            is_admin: actor.role == Role::OrgAdmin,
+            is_admin: policy::is_org_admin(Some(actor)),
             invitations,
             applications: app_rows(state, list),
             errors,
