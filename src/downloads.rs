@@ -75,9 +75,11 @@ async fn may_read(db: &Db, actor: Option<&Actor>, file: &file_rows::Model) -> Re
     let actor = actor.ok_or(Error::Unauthenticated)?;
     match kind {
         procurement::bids::FILE_OWNER => procurement::bids::get(db, actor, owner).await.map(drop),
-        procurement::award::FILE_OWNER => procurement::award::challenge_access(db, actor, owner)
-            .await
-            .map(drop),
+        procurement::challenges::FILE_OWNER => {
+            procurement::challenges::challenge_access(db, actor, owner)
+                .await
+                .map(drop)
+        }
         APPLICATION => registry::applications::get(db, actor, owner)
             .await
             .map(drop),

@@ -15,7 +15,8 @@ use super::dto::List;
 use super::files::FileMeta;
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
-use crate::procurement::award::{self, ChallengeView, Decision, Notice, SummaryLine};
+use crate::procurement::award::{self, Notice, SummaryLine};
+use crate::procurement::challenges::{self, ChallengeView, Decision};
 use crate::procurement::evaluation::show;
 
 /// Award notices and challenges.
@@ -308,7 +309,7 @@ impl AwardApi {
             now,
         )
         .await?;
-        let challenges = award::challenges_of(&state.db, Some(&auth.0), id.0, now).await?;
+        let challenges = challenges::challenges_of(&state.db, Some(&auth.0), id.0, now).await?;
         Ok(Proposed::Created(Json(AwardNotice::new(n, challenges))))
     }
 
@@ -328,7 +329,7 @@ impl AwardApi {
         let n = award::notice(&state.db, auth.actor(), id.0)
             .await?
             .ok_or(crate::error::Error::NotFound("award notice"))?;
-        let challenges = award::challenges_of(&state.db, auth.actor(), id.0, now).await?;
+        let challenges = challenges::challenges_of(&state.db, auth.actor(), id.0, now).await?;
         Ok(Json(AwardNotice::new(n, challenges)))
     }
 
@@ -345,7 +346,7 @@ impl AwardApi {
         id: Path<Uuid>,
         body: JsonBody<ChallengeInput>,
     ) -> ApiResult<Filed> {
-        let c = award::file_challenge(
+        let c = challenges::file_challenge(
             &state.db,
             &auth.0,
             id.0,
@@ -369,7 +370,8 @@ impl AwardApi {
         auth: MaybeAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<List<Challenge>>> {
-        let list = award::challenges_of(&state.db, auth.actor(), id.0, state.clock.now()).await?;
+        let list =
+            challenges::challenges_of(&state.db, auth.actor(), id.0, state.clock.now()).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
 
@@ -385,7 +387,7 @@ impl AwardApi {
         auth: TokenAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Challenge>> {
-        let c = award::get_challenge(&state.db, &auth.0, id.0, state.clock.now()).await?;
+        let c = challenges::get_challenge(&state.db, &auth.0, id.0, state.clock.now()).await?;
         Ok(Json(c.into()))
     }
 
@@ -410,7 +412,7 @@ impl AwardApi {
             ReplyDecision::UpheldReevaluate => Decision::UpheldReevaluate,
             ReplyDecision::UpheldFail => Decision::UpheldFail,
         };
-        let c = award::reply(
+        let c = challenges::reply(
             &state.db,
             &auth.0,
             id.0,

@@ -111,8 +111,10 @@ impl FilesApi {
                     state.settings.max_upload_bytes,
                     &auth.0,
                     project,
-                    &name,
-                    &bytes,
+                    crate::files::Incoming {
+                        file_name: &name,
+                        bytes: &bytes,
+                    },
                     state.clock.now(),
                 )
                 .await?

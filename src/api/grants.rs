@@ -669,17 +669,14 @@ impl GrantsApi {
         id: Path<Uuid>,
         body: JsonBody<DisbursementInput>,
     ) -> ApiResult<Disbursed> {
-        let d = disbursements::disburse(
-            &state.db,
-            &auth.0,
-            id.0,
-            body.installment_id,
-            body.amount_fen,
-            body.paid_on,
-            &body.reference,
-            state.clock.now(),
-        )
-        .await?;
+        let payment = disbursements::Payment {
+            installment_id: body.installment_id,
+            amount_fen: body.amount_fen,
+            paid_on: body.paid_on,
+            reference: &body.reference,
+        };
+        let d =
+            disbursements::disburse(&state.db, &auth.0, id.0, payment, state.clock.now()).await?;
         Ok(Disbursed::Created(Json(Disbursement {
             id: d.id,
             installment_id: d.installment_id,

@@ -335,17 +335,15 @@ impl ScoringApi {
         id: Path<Uuid>,
         body: JsonBody<ScoreInput>,
     ) -> ApiResult<Json<Score>> {
-        let s = crate::procurement::scoring::score(
-            &state.db,
-            &auth.0,
-            id.0,
-            body.bid_id,
-            body.criterion_index as usize,
-            body.points_hundredths,
-            &body.comment,
-            state.clock.now(),
-        )
-        .await?;
+        let mark = crate::procurement::scoring::Mark {
+            bid_id: body.bid_id,
+            criterion_index: body.criterion_index as usize,
+            points: body.points_hundredths,
+            comment: &body.comment,
+        };
+        let s =
+            crate::procurement::scoring::score(&state.db, &auth.0, id.0, mark, state.clock.now())
+                .await?;
         Ok(Json(s.into()))
     }
 

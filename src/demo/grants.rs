@@ -52,17 +52,13 @@ async fn pay_all(db: &Db, buyer: &Actor, id: Uuid, when: DateTime<Utc>, n: &mut 
                 crate::clock::china_date(when).format("%Y%m"),
                 *n
             );
-            disbursements::disburse(
-                db,
-                buyer,
-                id,
-                i.id,
-                payable,
-                crate::clock::china_date(when),
-                &reference,
-                when,
-            )
-            .await?;
+            let payment = disbursements::Payment {
+                installment_id: i.id,
+                amount_fen: payable,
+                paid_on: crate::clock::china_date(when),
+                reference: &reference,
+            };
+            disbursements::disburse(db, buyer, id, payment, when).await?;
         }
     }
     Ok(())

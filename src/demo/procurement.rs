@@ -18,9 +18,10 @@ use crate::auth::users::NewUser;
 use crate::auth::{Actor, Role, Via};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::procurement::award::{self, Decision};
+use crate::procurement::award;
 use crate::procurement::bids::{self, BidInput};
 use crate::procurement::catalog;
+use crate::procurement::challenges::{self, Decision};
 use crate::procurement::projects::{self, ProjectInput};
 use crate::procurement::rules::{Criterion, Method, Rule};
 use crate::procurement::{panels, scoring};
@@ -135,7 +136,13 @@ async fn score_sheet(
             } else {
                 "基本满足要求，个别环节不够细化。"
             };
-            scoring::score(db, expert, id, e.bid_id, i, points, comment, at).await?;
+            let mark = scoring::Mark {
+                bid_id: e.bid_id,
+                criterion_index: i,
+                points,
+                comment,
+            };
+            scoring::score(db, expert, id, mark, at).await?;
         }
     }
     scoring::submit_sheet(db, expert, id, at).await
@@ -431,7 +438,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
                 .find(|b| b.organization_id == Some(e.organization_id))
         });
     if let Some(who) = runner_up {
-        award::file_challenge(
+        challenges::file_challenge(
             db,
             who,
             notice.row.id,
@@ -480,7 +487,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
                 .iter()
                 .find(|b| b.organization_id == Some(e.organization_id))
         }) {
-            let c = award::file_challenge(
+            let c = challenges::file_challenge(
                 db,
                 who,
                 awarded.row.id,
@@ -489,7 +496,7 @@ pub async fn seed(db: &Db, department: Uuid, now: DateTime<Utc>) -> Result<()> {
                 t5 + days(27),
             )
             .await?;
-            award::reply(
+            challenges::reply(
                 db,
                 &buyer,
                 c.row.id,

@@ -234,29 +234,43 @@ fn name_bound_to(id: Uuid) -> String {
     format!("file-name:{id}")
 }
 
+/// An upload as it arrives: its name and content.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// The name the uploader gave it.
+    pub file_name: &'a str,
+    /// The content.
+    pub bytes: &'a [u8],
+}
+
+/// What a sealed upload is sealed for: a project, under its data key.
+#[derive(Clone, Copy)]
+pub struct Seal<'a> {
+    /// The project whose bids the file goes with.
+    pub project_id: Uuid,
+    /// That project's data key.
+    pub key: &'a crate::keys::Key,
+}
+
 /// Stores a bid's upload, `checked` by [`check`], sealed under its
-/// project's data `key`, inside the caller's transaction (the caller,
-/// `procurement::bids`, has checked the actor may bid on `project_id` now).
-/// Its audit entry is sealed with the project's bids. Returns the row with
-/// the name in clear.
+/// project's data key, inside the caller's transaction (the caller,
+/// `procurement::bids`, has checked the actor may bid on the project now,
+/// and audits the upload sealed with the project's bids). Returns the row
+/// with the name in clear.
 ///
 /// # Errors
 /// `Internal` when the disk fails.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one sealed upload, each part needed"
-)]
 pub async fn store_sealed<C: ConnectionTrait>(
     tx: &C,
     data_dir: &Path,
     checked: Checked,
-    key: &crate::keys::Key,
+    seal: Seal<'_>,
     actor: &Actor,
-    project_id: Uuid,
-    file_name: &str,
-    bytes: &[u8],
+    incoming: Incoming<'_>,
     now: DateTime<Utc>,
 ) -> Result<files::Model> {
+    let Seal { project_id, key } = seal;
+    let Incoming { file_name, bytes } = incoming;
     let Checked {
         content_type,
         sha256,

@@ -15,23 +15,38 @@ use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
+/// A payment as the purchaser records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Payment<'a> {
+    /// The installment paid.
+    pub installment_id: Uuid,
+    /// How much, fen.
+    pub amount_fen: i64,
+    /// When it was paid (China date).
+    pub paid_on: NaiveDate,
+    /// The voucher or transfer number.
+    pub reference: &'a str,
+}
+
 /// The purchaser records a payment on a payable installment.
 ///
 /// # Errors
 /// `Forbidden` by role or department; `Conflict` unless active; `Invalid`
 /// for an unknown installment, an amount not above 0 or above what is
 /// payable, or an empty reference.
-#[allow(clippy::too_many_arguments)]
 pub async fn disburse(
     db: &Db,
     actor: &Actor,
     grant_id: Uuid,
-    installment_id: Uuid,
-    amount_fen: i64,
-    paid_on: NaiveDate,
-    reference: &str,
+    payment: Payment<'_>,
     now: DateTime<Utc>,
 ) -> Result<disbursements::Model> {
+    let Payment {
+        installment_id,
+        amount_fen,
+        paid_on,
+        reference,
+    } = payment;
     crate::clock::check_date("paid_on", paid_on).map_err(|e| Error::Invalid(vec![e]))?;
     let reference = reference.trim();
     if reference.is_empty() || reference.chars().count() > 200 {

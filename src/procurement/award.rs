@@ -1,9 +1,8 @@
-//! Award notices and challenges (issue 5, last part).
+//! Award notices (issue 5, last part).
 //!
 //! What it owns: the award notice of a project (winner, amount, a snapshot
-//! of the ranking and of the panel, the challenge window), challenges (质疑)
-//! against it and the purchaser's replies, and the job that makes a notice
-//! final.
+//! of the ranking and of the panel, the challenge window) and the job that
+//! makes a notice final. Challenges against it are `challenges`'.
 //!
 //! ```text
 //! project  evaluating --propose--> notice --job, window closed, none open--> awarded
@@ -17,17 +16,12 @@
 //!   active expert has submitted a sheet and the panel meets its size rule:
 //!   rank 1, or another ranked bid with a recorded reason
 //!   ([`evaluation::check_choice`]); the notice is public at once;
-//! - an org member or admin of a bidder of the opening record files one
-//!   challenge per notice, with reasons and files, until the last day of the
-//!   window (7 working days from the notice's China date, holiday calendar);
-//! - the purchaser replies `dismissed` or `upheld` with reasons; an upheld
-//!   challenge withdraws the notice and sends the project back to
-//!   `evaluating` (every expert's sheet is reopened for review; the scores
-//!   stay) or to `failed`; a reply later than 7 working days from the filing
-//!   is flagged overdue, not refused;
-//! - everyone reads the notice and each challenge's dates, status and reply;
-//!   the challenger's name, reasons and files are for the challenger, the
-//!   department, auditors and admins;
+//! - bidders challenge the notice within its window and the purchaser
+//!   replies ([`super::challenges`], with the window's rules); an upheld
+//!   challenge withdraws the notice ([`withdraw`]) and sends the project
+//!   back to `evaluating` (every expert's sheet is reopened for review; the
+//!   scores stay) or to `failed`;
+//! - everyone reads the notice;
 //! - a bidder reads its own scores (per criterion and expert, with the
 //!   comments, experts unnamed) once a notice is published;
 //! - the award job ([`award_due`]) moves a project from `notice` to
@@ -35,8 +29,8 @@
 //!   once (a lease, a locked row and a conditional update), and creates its
 //!   grant in the same transaction ([`crate::grants`]).
 
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::{awards, challenges, files as file_rows, panel_members as members, projects};
+use chrono::{DateTime, Utc};
+use entity::{awards, challenges, projects};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -45,9 +39,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::bids;
+use super::challenges::OPEN;
 use super::evaluation::{self, Points};
 use super::panels;
-use super::projects::{self as project_service, Project};
+use super::projects::{self as project_service};
 use super::rules::{self, Action, Status};
 use super::scoring;
 use crate::audit::{Change, Who};
@@ -55,7 +50,6 @@ use crate::auth::{Actor, policy};
 use crate::calendar::Calendar;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::files;
 
 /// A notice in its challenge window.
 pub const NOTICE: &str = "notice";
@@ -63,11 +57,6 @@ pub const NOTICE: &str = "notice";
 pub const FINAL: &str = "final";
 /// A notice taken back (upheld challenge, cancelled project).
 pub const WITHDRAWN: &str = "withdrawn";
-
-/// A challenge awaiting the reply.
-pub const OPEN: &str = "open";
-/// Owner kind of challenge files.
-pub const FILE_OWNER: &str = "challenge";
 
 /// One line of the ranking published with the notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,33 +112,7 @@ impl Notice {
     }
 }
 
-/// How the purchaser answers a challenge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// Not founded; the notice stands.
-    Dismissed,
-    /// Founded, the panel evaluates again.
-    UpheldReevaluate,
-    /// Founded, the project fails.
-    UpheldFail,
-}
-
-/// A challenge as the caller may see it.
-#[derive(Debug, Clone)]
-pub struct ChallengeView {
-    /// The row; `reasons` and `organization_id` are blanked for the public.
-    pub row: challenges::Model,
-    /// The challenger's name, for those who may see it.
-    pub organization_name: Option<String>,
-    /// Files, for those who may see them.
-    pub files: Vec<file_rows::Model>,
-    /// Open past its reply day.
-    pub overdue: bool,
-    /// Whether `reasons`, the challenger and the files are shown.
-    pub detailed: bool,
-}
-
-fn too_long(field: &str, text: &str, max: usize) -> Result<String> {
+pub(super) fn too_long(field: &str, text: &str, max: usize) -> Result<String> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > max {
         return Err(Error::invalid(
@@ -162,7 +125,10 @@ fn too_long(field: &str, text: &str, max: usize) -> Result<String> {
 }
 
 /// The current or final notice of a project, if any.
-async fn current<C: ConnectionTrait>(conn: &C, project_id: Uuid) -> Result<Option<awards::Model>> {
+pub(super) async fn current<C: ConnectionTrait>(
+    conn: &C,
+    project_id: Uuid,
+) -> Result<Option<awards::Model>> {
     Ok(awards::Entity::find()
         .filter(awards::Column::ProjectId.eq(project_id))
         .filter(awards::Column::Status.is_in([NOTICE, FINAL]))
@@ -172,7 +138,7 @@ async fn current<C: ConnectionTrait>(conn: &C, project_id: Uuid) -> Result<Optio
 
 /// Moves a project from `from` to `to` only if it is still in `from`: the
 /// conditional update that makes every state change here happen once.
-async fn move_project<C: ConnectionTrait>(
+pub(super) async fn move_project<C: ConnectionTrait>(
     conn: &C,
     project_id: Uuid,
     from: Status,
@@ -193,7 +159,7 @@ async fn move_project<C: ConnectionTrait>(
         == 1)
 }
 
-fn moved_elsewhere() -> Error {
+pub(super) fn moved_elsewhere() -> Error {
     Error::Conflict {
         code: "wrong_state",
         message: "the project changed state meanwhile; reload it".into(),
@@ -286,7 +252,10 @@ pub async fn propose(
         status: NOTICE.into(),
         proposed_by: actor.user_id,
         notice_at: now,
-        challenge_until: evaluation::seven_working_days(&calendar, crate::clock::china_date(now)),
+        challenge_until: super::challenges::seven_working_days(
+            &calendar,
+            crate::clock::china_date(now),
+        ),
         closed_at: None,
     };
     let tx = db.begin().await?;
@@ -330,342 +299,6 @@ pub async fn notice(db: &Db, actor: Option<&Actor>, project_id: Uuid) -> Result<
         .await?
         .map(Notice::from_row)
         .transpose()
-}
-
-/// Whether the actor sees challenges in full: the department, auditors, admins.
-fn sees_all_challenges(actor: Option<&Actor>, p: &Project) -> bool {
-    policy::oversees(actor, p.row.department_id)
-}
-
-/// The challenges of a project's notices, newest first, as the caller may see them.
-///
-/// # Errors
-/// `NotFound` for drafts the caller may not see.
-pub async fn challenges_of(
-    db: &Db,
-    actor: Option<&Actor>,
-    project_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Vec<ChallengeView>> {
-    let p = project_service::get(db, actor, project_id).await?;
-    let all = challenges::Entity::find()
-        .filter(challenges::Column::ProjectId.eq(project_id))
-        .order_by_desc(challenges::Column::Id)
-        .all(db.conn())
-        .await?;
-    let today = crate::clock::china_date(now);
-    let everything = sees_all_challenges(actor, &p);
-    let mut out = Vec::new();
-    for c in all {
-        let own = actor.is_some_and(|a| policy::acts_for(Some(a), c.organization_id));
-        out.push(view(db, c, everything || own, today).await?);
-    }
-    Ok(out)
-}
-
-async fn view(
-    db: &Db,
-    c: challenges::Model,
-    detailed: bool,
-    today: NaiveDate,
-) -> Result<ChallengeView> {
-    let overdue = c.status == OPEN && evaluation::reply_overdue(c.reply_due, today);
-    if !detailed {
-        return Ok(ChallengeView {
-            row: challenges::Model {
-                reasons: String::new(),
-                organization_id: Uuid::nil(),
-                filed_by: Uuid::nil(),
-                replied_by: None,
-                ..c
-            },
-            organization_name: None,
-            files: Vec::new(),
-            overdue,
-            detailed,
-        });
-    }
-    let name = entity::organizations::Entity::find_by_id(c.organization_id)
-        .one(db.conn())
-        .await?
-        .map(|o| o.name);
-    let files = files::attached_to(db.conn(), FILE_OWNER, c.id).await?;
-    Ok(ChallengeView {
-        row: c,
-        organization_name: name,
-        files,
-        overdue,
-        detailed,
-    })
-}
-
-/// The challenge row if the actor may see it in full: its challenger, the
-/// department, auditors and admins.
-///
-/// # Errors
-/// `NotFound` for everyone else.
-pub async fn challenge_access(db: &Db, actor: &Actor, id: Uuid) -> Result<challenges::Model> {
-    let c = challenges::Entity::find_by_id(id)
-        .one(db.conn())
-        .await?
-        .ok_or(Error::NotFound("challenge"))?;
-    let p = project_service::get(db, Some(actor), c.project_id).await?;
-    let own = policy::acts_for(Some(actor), c.organization_id);
-    if own || sees_all_challenges(Some(actor), &p) {
-        Ok(c)
-    } else {
-        Err(Error::NotFound("challenge"))
-    }
-}
-
-/// One challenge in full, for those of [`challenge_access`].
-///
-/// # Errors
-/// `NotFound` for everyone else.
-pub async fn get_challenge(
-    db: &Db,
-    actor: &Actor,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<ChallengeView> {
-    let c = challenge_access(db, actor, id).await?;
-    view(db, c, true, crate::clock::china_date(now)).await
-}
-
-/// A bidder files a challenge against the current notice.
-///
-/// # Errors
-/// `Forbidden` unless an org user of a losing bidder; `Conflict` when there
-/// is no notice, the window has closed, or the organization has filed one;
-/// `Invalid` for an organization that did not bid, empty reasons, or files
-/// that are not the caller's unattached uploads.
-pub async fn file_challenge(
-    db: &Db,
-    actor: &Actor,
-    project_id: Uuid,
-    reasons: &str,
-    file_ids: &[Uuid],
-    now: DateTime<Utc>,
-) -> Result<ChallengeView> {
-    policy::check(Some(actor), policy::Action::Apply)?;
-    let org = actor
-        .organization_id
-        .ok_or_else(|| Error::forbidden("you belong to no organization"))?;
-    let reasons = too_long("reasons", reasons, 5000)?;
-    let calendar = Calendar::load(db.conn()).await?;
-    let today = crate::clock::china_date(now);
-    let tx = db.begin().await?;
-    let row = projects::Entity::find_by_id(project_id)
-        .lock_exclusive()
-        .one(&*tx)
-        .await?
-        .filter(|r| r.status != Status::Draft.as_str())
-        .ok_or(Error::NotFound("project"))?;
-    let award = current(&*tx, project_id)
-        .await?
-        .filter(|a| a.status == NOTICE && row.status == Status::Notice.as_str())
-        .ok_or_else(|| Error::Conflict {
-            code: "no_notice",
-            message: "challenges are filed against a published award notice".into(),
-        })?;
-    if !evaluation::window_open(award.challenge_until, today) {
-        return Err(Error::Conflict {
-            code: "window_closed",
-            message: format!(
-                "the challenge window closed at the end of {}",
-                award.challenge_until
-            ),
-        });
-    }
-    let (_, entries) = bids::opening_record(db, project_id).await?;
-    if !entries.iter().any(|e| e.organization_id == org) {
-        return Err(Error::forbidden(
-            "only bidders of this project may challenge its award",
-        ));
-    }
-    if award.organization_id == org {
-        return Err(Error::forbidden(
-            "the winning organization does not challenge its own award",
-        ));
-    }
-    let filed = challenges::Entity::find()
-        .filter(challenges::Column::AwardId.eq(award.id))
-        .filter(challenges::Column::OrganizationId.eq(org))
-        .one(&*tx)
-        .await?;
-    if filed.is_some() {
-        return Err(Error::Conflict {
-            code: "already_challenged",
-            message: "your organization has challenged this notice".into(),
-        });
-    }
-    let c = challenges::Model {
-        id: Uuid::now_v7(),
-        project_id,
-        award_id: award.id,
-        organization_id: org,
-        filed_by: actor.user_id,
-        reasons,
-        filed_at: now,
-        reply_due: evaluation::seven_working_days(&calendar, today),
-        status: OPEN.into(),
-        outcome: None,
-        reply: None,
-        replied_by: None,
-        replied_at: None,
-    };
-    challenges::ActiveModel::from(c.clone())
-        .reset_all()
-        .insert(&*tx)
-        .await?;
-    let attached =
-        files::attach_all(&*tx, actor, file_ids, FILE_OWNER, c.id, "challenge", now).await?;
-    crate::open::publish(
-        &*tx,
-        &actor.who(),
-        Change::new::<(), _>(
-            "challenge.file",
-            "challenge",
-            c.id,
-            None,
-            Some(&serde_json::json!({
-                "project_id": project_id, "award_id": award.id, "organization_id": org,
-                "reasons": c.reasons, "reply_due": c.reply_due,
-                "files": attached.iter().map(|f| &f.sha256).collect::<Vec<_>>(),
-            })),
-        ),
-        crate::open::Event::ChallengeFiled(c.id),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ChallengeView {
-        row: c,
-        organization_name: None,
-        files: attached,
-        overdue: false,
-        detailed: true,
-    })
-}
-
-/// The purchaser replies to an open challenge.
-///
-/// # Errors
-/// `Forbidden` by role or department; `NotFound`; `Conflict` when already
-/// answered or the notice is no longer current; `Invalid` for empty reasons.
-pub async fn reply(
-    db: &Db,
-    actor: &Actor,
-    challenge_id: Uuid,
-    decision: Decision,
-    reasons: &str,
-    now: DateTime<Utc>,
-) -> Result<ChallengeView> {
-    policy::check(Some(actor), policy::Action::Purchase)?;
-    let reasons = too_long("reasons", reasons, 5000)?;
-    let tx = db.begin().await?;
-    let c = challenges::Entity::find_by_id(challenge_id)
-        .one(&*tx)
-        .await?
-        .ok_or(Error::NotFound("challenge"))?;
-    let row = projects::Entity::find_by_id(c.project_id)
-        .lock_exclusive()
-        .one(&*tx)
-        .await?
-        .ok_or(Error::NotFound("challenge"))?;
-    let p = Project::from_row(row)?;
-    policy::own_department(actor, p.row.department_id)?;
-    if c.status != OPEN {
-        return Err(Error::Conflict {
-            code: "already_replied",
-            message: format!("this challenge is {}", c.status),
-        });
-    }
-    let (status, outcome) = match decision {
-        Decision::Dismissed => ("dismissed", None),
-        Decision::UpheldReevaluate => ("upheld", Some("reevaluate")),
-        Decision::UpheldFail => ("upheld", Some("fail")),
-    };
-    let after = challenges::Model {
-        status: status.into(),
-        outcome: outcome.map(str::to_owned),
-        reply: Some(reasons.clone()),
-        replied_by: Some(actor.user_id),
-        replied_at: Some(now),
-        ..c.clone()
-    };
-    let hit = challenges::Entity::update_many()
-        .set(challenges::ActiveModel::from(after.clone()).reset_all())
-        .filter(challenges::Column::Id.eq(c.id))
-        .filter(challenges::Column::Status.eq(OPEN))
-        .exec(&*tx)
-        .await?;
-    crate::db::changed_once(hit.rows_affected, "this challenge")?;
-    let late = evaluation::reply_overdue(c.reply_due, crate::clock::china_date(now));
-    crate::open::publish(
-        &*tx,
-        &actor.who(),
-        Change::new(
-            "challenge.reply",
-            "challenge",
-            c.id,
-            Some(&serde_json::json!({"status": c.status})),
-            Some(&serde_json::json!({
-                "status": status, "outcome": outcome, "reply": reasons,
-                "reply_due": c.reply_due, "late": late,
-            })),
-        ),
-        crate::open::Event::ChallengeAnswered(c.id),
-        now,
-    )
-    .await?;
-    if decision != Decision::Dismissed {
-        let to = rules::transition(
-            p.status,
-            if decision == Decision::UpheldFail {
-                Action::Fail
-            } else {
-                Action::Reevaluate
-            },
-        )?;
-        let reason = (to == Status::Failed).then(|| format!("challenge upheld: {reasons}"));
-        if !move_project(&*tx, p.row.id, p.status, to, reason.clone(), now).await? {
-            return Err(moved_elsewhere());
-        }
-        withdraw(&*tx, &actor.who(), p.row.id, "challenge upheld", now).await?;
-        if to == Status::Evaluating {
-            // The panel reviews its scores: sheets open again, scores stay.
-            members::Entity::update_many()
-                .col_expr(
-                    members::Column::SheetSubmittedAt,
-                    sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .filter(members::Column::ProjectId.eq(p.row.id))
-                .exec(&*tx)
-                .await?;
-        }
-        crate::open::publish(
-            &*tx,
-            &actor.who(),
-            Change::new(
-                "project.challenge_upheld",
-                "project",
-                p.row.id,
-                Some(&serde_json::json!({"status": p.status.as_str()})),
-                Some(&serde_json::json!({"status": to.as_str(), "status_reason": reason, "challenge_id": c.id})),
-            ),
-            crate::open::Event::ChallengeUpheld(p.row.id),
-            now)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(ChallengeView {
-        row: after,
-        organization_name: None,
-        files: Vec::new(),
-        overdue: false,
-        detailed: true,
-    })
 }
 
 /// Withdraws the project's notice, if one is in its window, and closes the
@@ -755,7 +388,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     else {
         return Ok(false);
     };
-    if evaluation::window_open(award.challenge_until, today) {
+    if super::challenges::window_open(award.challenge_until, today) {
         return Ok(false);
     }
     let open = challenges::Entity::find()

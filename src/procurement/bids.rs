@@ -478,27 +478,26 @@ async fn live_bid<C: ConnectionTrait>(
 ///
 /// # Errors
 /// As [`submit`]; as [`files::check`] for the content.
-#[expect(clippy::too_many_arguments, reason = "one upload, each part needed")]
 pub async fn upload_file(
     db: &Db,
     data_dir: &std::path::Path,
     max_bytes: u64,
     actor: &Actor,
     project_id: Uuid,
-    file_name: &str,
-    bytes: &[u8],
+    incoming: files::Incoming<'_>,
     now: DateTime<Utc>,
 ) -> Result<entity::files::Model> {
     bidder(actor)?;
     // Checked before the writer's turn is taken, and only once.
-    let checked = files::check(max_bytes, bytes)?;
+    let checked = files::check(max_bytes, incoming.bytes)?;
     let tx = db.begin().await?;
     open_for_bids(&*tx, project_id, now).await?;
     let key = db.keys()?.project_key(&*tx, project_id, now).await?;
-    let f = files::store_sealed(
-        &*tx, data_dir, checked, &key, actor, project_id, file_name, bytes, now,
-    )
-    .await?;
+    let seal = files::Seal {
+        project_id,
+        key: &key,
+    };
+    let f = files::store_sealed(&*tx, data_dir, checked, seal, actor, incoming, now).await?;
     let entry = serde_json::json!({
         "event": "upload", "file_id": f.id, "sha256": f.sha256, "size_bytes": f.size_bytes,
     });

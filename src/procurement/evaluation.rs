@@ -1,6 +1,6 @@
 //! Evaluation rules as plain functions (issue 5 builds the service on them):
-//! panel sizes, the price score, totals and ranking, and the challenge
-//! window.
+//! panel sizes, the price score, totals and ranking (the challenge window
+//! is `challenges`').
 //!
 //! Scores are kept in hundredths of a point (`Points`), so every total shown
 //! with two decimals is exact and comparisons never meet floating point:
@@ -11,10 +11,9 @@
 //! - total = expert score + price score; ranked by total (highest first),
 //!   ties broken by the lower price, then by the earlier receipt.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::rules::Method;
-use crate::calendar::Calendar;
 use crate::error::FieldError;
 
 /// Hundredths of a point.
@@ -157,26 +156,6 @@ pub fn show(points: Points) -> String {
     format!("{}.{:02}", points / 100, (points % 100).abs())
 }
 
-/// The last day to file a challenge against a notice published on `notice`:
-/// 7 working days later (the same rule gives the purchaser's reply deadline).
-#[must_use]
-pub fn seven_working_days(calendar: &Calendar, from: NaiveDate) -> NaiveDate {
-    calendar.add_working_days(from, 7)
-}
-
-/// Whether a challenge may still be filed on `today` (China date) when the
-/// window ends on `until`: the last day counts in full.
-#[must_use]
-pub fn window_open(until: NaiveDate, today: NaiveDate) -> bool {
-    today <= until
-}
-
-/// Whether an open challenge's reply, due on `due`, is overdue on `today`.
-#[must_use]
-pub fn reply_overdue(due: NaiveDate, today: NaiveDate) -> bool {
-    today > due
-}
-
 /// The award may go to the bid ranked `rank`: rank 1, or another with a reason.
 ///
 /// # Errors
@@ -195,7 +174,6 @@ pub fn check_choice(rank: usize, reason: Option<&str>) -> Result<(), FieldError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::CN_2026;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -309,24 +287,6 @@ mod tests {
         assert_eq!(expert_score(&[]), 0);
         assert_eq!(show(8533), "85.33");
         assert_eq!(show(7), "0.07");
-    }
-
-    #[test]
-    fn the_challenge_window_counts_working_days_across_holidays() {
-        let cal = Calendar::new(CN_2026.iter().map(|(d, k, _)| (d.parse().unwrap(), *k)));
-        // Notice on Tuesday 29 September 2026: 30 Sept, then National Day
-        // (1-7 Oct) does not count; 8, 9 Oct; Saturday 10 Oct is a working day.
-        let d: NaiveDate = "2026-09-29".parse().unwrap();
-        let until = seven_working_days(&cal, d);
-        assert_eq!(until, "2026-10-14".parse().unwrap());
-        assert!(window_open(until, until), "the last day counts");
-        assert!(!window_open(until, until.succ_opt().unwrap()));
-        assert!(!reply_overdue(until, until));
-        assert!(reply_overdue(until, "2026-10-15".parse().unwrap()));
-        // Spring Festival 2026 (15-23 Feb off; Saturday 14 and 28 Feb worked):
-        // a notice on Friday 13 Feb runs to 14, 24, 25, 26, 27, 28 Feb, 2 Mar.
-        let d: NaiveDate = "2026-02-13".parse().unwrap();
-        assert_eq!(seven_working_days(&cal, d), "2026-03-02".parse().unwrap());
     }
 
     #[test]

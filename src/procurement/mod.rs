@@ -26,17 +26,23 @@
 //! other organizations' bids is readable by anyone: that rule lives in the
 //! bid service, the only code that reads bids.
 //!
-//! Built so far: [`rules`], the rules as plain functions, [`catalog`],
+//! The modules: [`rules`], the rules as plain functions, [`catalog`],
 //! [`projects`] (drafts, publication, amendments, questions) and [`bids`]
 //! (sealed bids with receipts, the opening job); [`evaluation`] holds the
-//! scoring and challenge-window rules, [`panels`] the expert panels and
-//! conflict declarations, [`scoring`] the score sheets and the ranking,
-//! [`award`] the award notice, challenges and the job that makes awards
-//! final.
+//! scoring rules, [`panels`] the expert panels and conflict declarations,
+//! [`scoring`] the score sheets and the ranking, [`award`] the award notice
+//! and the job that makes awards final (creating the grant through
+//! `crate::grants`), [`challenges`] the challenges and their window's
+//! rules, [`decline`] what the purchaser does after a winner declined.
+//!
+//! What it must not touch: the HTTP layers; it calls `grants` (an award
+//! becomes a grant), `registry` (who may bid), `files`, `open`, `audit`,
+//! never the other way.
 
 pub mod award;
 pub mod bids;
 pub mod catalog;
+pub mod challenges;
 pub mod decline;
 pub mod evaluation;
 pub mod panels;

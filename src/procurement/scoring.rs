@@ -70,23 +70,38 @@ async fn ready(db: &Db, actor: &Actor, p: &Project) -> Result<members::Model> {
     Ok(seat)
 }
 
+/// One expert's mark of one bid on one criterion.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark<'a> {
+    /// The bid (of the opening record's eligible ones).
+    pub bid_id: Uuid,
+    /// The criterion, by its place among the project's non-price criteria.
+    pub criterion_index: usize,
+    /// Points, hundredths, 0 to the criterion's weight.
+    pub points: Points,
+    /// Why.
+    pub comment: &'a str,
+}
+
 /// An expert scores one bid on one non-price criterion (again to change it).
 ///
 /// # Errors
 /// `NotFound` off the panel; `Conflict` (wrong state, missing declarations,
 /// incomplete panel, submitted sheet); `Invalid` for an unknown bid or
 /// criterion, points outside 0..weight, or an empty comment.
-#[allow(clippy::too_many_arguments)]
 pub async fn score(
     db: &Db,
     actor: &Actor,
     project_id: Uuid,
-    bid_id: Uuid,
-    criterion_index: usize,
-    points: Points,
-    comment: &str,
+    mark: Mark<'_>,
     now: DateTime<Utc>,
 ) -> Result<scores::Model> {
+    let Mark {
+        bid_id,
+        criterion_index,
+        points,
+        comment,
+    } = mark;
     let p = projects::get(db, Some(actor), project_id).await?;
     ready(db, actor, &p).await?;
     if !eligible(db, project_id)

@@ -20,7 +20,8 @@ use crate::app::AppState;
 use crate::auth::{Actor, policy};
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
-use crate::procurement::award::{self, Decision};
+use crate::procurement::award;
+use crate::procurement::challenges::{self, Decision};
 use crate::procurement::evaluation::{self, show};
 use crate::procurement::rules::{self, Status};
 use crate::procurement::{bids, panels, projects, scoring};
@@ -179,7 +180,7 @@ pub(super) struct ChallengeRow {
     files: Vec<(Uuid, String)>,
 }
 
-fn challenge_rows(state: &AppState, list: Vec<award::ChallengeView>) -> Vec<ChallengeRow> {
+fn challenge_rows(state: &AppState, list: Vec<challenges::ChallengeView>) -> Vec<ChallengeRow> {
     list.into_iter()
         .map(|v| ChallengeRow {
             id: v.row.id,
@@ -394,7 +395,7 @@ async fn evaluation_page(
     let has_notice = award::notice(&state.db, Some(actor), id).await?.is_some();
     let challenges = challenge_rows(
         state,
-        award::challenges_of(&state.db, Some(actor), id, now).await?,
+        challenges::challenges_of(&state.db, Some(actor), id, now).await?,
     );
     let page = EvaluationPage {
         id,
@@ -555,7 +556,13 @@ async fn save_sheet(state: &AppState, actor: &Actor, id: Uuid, pairs: &Pairs) ->
             continue;
         };
         let comment = field(pairs, &format!("c-{bid}-{index}"));
-        match scoring::score(&state.db, actor, id, bid, index, points, comment, now).await {
+        let mark = scoring::Mark {
+            bid_id: bid,
+            criterion_index: index,
+            points,
+            comment,
+        };
+        match scoring::score(&state.db, actor, id, mark, now).await {
             Ok(_) => {}
             Err(Error::Invalid(found)) => errors.extend(found.into_iter().map(|mut f| {
                 f.field.clone_from(&label);
@@ -619,7 +626,7 @@ pub(super) async fn reply_challenge(
 ) -> Response {
     let r = async {
         let actor = viewer.actor()?;
-        let c = award::challenge_access(&state.db, actor, challenge).await?;
+        let c = challenges::challenge_access(&state.db, actor, challenge).await?;
         Ok(c.project_id)
     }
     .await;
@@ -640,7 +647,7 @@ pub(super) async fn reply_challenge(
                 ));
             }
         };
-        award::reply(
+        challenges::reply(
             &state.db,
             viewer.actor()?,
             challenge,
@@ -738,13 +745,13 @@ pub(super) async fn award_section(
             feedback,
             challenges: challenge_rows(
                 state,
-                award::challenges_of(&state.db, actor, id, now).await?,
+                challenges::challenges_of(&state.db, actor, id, now).await?,
             ),
             ..Default::default()
         });
     };
     let window_open = n.row.status == award::NOTICE
-        && evaluation::window_open(n.row.challenge_until, crate::clock::china_date(now));
+        && challenges::window_open(n.row.challenge_until, crate::clock::china_date(now));
     let bidder_here = match policy::organization_of(actor) {
         Some(org) => bids::opening_record(&state.db, id)
             .await
@@ -774,7 +781,7 @@ pub(super) async fn award_section(
         }
         _ => None,
     };
-    let challenges = award::challenges_of(&state.db, actor, id, now).await?;
+    let challenges = challenges::challenges_of(&state.db, actor, id, now).await?;
     let filed = challenges.iter().any(|c| {
         c.row.award_id == n.row.id && c.detailed && policy::organization_of(actor).is_some()
     });
@@ -817,7 +824,7 @@ pub(super) async fn file_challenge(
     };
     let action = async {
         let file = upload.store(&state, &viewer).await?;
-        award::file_challenge(
+        challenges::file_challenge(
             &state.db,
             viewer.actor()?,
             id,

@@ -464,18 +464,15 @@ pub(super) async fn command(
                 let paid_on: NaiveDate = field(&pairs, "paid_on").parse().map_err(|_| {
                     Error::invalid("paid_on", "invalid_date", "enter the date as YYYY-MM-DD")
                 })?;
-                disbursements::disburse(
-                    &state.db,
-                    a,
-                    id,
-                    installment,
-                    amount,
+                let payment = disbursements::Payment {
+                    installment_id: installment,
+                    amount_fen: amount,
                     paid_on,
-                    field(&pairs, "reference"),
-                    now,
-                )
-                .await
-                .map(|_| ())
+                    reference: field(&pairs, "reference"),
+                };
+                disbursements::disburse(&state.db, a, id, payment, now)
+                    .await
+                    .map(|_| ())
             }
             _ => Err(Error::NotFound("page")),
         }
