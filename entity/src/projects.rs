@@ -44,8 +44,8 @@ pub struct Model {
     pub bid_deadline: DateTimeUtc,
     /// Publication time.
     pub published_at: Option<DateTimeUtc>,
-    /// `draft`, `open`, `evaluating`, `notice`, `awarded`, `cancelled`, `failed`.
-    pub status: String,
+    /// Where the project is (`procurement::rules::transition` moves it).
+    pub status: Status,
     /// Reason of a cancellation or failure.
     pub status_reason: Option<String>,
     /// When the bids were opened.
@@ -56,8 +56,90 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// State of a project.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being written by the purchaser.
+    Draft,
+    /// Published, accepting bids until the deadline.
+    Open,
+    /// Bids opened; experts at work.
+    Evaluating,
+    /// Award proposed and published; challenge window.
+    Notice,
+    /// Final.
+    Awarded,
+    /// Stopped by the purchaser.
+    Cancelled,
+    /// Too few eligible bids, or none passes.
+    Failed,
+}
+
+impl Status {
+    /// Every state.
+    pub const ALL: [Status; 7] = [
+        Status::Draft,
+        Status::Open,
+        Status::Evaluating,
+        Status::Notice,
+        Status::Awarded,
+        Status::Cancelled,
+        Status::Failed,
+    ];
+
+    /// Stored name (the same as the column holds; a test keeps them equal).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Evaluating => "evaluating",
+            Self::Notice => "notice",
+            Self::Awarded => "awarded",
+            Self::Cancelled => "cancelled",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// From the stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// Relations of a project.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Iterable as _;
+
+    use super::*;
+
+    #[test]
+    fn stored_names_are_the_column_values() {
+        for s in Status::ALL {
+            assert_eq!(s.as_str(), s.to_value());
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::iter().count(), Status::ALL.len());
+        assert_eq!(Status::parse("archived"), None);
+    }
+}

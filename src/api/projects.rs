@@ -356,7 +356,7 @@ impl From<Domain> for Project {
                 .collect(),
             bid_deadline: r.bid_deadline,
             published_at: r.published_at,
-            status: r.status,
+            status: r.status.as_str().into(),
             status_reason: r.status_reason,
             opened_at: r.opened_at,
         }

@@ -309,7 +309,7 @@ fn project(
         criteria: Set(criteria()),
         bid_deadline: Set(deadline),
         published_at: Set(Some(published)),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         status_reason: Set(None),
         opened_at: Set((stage != 0).then_some(deadline)),
         created_at: Set(created),

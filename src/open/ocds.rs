@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::money::Fen;
+use entity::projects::Status as ProjectStatus;
 
 /// The bids extension's address (OCDS 1.1).
 pub const BIDS_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
@@ -66,13 +67,13 @@ fn party(id: &str, name: &str, uscc: Option<&str>, roles: &[&str]) -> Value {
 
 /// OCDS tender status of a project state.
 #[must_use]
-pub fn tender_status(status: &str) -> &'static str {
+pub fn tender_status(status: ProjectStatus) -> &'static str {
     match status {
-        "draft" => "planning",
-        "awarded" => "complete",
-        "cancelled" => "cancelled",
-        "failed" => "unsuccessful",
-        _ => "active",
+        ProjectStatus::Draft => "planning",
+        ProjectStatus::Open | ProjectStatus::Evaluating | ProjectStatus::Notice => "active",
+        ProjectStatus::Awarded => "complete",
+        ProjectStatus::Cancelled => "cancelled",
+        ProjectStatus::Failed => "unsuccessful",
     }
 }
 
@@ -162,7 +163,7 @@ pub async fn release<C: ConnectionTrait>(
         "id": p.number,
         "title": p.title,
         "description": p.description,
-        "status": tender_status(&p.status),
+        "status": tender_status(p.status),
         "value": value(p.budget_fen),
         "procurementMethod": procurement_method(&p.method),
         "procurementMethodDetails": p.method,
@@ -413,9 +414,9 @@ mod tests {
 
     #[test]
     fn states_map_to_ocds_codes() {
-        assert_eq!(tender_status("open"), "active");
-        assert_eq!(tender_status("awarded"), "complete");
-        assert_eq!(tender_status("failed"), "unsuccessful");
+        assert_eq!(tender_status(ProjectStatus::Open), "active");
+        assert_eq!(tender_status(ProjectStatus::Awarded), "complete");
+        assert_eq!(tender_status(ProjectStatus::Failed), "unsuccessful");
         assert_eq!(procurement_method("public_tender"), "open");
         assert_eq!(procurement_method("single_source"), "direct");
         assert_eq!(award_status("notice"), "pending");

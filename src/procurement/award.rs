@@ -379,7 +379,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     else {
         return Ok(false);
     };
-    let Some(status) = Status::parse(&row.status).filter(|s| *s == Status::Notice) else {
+    let Some(status) = Some(row.status).filter(|s| *s == Status::Notice) else {
         return Ok(false);
     };
     let Some(award) = current(&*tx, project_id)

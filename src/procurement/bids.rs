@@ -251,7 +251,7 @@ async fn published<C: ConnectionTrait>(conn: &C, id: Uuid, lock: bool) -> Result
         q = q.lock_exclusive();
     }
     let row = q.one(conn).await?.ok_or(Error::NotFound("project"))?;
-    if row.status == Status::Draft.as_str() {
+    if row.status == Status::Draft {
         return Err(Error::NotFound("project"));
     }
     Project::from_row(row)
@@ -916,7 +916,7 @@ pub async fn open_project(
         .await?;
     projects::ActiveModel {
         id: Set(project_id),
-        status: Set(outcome.as_str().into()),
+        status: Set(outcome),
         status_reason: Set(reason.clone()),
         opened_at: Set(Some(now)),
         updated_at: Set(now),

@@ -212,11 +212,11 @@ pub async fn file_challenge(
         .lock_exclusive()
         .one(&*tx)
         .await?
-        .filter(|r| r.status != Status::Draft.as_str())
+        .filter(|r| r.status != Status::Draft)
         .ok_or(Error::NotFound("project"))?;
     let award = current(&*tx, project_id)
         .await?
-        .filter(|a| a.status == NOTICE && row.status == Status::Notice.as_str())
+        .filter(|a| a.status == NOTICE && row.status == Status::Notice)
         .ok_or_else(|| Error::Conflict {
             code: "no_notice",
             message: "challenges are filed against a published award notice".into(),

@@ -88,11 +88,10 @@ pub async fn fail_project(
     let (row, status) = locked(&*tx, id).await?;
     policy::own_department(actor, row.department_id)?;
     let (project, _) = after_decline(&*tx, &row, status).await?;
-    let from = S::parse(&project.status)
-        .ok_or_else(|| Error::Internal(format!("project {} has an unknown status", project.id)))?;
+    let from: S = project.status;
     let to = transition(from, P::Fail)?;
     entity::projects::ActiveModel::from(entity::projects::Model {
-        status: to.as_str().into(),
+        status: to,
         status_reason: Some(reason.clone()),
         updated_at: now,
         ..project.clone()
@@ -136,7 +135,8 @@ async fn after_decline<C: ConnectionTrait>(
         .all(tx)
         .await?;
     let latest = all.first().map(|g| g.id) == Some(row.id);
-    if status != Status::Declined || !latest || project.status != "awarded" {
+    if status != Status::Declined || !latest || project.status != entity::projects::Status::Awarded
+    {
         return Err(Error::Conflict {
             code: "not_declined",
             message: "this applies to the project's latest grant after its winner declined".into(),

@@ -134,7 +134,7 @@ impl Project {
     pub fn from_row(row: projects::Model) -> Result<Self> {
         let bad = |what: &str| Error::Internal(format!("project {} has {what}", row.id));
         Ok(Self {
-            status: Status::parse(&row.status).ok_or_else(|| bad("an unknown status"))?,
+            status: row.status,
             method: Method::parse(&row.method).ok_or_else(|| bad("an unknown method"))?,
             eligibility: serde_json::from_str(&row.eligibility).map_err(|_| bad("bad rules"))?,
             criteria: serde_json::from_str(&row.criteria).map_err(|_| bad("bad criteria"))?,
@@ -306,7 +306,7 @@ pub async fn create(
         criteria: serde_json::to_string(&input.criteria).unwrap_or_else(|_| "[]".into()),
         bid_deadline: input.bid_deadline,
         published_at: None,
-        status: Status::Draft.as_str().into(),
+        status: Status::Draft,
         status_reason: None,
         opened_at: None,
         created_at: now,
@@ -415,7 +415,7 @@ pub async fn publish(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Re
     }
     check_category(&*tx, p.row.category_id).await?;
     let after = projects::Model {
-        status: to.as_str().into(),
+        status: to,
         published_at: Some(now),
         updated_at: now,
         ..p.row.clone()
@@ -551,7 +551,7 @@ pub async fn cancel(
     policy::own_department(actor, p.row.department_id)?;
     let to = rules::transition(p.status, Action::Cancel)?;
     let after = projects::Model {
-        status: to.as_str().into(),
+        status: to,
         status_reason: Some(reason.to_owned()),
         updated_at: now,
         ..p.row.clone()

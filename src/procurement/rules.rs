@@ -429,24 +429,8 @@ pub fn first_failure(verdicts: &[Verdict]) -> Option<FieldError> {
     })
 }
 
-/// State of a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Being written by the purchaser.
-    Draft,
-    /// Published, accepting bids until the deadline.
-    Open,
-    /// Bids opened; experts at work.
-    Evaluating,
-    /// Award proposed and published; challenge window.
-    Notice,
-    /// Final.
-    Awarded,
-    /// Stopped by the purchaser.
-    Cancelled,
-    /// Too few eligible bids, or none passes.
-    Failed,
-}
+/// State of a project (stored as its column's type).
+pub use entity::projects::Status;
 
 /// Something done to a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -486,39 +470,6 @@ impl Action {
             Self::Reevaluate => "sent back to the panel",
             Self::Cancel => "cancelled",
         }
-    }
-}
-
-impl Status {
-    /// Every state.
-    pub const ALL: [Status; 7] = [
-        Status::Draft,
-        Status::Open,
-        Status::Evaluating,
-        Status::Notice,
-        Status::Awarded,
-        Status::Cancelled,
-        Status::Failed,
-    ];
-
-    /// Stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Open => "open",
-            Self::Evaluating => "evaluating",
-            Self::Notice => "notice",
-            Self::Awarded => "awarded",
-            Self::Cancelled => "cancelled",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// From the stored name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 

@@ -76,7 +76,7 @@ pub(super) async fn my_panels(
                 id: p.row.id,
                 number: p.row.number.clone(),
                 title: p.row.title.clone(),
-                status: p.row.status.clone(),
+                status: p.row.status.as_str().into(),
                 deadline: local(&state, p.row.bid_deadline),
             })
             .collect();
@@ -401,7 +401,7 @@ async fn evaluation_page(
         id,
         number: p.row.number.clone(),
         title: p.row.title.clone(),
-        status: p.row.status.clone(),
+        status: p.row.status.as_str().into(),
         is_buyer,
         seated,
         excluded_reason: mine

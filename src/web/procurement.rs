@@ -163,7 +163,7 @@ fn rows(
             budget: yuan(p.row.budget_fen),
             method: p.row.method.clone(),
             deadline: local(state, p.row.bid_deadline),
-            status: p.row.status.clone(),
+            status: p.row.status.as_str().into(),
             number: p.row.number,
             title: p.row.title,
         });
@@ -814,7 +814,7 @@ async fn detail_page(
             .published_at
             .map(|t| local(state, t))
             .unwrap_or_default(),
-        status: p.row.status.clone(),
+        status: p.row.status.as_str().into(),
         status_reason: p.row.status_reason.clone().unwrap_or_default(),
         rules: rules_shown,
         criteria: p.criteria.clone(),

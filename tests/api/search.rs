@@ -558,7 +558,10 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
             .all(app.db().conn())
             .await
             .unwrap();
-        let published = rows.iter().find(|p| p.status != "draft").unwrap();
+        let published = rows
+            .iter()
+            .find(|p| p.status != entity::projects::Status::Draft)
+            .unwrap();
         let mut queries: Vec<String> = [
             "养",
             "养老",
@@ -591,7 +594,7 @@ async fn project_titles_are_found_by_every_substring_page_by_page() {
                         if mine {
                             p.department_id == buyer.department_id.unwrap()
                         } else {
-                            p.status != "draft"
+                            p.status != entity::projects::Status::Draft
                         }
                     })
                     .filter(|p| fold(&p.title).contains(&fold(q)) || p.number == *q)
