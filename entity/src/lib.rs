@@ -2,6 +2,65 @@
 //!
 //! The rules that govern these rows live in the `cogov` crate's area modules;
 //! entities never go on the wire (the API converts them in `dto.rs`).
+//!
+//! A row's state is a type ([`states!`]): stored as text, read back as an
+//! enum, so an unknown state cannot be written and every `match` on one is
+//! exhaustive.
+
+/// Declares the states of a row, stored as text: each variant with the name
+/// the column holds, written once. The enum derives sea-orm's
+/// `DeriveActiveEnum` (so it is the model's field type) and serde (the same
+/// names), and has `ALL`, `as_str` and `parse`.
+#[macro_export]
+macro_rules! states {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            sea_orm::EnumIter,
+            sea_orm::DeriveActiveEnum,
+            serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name {
+            $( $(#[$vmeta])* #[sea_orm(string_value = $text)] #[serde(rename = $text)] $variant ),+
+        }
+
+        impl $name {
+            /// Every state, in the order declared.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The name the column holds.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text ),+
+                }
+            }
+
+            /// The state the column's `text` names, if any.
+            #[must_use]
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|s| s.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
 
 pub mod annual_reports;
 pub mod api_tokens;

@@ -13,8 +13,8 @@ pub struct Model {
     pub seq: i64,
     /// Registered name.
     pub name: String,
-    /// `active`, `deregistered` or `revoked`.
-    pub status: String,
+    /// Registered, or no longer.
+    pub status: Status,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.
@@ -55,6 +55,18 @@ pub struct Model {
     pub grade_awarded_on: Option<Date>,
     /// Last day the current grade is valid.
     pub grade_valid_until: Option<Date>,
+}
+
+crate::states! {
+    /// Whether an organization is registered.
+    Status {
+        /// Registered and in good standing to act.
+        Active = "active",
+        /// Deregistered at its own request.
+        Deregistered = "deregistered",
+        /// Registration revoked by the registrar.
+        Revoked = "revoked",
+    }
 }
 
 /// Relations of an organization.

@@ -56,68 +56,23 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-/// State of a project.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Being written by the purchaser.
-    Draft,
-    /// Published, accepting bids until the deadline.
-    Open,
-    /// Bids opened; experts at work.
-    Evaluating,
-    /// Award proposed and published; challenge window.
-    Notice,
-    /// Final.
-    Awarded,
-    /// Stopped by the purchaser.
-    Cancelled,
-    /// Too few eligible bids, or none passes.
-    Failed,
-}
-
-impl Status {
-    /// Every state.
-    pub const ALL: [Status; 7] = [
-        Status::Draft,
-        Status::Open,
-        Status::Evaluating,
-        Status::Notice,
-        Status::Awarded,
-        Status::Cancelled,
-        Status::Failed,
-    ];
-
-    /// Stored name (the same as the column holds; a test keeps them equal).
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Open => "open",
-            Self::Evaluating => "evaluating",
-            Self::Notice => "notice",
-            Self::Awarded => "awarded",
-            Self::Cancelled => "cancelled",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// From the stored name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+crate::states! {
+    /// State of a project.
+    Status {
+        /// Being written by the purchaser.
+        Draft = "draft",
+        /// Published, accepting bids until the deadline.
+        Open = "open",
+        /// Bids opened; experts at work.
+        Evaluating = "evaluating",
+        /// Award proposed and published; challenge window.
+        Notice = "notice",
+        /// Final.
+        Awarded = "awarded",
+        /// Stopped by the purchaser.
+        Cancelled = "cancelled",
+        /// Too few eligible bids, or none passes.
+        Failed = "failed",
     }
 }
 

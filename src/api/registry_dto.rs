@@ -413,7 +413,7 @@ impl Organization {
             business_scope: o.business_scope,
             funds_fen: o.funds_fen,
             registered_on: o.registered_on,
-            status: o.status,
+            status: o.status.as_str().into(),
             status_reason: o.status_reason,
             credit_status: o.credit_status,
             grade: o.grade.filter(|_| grade_valid).map(|g| format!("{g}A")),

@@ -276,7 +276,7 @@ async fn list_some(db: &Db, now: DateTime<Utc>) -> Result<u64> {
             .column(C::Id)
             .column(C::Seq)
             .filter(C::Seq.gt(after))
-            .filter(C::Status.eq("active"))
+            .filter(C::Status.eq(entity::organizations::Status::Active))
             .order_by_asc(C::Seq)
             .limit(50_000)
             .into_tuple()

@@ -79,7 +79,7 @@ async fn bidders(db: &Db, n: u64) -> Result<Vec<(Uuid, String, Option<String>)>>
             organizations::Column::Name,
             organizations::Column::Uscc,
         ])
-        .filter(organizations::Column::Status.eq("active"))
+        .filter(organizations::Column::Status.eq(organizations::Status::Active))
         .filter(organizations::Column::CreditStatus.eq("none"))
         .order_by_asc(organizations::Column::Seq)
         .limit(n)

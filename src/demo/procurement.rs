@@ -39,7 +39,7 @@ async fn actor(db: &Db, email: &str) -> Result<Actor> {
 async fn bidders(db: &Db, now: DateTime<Utc>) -> Result<Vec<Actor>> {
     let today = crate::clock::china_date(now);
     let orgs = organizations::Entity::find()
-        .filter(organizations::Column::Status.eq("active"))
+        .filter(organizations::Column::Status.eq(organizations::Status::Active))
         .filter(organizations::Column::CreditStatus.eq("none"))
         .filter(organizations::Column::Grade.gte(3))
         .filter(organizations::Column::GradeValidUntil.gte(today))

@@ -15,7 +15,7 @@ use crate::registry::annual_reports::{self, DueDates, ReportInput};
 use crate::registry::credit::{self, Kind, Listing};
 use crate::registry::import::{self, Record};
 use crate::registry::jobs::overdue_ground;
-use crate::registry::organizations::{ACTIVE, DEREGISTERED, NewOrganization, REVOKED};
+use crate::registry::organizations::{NewOrganization, Status};
 use crate::registry::rules::{Field, OrgType};
 use crate::registry::uscc::Uscc;
 
@@ -130,9 +130,9 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
         )
         .unwrap_or(today);
         let status = match i % 41 {
-            7 | 29 => DEREGISTERED,
-            13 => REVOKED,
-            _ => ACTIVE,
+            7 | 29 => Status::Deregistered,
+            13 => Status::Revoked,
+            _ => Status::Active,
         };
         let grade = (i % 4 == 1 && years_back >= 3).then(|| {
             let on = registered_on
@@ -321,7 +321,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<uuid::Uuid> {
         let Some(registered_on) = org.registered_on else {
             continue;
         };
-        if org.status != ACTIVE || matches!(i % 23, 3 | 11 | 19) {
+        if org.status != Status::Active || matches!(i % 23, 3 | 11 | 19) {
             continue;
         }
         let tx = db.begin().await?;
@@ -370,7 +370,7 @@ mod tests {
             rows.iter().map(|r| &r.new.division_code[..2]).collect();
         assert!(provinces.len() >= 6);
         assert!(rows.iter().any(|r| r.grade.is_some()));
-        assert!(rows.iter().any(|r| r.status == DEREGISTERED));
+        assert!(rows.iter().any(|r| r.status == Status::Deregistered));
         for r in &rows {
             assert!(Uscc::parse(&r.new.uscc).is_ok(), "{}", r.new.uscc);
             let facts = crate::registry::rules::RegistrationFacts {

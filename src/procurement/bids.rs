@@ -235,7 +235,7 @@ pub async fn org_facts<C: ConnectionTrait>(
 ) -> Result<(organizations::Model, OrgFacts)> {
     let o = crate::registry::organizations::get(conn, organization_id).await?;
     let facts = OrgFacts {
-        status: o.status.clone(),
+        status: o.status.as_str().into(),
         credit_status: o.credit_status.clone(),
         grade: crate::registry::credit::current_grade(&o, today),
         registered_on: o.registered_on,

@@ -190,7 +190,7 @@ pub async fn submit(
     let today = crate::clock::china_date(now);
     let tx = db.begin().await?;
     let org = orgs::get(&*tx, org_id).await?;
-    if org.status != orgs::ACTIVE {
+    if org.status != orgs::Status::Active {
         return Err(Error::Conflict {
             code: "organization_not_active",
             message: format!("the organization is {}", org.status),

@@ -259,7 +259,7 @@ pub async fn create(
                 message: "changes and deregistrations are made for your organization, and you belong to none".into(),
             })?;
             let org = orgs::get(&*tx, org_id).await?;
-            if org.status != orgs::ACTIVE {
+            if org.status != orgs::Status::Active {
                 return Err(Error::Conflict {
                     code: "organization_not_active",
                     message: format!("the organization is {}", org.status),
@@ -797,14 +797,14 @@ pub async fn approve(
                 .organization_id
                 .ok_or(Error::NotFound("organization"))?;
             let before = orgs::get(&*tx, org_id).await?;
-            if before.status != orgs::ACTIVE {
+            if before.status != orgs::Status::Active {
                 return Err(Error::Conflict {
                     code: "organization_not_active",
                     message: format!("the organization is already {}", before.status),
                 });
             }
             let after = entity::organizations::Model {
-                status: orgs::DEREGISTERED.into(),
+                status: orgs::Status::Deregistered.into(),
                 status_reason: Some(d.reason.clone()),
                 updated_at: now,
                 ..before.clone()

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::organizations::{self as orgs, ACTIVE};
+use super::organizations::{self as orgs, Status};
 use crate::audit::{self, Change, Who};
 use crate::auth::Actor;
 use crate::auth::policy::{self, Action};
@@ -375,7 +375,7 @@ pub async fn award_grade(
     }
     let tx = db.begin().await?;
     let before = orgs::get(&*tx, organization_id).await?;
-    if before.status != ACTIVE {
+    if before.status != Status::Active {
         return Err(Error::Conflict {
             code: "wrong_state",
             message: format!("an organization that is {} cannot be graded", before.status),

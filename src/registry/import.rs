@@ -25,7 +25,7 @@ use sea_orm::{
 use sha2::{Digest as _, Sha256};
 
 use super::credit;
-use super::organizations::{self as orgs, ACTIVE, STATUSES};
+use super::organizations::{self as orgs, Status};
 use super::rules::{AuthorityLevel, Field, OrgType};
 use super::uscc::{Holder, Uscc};
 use crate::audit::{self, Change, Who};
@@ -57,8 +57,8 @@ pub const COLUMNS: [&str; 15] = [
 pub struct Record {
     /// The organization.
     pub new: orgs::NewOrganization,
-    /// `active`, `deregistered` or `revoked`.
-    pub status: String,
+    /// Registered, deregistered or revoked.
+    pub status: Status,
     /// Grade 1-5 and its award date.
     pub grade: Option<(i16, NaiveDate)>,
 }
@@ -174,16 +174,15 @@ pub fn parse_row(
     };
     let registered_on = date("registered_on", &mut bad);
     let status = match get("status") {
-        "" => ACTIVE.to_owned(),
-        s if STATUSES.contains(&s) => s.to_owned(),
-        s => {
+        "" => Status::Active,
+        s => Status::parse(s).unwrap_or_else(|| {
             bad(
                 "status",
                 "unknown_status",
                 format!("`{s}` is not active, deregistered or revoked"),
             );
-            ACTIVE.to_owned()
-        }
+            Status::Active
+        }),
     };
     let grade = match get("grade") {
         "" => None,
@@ -268,10 +267,10 @@ pub async fn import_one(db: &Db, record: Record, now: DateTime<Utc>) -> Result<O
         Err(Error::Invalid(_)) => return Ok(Outcome::AlreadyPresent),
         Err(e) => return Err(e),
     };
-    if record.status != ACTIVE || record.grade.is_some() {
+    if record.status != Status::Active || record.grade.is_some() {
         let mut am = organizations::ActiveModel {
             id: Set(org.id),
-            status: Set(record.status.clone()),
+            status: Set(record.status),
             ..Default::default()
         };
         org.status = record.status;
@@ -654,7 +653,7 @@ pub async fn export_page(
             o.business_scope.clone(),
             Fen(o.funds_fen).to_string(),
             date(o.registered_on),
-            o.status.clone(),
+            o.status.as_str().into(),
             o.grade.map(|g| format!("{g}A")).unwrap_or_default(),
             date(o.grade_awarded_on),
             o.credit_status.clone(),

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::annual_reports::{self, DueDates, must_report};
 use super::credit::{self, Kind, Listing};
-use super::organizations::ACTIVE;
+use super::organizations::Status;
 use crate::audit::Who;
 use crate::db::Db;
 use crate::error::Result;
@@ -69,7 +69,7 @@ async fn list_everyone(db: &Db, now: DateTime<Utc>, due: DueDates) -> Result<Cre
     let mut after = None;
     loop {
         let mut q = organizations::Entity::find()
-            .filter(organizations::Column::Status.eq(ACTIVE))
+            .filter(organizations::Column::Status.eq(Status::Active))
             .order_by_asc(organizations::Column::Id)
             .limit(200);
         if let Some(id) = after {

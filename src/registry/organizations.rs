@@ -25,14 +25,8 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
 
-/// `active`.
-pub const ACTIVE: &str = "active";
-/// `deregistered`.
-pub const DEREGISTERED: &str = "deregistered";
-/// `revoked`.
-pub const REVOKED: &str = "revoked";
-/// Every status.
-pub const STATUSES: [&str; 3] = [ACTIVE, DEREGISTERED, REVOKED];
+/// Whether an organization is registered (active, deregistered, revoked).
+pub use entity::organizations::Status;
 
 /// A new organization's particulars, checked by the caller.
 #[derive(Debug, Clone)]
@@ -88,7 +82,7 @@ pub fn model_of(new: NewOrganization, seq: i64, now: DateTime<Utc>) -> organizat
         id: Uuid::now_v7(),
         seq,
         name: new.name,
-        status: ACTIVE.into(),
+        status: Status::Active,
         created_at: now,
         updated_at: now,
         uscc: Some(new.uscc),
@@ -239,7 +233,7 @@ pub async fn name_taken<C: ConnectionTrait>(
     let mut q = organizations::Entity::find()
         .filter(organizations::Column::Name.eq(name.trim()))
         .filter(organizations::Column::DivisionCode.eq(division_code))
-        .filter(organizations::Column::Status.eq(ACTIVE));
+        .filter(organizations::Column::Status.eq(Status::Active));
     if let Some(id) = except {
         q = q.filter(organizations::Column::Id.ne(id));
     }
@@ -362,7 +356,7 @@ pub async fn search(
         text.equal.push(("org_type", t.into()));
     }
     if let Some(s) = search.status.as_deref().filter(|t| !t.is_empty()) {
-        if !STATUSES.contains(&s) {
+        if Status::parse(s).is_none() {
             return Err(Error::bad_input(
                 "status",
                 "unknown_status",
@@ -481,7 +475,7 @@ pub async fn revoke(
     }
     let tx = db.begin().await?;
     let before = get(&*tx, id).await?;
-    if before.status != ACTIVE {
+    if before.status != Status::Active {
         return Err(Error::Conflict {
             code: "wrong_state",
             message: format!(
@@ -491,7 +485,7 @@ pub async fn revoke(
         });
     }
     let after = organizations::Model {
-        status: REVOKED.into(),
+        status: Status::Revoked,
         status_reason: Some(reason.to_owned()),
         updated_at: now,
         ..before.clone()

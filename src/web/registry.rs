@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::pagination::PageRequest;
 use crate::registry::annual_reports;
 use crate::registry::credit::{self, Kind};
-use crate::registry::organizations::{self as orgs, STATUSES, Search};
+use crate::registry::organizations::{self as orgs, Search};
 use crate::registry::rules::OrgType;
 
 fn date(d: Option<NaiveDate>) -> String {
@@ -117,7 +117,7 @@ pub(super) async fn search(
                     uscc: o.uscc.clone().unwrap_or_default(),
                     org_type: o.org_type.clone(),
                     division: division_label(&o.division_code),
-                    status: o.status.clone(),
+                    status: o.status.as_str().into(),
                     credit_status: o.credit_status.clone(),
                     grade: current_grade(o, today),
                 })
@@ -138,7 +138,7 @@ pub(super) async fn search(
     let page = SearchPage {
         filters,
         org_types: OrgType::KINDS,
-        statuses: STATUSES,
+        statuses: orgs::Status::ALL.map(orgs::Status::as_str),
         credit_statuses: credit::STATUSES,
         grades: ["1", "2", "3", "4", "5"],
         rows,
@@ -278,8 +278,8 @@ async fn profile_page(
             business_scope: o.business_scope,
             funds: yuan(o.funds_fen),
             registered_on: date(o.registered_on),
-            active: o.status == orgs::ACTIVE,
-            status: o.status,
+            active: o.status == orgs::Status::Active,
+            status: o.status.as_str().into(),
             status_reason: o.status_reason.unwrap_or_default(),
             credit_status: o.credit_status,
         },

@@ -398,7 +398,7 @@ async fn an_annual_report_is_submitted_with_its_statement_and_accepted_through_t
             .into(),
             uscc_legacy_reason: None,
         },
-        status: "active".into(),
+        status: entity::organizations::Status::Active,
         grade: None,
     };
     cogov::registry::import::import_one(app.db(), record, app.clock.now())

@@ -100,10 +100,10 @@ pub(super) async fn my_page(
                 let o = orgs::get(state.db.conn(), id).await?;
                 Some(MyOrg {
                     id,
-                    active: o.status == orgs::ACTIVE,
+                    active: o.status == orgs::Status::Active,
                     name: o.name,
                     uscc: o.uscc.unwrap_or_default(),
-                    status: o.status,
+                    status: o.status.as_str().into(),
                 })
             }
             None => None,

@@ -33,7 +33,7 @@ pub async fn bidder(app: &TestApp, n: u32) -> (uuid::Uuid, String) {
                 .into(),
             uscc_legacy_reason: None,
         },
-        status: "active".into(),
+        status: entity::organizations::Status::Active,
         grade: Some((4, "2023-06-01".parse().unwrap())),
     };
     import_one(app.db(), record.clone(), app.clock.now())
