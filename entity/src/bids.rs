@@ -13,8 +13,8 @@ pub struct Model {
     pub project_id: Uuid,
     /// Bidding organization.
     pub organization_id: Uuid,
-    /// `active` (the live bid), `replaced` or `withdrawn`.
-    pub status: String,
+    /// The live bid, or one that no longer counts.
+    pub status: Status,
     /// Price, fen (0 while sealed).
     pub price_fen: i64,
     /// Technical proposal.
@@ -38,6 +38,18 @@ pub struct Model {
     pub sealed: Option<String>,
     /// The files' SHA-256 in the order the receipt hashed them (JSON array).
     pub file_hashes: Option<String>,
+}
+
+crate::states! {
+    /// Whether a bid counts.
+    Status {
+        /// The organization's live bid.
+        Active = "active",
+        /// Replaced by a later bid.
+        Replaced = "replaced",
+        /// Withdrawn before the deadline.
+        Withdrawn = "withdrawn",
+    }
 }
 
 /// Relations of a bid.

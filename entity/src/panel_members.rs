@@ -13,8 +13,8 @@ pub struct Model {
     pub project_id: Uuid,
     /// The expert's account.
     pub expert_id: Uuid,
-    /// `active` or `excluded` (after declaring a conflict).
-    pub status: String,
+    /// Sitting, or excluded after declaring a conflict.
+    pub status: Status,
     /// Purchaser who assigned.
     pub added_by: Uuid,
     /// When assigned.
@@ -25,6 +25,16 @@ pub struct Model {
     pub exclusion_reason: Option<String>,
     /// When the expert submitted the score sheet (no more edits).
     pub sheet_submitted_at: Option<DateTimeUtc>,
+}
+
+crate::states! {
+    /// Whether an expert sits on the panel.
+    Status {
+        /// Sitting.
+        Active = "active",
+        /// Excluded after declaring a conflict of interest.
+        Excluded = "excluded",
+    }
 }
 
 /// Relations of a panel member.

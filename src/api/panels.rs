@@ -49,7 +49,7 @@ impl From<entity::panel_members::Model> for PanelMember {
     fn from(m: entity::panel_members::Model) -> Self {
         Self {
             expert_id: m.expert_id,
-            status: m.status,
+            status: m.status.as_str().into(),
             added_at: m.added_at,
             exclusion_reason: m.exclusion_reason,
         }

@@ -353,7 +353,7 @@ fn project(
             id: Set(bid_id),
             project_id: Set(id),
             organization_id: Set(*org),
-            status: Set(bid_rules::ACTIVE.into()),
+            status: Set(bid_rules::BidStatus::Active),
             price_fen: Set(input.price_fen),
             technical_proposal: Set(input.technical_proposal),
             team: Set(input.team),

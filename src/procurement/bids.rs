@@ -48,12 +48,8 @@ use crate::error::{Error, FieldError, Result};
 use crate::files;
 use crate::pagination::PageRequest;
 
-/// Live bid.
-pub const ACTIVE: &str = "active";
-/// Superseded by a newer version.
-pub const REPLACED: &str = "replaced";
-/// Taken back.
-pub const WITHDRAWN: &str = "withdrawn";
+/// Whether a bid counts: the live one, replaced, withdrawn.
+pub use entity::bids::Status as BidStatus;
 /// Owner kind of bid files.
 pub const FILE_OWNER: &str = "bid";
 /// Audit entity type of bid events: the entity id is the project, the
@@ -235,7 +231,7 @@ pub async fn org_facts<C: ConnectionTrait>(
 ) -> Result<(organizations::Model, OrgFacts)> {
     let o = crate::registry::organizations::get(conn, organization_id).await?;
     let facts = OrgFacts {
-        status: o.status.as_str().into(),
+        status: o.status,
         credit_status: o.credit_status.clone(),
         grade: crate::registry::credit::current_grade(&o, today),
         registered_on: o.registered_on,
@@ -376,7 +372,7 @@ async fn place<C: ConnectionTrait>(
         id,
         project_id: p.row.id,
         organization_id,
-        status: ACTIVE.into(),
+        status: BidStatus::Active,
         price_fen: input.price_fen,
         technical_proposal: input.technical_proposal,
         team: input.team,
@@ -466,7 +462,7 @@ async fn live_bid<C: ConnectionTrait>(
     Ok(bids::Entity::find()
         .filter(bids::Column::ProjectId.eq(project_id))
         .filter(bids::Column::OrganizationId.eq(organization_id))
-        .filter(bids::Column::Status.eq(ACTIVE))
+        .filter(bids::Column::Status.eq(BidStatus::Active))
         .one(conn)
         .await?)
 }
@@ -554,14 +550,14 @@ async fn own_live_bid<C: ConnectionTrait>(
 async fn end(
     tx: &impl ConnectionTrait,
     bid: &bids::Model,
-    status: &str,
+    status: BidStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let hit = bids::Entity::update_many()
         .col_expr(bids::Column::Status, Expr::value(status))
         .col_expr(bids::Column::EndedAt, Expr::value(now))
         .filter(bids::Column::Id.eq(bid.id))
-        .filter(bids::Column::Status.eq(ACTIVE))
+        .filter(bids::Column::Status.eq(BidStatus::Active))
         .exec(tx)
         .await?;
     crate::db::changed_once(hit.rows_affected, "this bid")
@@ -582,13 +578,13 @@ pub async fn replace(
     let tx = db.begin().await?;
     let old = own_live_bid(&*tx, actor, bid_id).await?;
     let p = open_for_bids(&*tx, old.project_id, now).await?;
-    if old.status != ACTIVE {
+    if old.status != BidStatus::Active {
         return Err(Error::Conflict {
             code: "bid_not_live",
             message: format!("this bid is {}", old.status),
         });
     }
-    end(&*tx, &old, REPLACED, now).await?;
+    end(&*tx, &old, BidStatus::Replaced, now).await?;
     let placed = place(db, &*tx, actor, &p, input, Some(old.id), now).await?;
     tx.commit().await?;
     Ok(placed)
@@ -608,18 +604,18 @@ pub async fn withdraw(
     let tx = db.begin().await?;
     let old = own_live_bid(&*tx, actor, bid_id).await?;
     open_for_bids(&*tx, old.project_id, now).await?;
-    if old.status != ACTIVE {
+    if old.status != BidStatus::Active {
         return Err(Error::Conflict {
             code: "bid_not_live",
             message: format!("this bid is {}", old.status),
         });
     }
-    end(&*tx, &old, WITHDRAWN, now).await?;
+    end(&*tx, &old, BidStatus::Withdrawn, now).await?;
     let after = reveal_one(
         db,
         &*tx,
         bids::Model {
-            status: WITHDRAWN.into(),
+            status: BidStatus::Withdrawn,
             ended_at: Some(now),
             ..old
         },
@@ -717,8 +713,8 @@ fn is_own(actor: &Actor, organization_id: Uuid) -> bool {
 /// were live at the opening, never a replaced or withdrawn one. Nobody else
 /// sees anything, and nobody else anything before the opening.
 #[must_use]
-pub fn may_read(own: bool, status: &str, opened: bool, reads_opened: bool) -> bool {
-    own || (opened && reads_opened && status == ACTIVE)
+pub fn may_read(own: bool, status: BidStatus, opened: bool, reads_opened: bool) -> bool {
+    own || (opened && reads_opened && status == BidStatus::Active)
 }
 
 /// One bid with its files, for a reader [`may_read`] allows.
@@ -739,7 +735,7 @@ pub async fn get(
         let p = published(db.conn(), bid.project_id, false).await?;
         let opened = p.row.opened_at.is_some();
         let reads = opened && reads_opened_bids(db, actor, &p).await?;
-        if !may_read(own, &bid.status, opened, reads) {
+        if !may_read(own, bid.status, opened, reads) {
             return Err(Error::NotFound("bid"));
         }
     }
@@ -769,7 +765,7 @@ pub async fn list_for_project(
     if let Some(org) = policy::organization_of(Some(actor)) {
         q = q.filter(bids::Column::OrganizationId.eq(org));
     } else if p.row.opened_at.is_some() && reads_opened_bids(db, actor, &p).await? {
-        q = q.filter(bids::Column::Status.eq(ACTIVE));
+        q = q.filter(bids::Column::Status.eq(BidStatus::Active));
     } else {
         return Err(Error::forbidden(
             "bids are sealed until they are opened at the deadline",
@@ -871,7 +867,10 @@ pub async fn open_project(
         .update(&*tx)
         .await?;
     }
-    let live: Vec<&bids::Model> = all.iter().filter(|b| b.status == ACTIVE).collect();
+    let live: Vec<&bids::Model> = all
+        .iter()
+        .filter(|b| b.status == BidStatus::Active)
+        .collect();
     let mut entries = Vec::new();
     for bid in live {
         let (org, facts) = org_facts(&*tx, bid.organization_id, today).await?;
@@ -1056,7 +1055,7 @@ mod tests {
 
     #[test]
     fn a_bid_is_its_bidders_alone_until_the_opening_and_then_only_live_versions_are_shown() {
-        for status in [ACTIVE, REPLACED, WITHDRAWN] {
+        for status in [BidStatus::Active, BidStatus::Replaced, BidStatus::Withdrawn] {
             for opened in [false, true] {
                 assert!(may_read(true, status, opened, false), "the bidder, always");
                 assert!(!may_read(false, status, false, true), "nobody else before");
@@ -1066,12 +1065,12 @@ mod tests {
                 );
             }
         }
-        assert!(may_read(false, ACTIVE, true, true));
+        assert!(may_read(false, BidStatus::Active, true, true));
         assert!(
-            !may_read(false, REPLACED, true, true),
+            !may_read(false, BidStatus::Replaced, true, true),
             "a replaced version stays the bidder's"
         );
-        assert!(!may_read(false, WITHDRAWN, true, true));
+        assert!(!may_read(false, BidStatus::Withdrawn, true, true));
     }
 
     #[test]

@@ -29,10 +29,8 @@ use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
 
-/// Sits on the panel.
-pub const ACTIVE: &str = "active";
-/// Removed after declaring a conflict.
-pub const EXCLUDED: &str = "excluded";
+/// Whether an expert sits on a panel: sitting, or excluded.
+pub use entity::panel_members::Status as SeatStatus;
 
 /// The active members of a panel.
 ///
@@ -44,7 +42,7 @@ pub async fn active_members<C: ConnectionTrait>(
 ) -> Result<Vec<members::Model>> {
     Ok(members::Entity::find()
         .filter(members::Column::ProjectId.eq(project_id))
-        .filter(members::Column::Status.eq(ACTIVE))
+        .filter(members::Column::Status.eq(SeatStatus::Active))
         .order_by_asc(members::Column::Id)
         .all(conn)
         .await?)
@@ -106,7 +104,7 @@ pub async fn assign(
             .one(&*tx)
             .await?;
         match existing {
-            Some(m) if m.status == ACTIVE => continue,
+            Some(m) if m.status == SeatStatus::Active => continue,
             Some(_) => {
                 return Err(Error::invalid(
                     &format!("experts[{i}]"),
@@ -120,7 +118,7 @@ pub async fn assign(
             id: Uuid::now_v7(),
             project_id,
             expert_id: *expert,
-            status: ACTIVE.into(),
+            status: SeatStatus::Active,
             added_by: actor.user_id,
             added_at: now,
             excluded_at: None,
@@ -369,7 +367,7 @@ pub async fn my_projects(
     policy::check(Some(actor), policy::Action::ReadOwnPanels)?;
     let mut q = members::Entity::find()
         .filter(members::Column::ExpertId.eq(actor.user_id))
-        .filter(members::Column::Status.eq(ACTIVE))
+        .filter(members::Column::Status.eq(SeatStatus::Active))
         .order_by_desc(members::Column::Id);
     if let Some(after) = page.after {
         q = q.filter(members::Column::Id.lt(after));
@@ -421,7 +419,7 @@ pub async fn declare(
     let member = members::Entity::find()
         .filter(members::Column::ProjectId.eq(project_id))
         .filter(members::Column::ExpertId.eq(actor.user_id))
-        .filter(members::Column::Status.eq(ACTIVE))
+        .filter(members::Column::Status.eq(SeatStatus::Active))
         .one(&*tx)
         .await?
         .ok_or(Error::NotFound("panel seat"))?;
@@ -489,13 +487,13 @@ pub async fn declare(
     let excluded = conflict
         && members::Entity::update_many()
             .set(members::ActiveModel {
-                status: Set(EXCLUDED.into()),
+                status: Set(SeatStatus::Excluded),
                 excluded_at: Set(Some(now)),
                 exclusion_reason: Set(d.reason.clone()),
                 ..Default::default()
             })
             .filter(members::Column::Id.eq(member.id))
-            .filter(members::Column::Status.eq(ACTIVE))
+            .filter(members::Column::Status.eq(SeatStatus::Active))
             .exec(&*tx)
             .await?
             .rows_affected
@@ -508,8 +506,8 @@ pub async fn declare(
                 "panel.exclude",
                 "project",
                 project_id,
-                Some(&serde_json::json!({"expert_id": actor.user_id, "status": ACTIVE})),
-                Some(&serde_json::json!({"expert_id": actor.user_id, "status": EXCLUDED, "reason": d.reason})),
+                Some(&serde_json::json!({"expert_id": actor.user_id, "status": SeatStatus::Active})),
+                Some(&serde_json::json!({"expert_id": actor.user_id, "status": SeatStatus::Excluded, "reason": d.reason})),
             ),
             now,
         )
@@ -531,7 +529,7 @@ pub async fn may_read_bids(db: &Db, actor: &Actor, project_id: Uuid) -> Result<b
     let seated = members::Entity::find()
         .filter(members::Column::ProjectId.eq(project_id))
         .filter(members::Column::ExpertId.eq(actor.user_id))
-        .filter(members::Column::Status.eq(ACTIVE))
+        .filter(members::Column::Status.eq(SeatStatus::Active))
         .one(db.conn())
         .await?
         .is_some();

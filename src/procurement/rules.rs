@@ -331,7 +331,7 @@ impl Rule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgFacts {
     /// `active`, `deregistered`, `revoked`.
-    pub status: String,
+    pub status: entity::organizations::Status,
     /// `none`, `abnormal`, `dishonest`.
     pub credit_status: String,
     /// Grade valid on the day, if any.
@@ -376,7 +376,7 @@ pub fn evaluate(project_rules: &[Rule], org: &OrgFacts, today: NaiveDate) -> Vec
         .map(|rule| {
             let (passed, message) = match &rule {
                 Rule::Active => (
-                    org.status == "active",
+                    org.status == entity::organizations::Status::Active,
                     format!("the organization must be active; it is {}", org.status),
                 ),
                 Rule::NotDishonest => (
@@ -661,7 +661,7 @@ mod tests {
 
     fn org() -> OrgFacts {
         OrgFacts {
-            status: "active".into(),
+            status: entity::organizations::Status::Active,
             credit_status: "none".into(),
             grade: Some(4),
             registered_on: Some(d("2020-06-01")),

@@ -27,7 +27,7 @@ async fn seat(db: &Db, actor: &Actor, project_id: Uuid) -> Result<members::Model
     members::Entity::find()
         .filter(members::Column::ProjectId.eq(project_id))
         .filter(members::Column::ExpertId.eq(actor.user_id))
-        .filter(members::Column::Status.eq(panels::ACTIVE))
+        .filter(members::Column::Status.eq(panels::SeatStatus::Active))
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("panel seat"))
@@ -278,7 +278,7 @@ pub async fn progress(db: &Db, actor: &Actor, project_id: Uuid) -> Result<Vec<(U
     let all = panels::panel_of(db, actor, project_id).await?;
     Ok(all
         .into_iter()
-        .filter(|m| m.status == panels::ACTIVE)
+        .filter(|m| m.status == panels::SeatStatus::Active)
         .map(|m| (m.expert_id, m.sheet_submitted_at.is_some()))
         .collect())
 }

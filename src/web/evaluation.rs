@@ -247,14 +247,17 @@ async fn evaluation_page(
     let p = projects::get(&state.db, Some(actor), id).await?;
     let is_buyer = policy::buys_for(Some(actor), p.row.department_id);
     let mine = seats.iter().find(|m| m.expert_id == actor.user_id);
-    let seated = mine.is_some_and(|m| m.status == panels::ACTIVE);
-    let active = seats.iter().filter(|m| m.status == panels::ACTIVE).count();
+    let seated = mine.is_some_and(|m| m.status == panels::SeatStatus::Active);
+    let active = seats
+        .iter()
+        .filter(|m| m.status == panels::SeatStatus::Active)
+        .count();
     let names = panels::names(&state.db, &seats).await?;
     let mut panel = Vec::new();
     for (m, name) in seats.iter().zip(names) {
         panel.push(SeatRow {
             name,
-            status: m.status.clone(),
+            status: m.status.as_str().into(),
             reason: m.exclusion_reason.clone().unwrap_or_default(),
             submitted: m.sheet_submitted_at.is_some(),
             me: m.expert_id == actor.user_id,
@@ -405,7 +408,7 @@ async fn evaluation_page(
         is_buyer,
         seated,
         excluded_reason: mine
-            .filter(|m| m.status == panels::EXCLUDED)
+            .filter(|m| m.status == panels::SeatStatus::Excluded)
             .and_then(|m| m.exclusion_reason.clone())
             .unwrap_or_default(),
         panel,

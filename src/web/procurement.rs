@@ -857,14 +857,14 @@ async fn detail_page(
             .collect(),
         live_bid: my_bids
             .iter()
-            .find(|b| b.status == bids::ACTIVE)
+            .find(|b| b.status == bids::BidStatus::Active)
             .map(|b| b.id),
         my_bids: my_bids
             .into_iter()
             .map(|b| MyBid {
                 id: b.id,
-                live: b.status == bids::ACTIVE,
-                status: b.status,
+                live: b.status == bids::BidStatus::Active,
+                status: b.status.as_str().into(),
                 price: yuan(b.price_fen),
                 submitted_at: local(state, b.ended_at.unwrap_or(b.submitted_at)),
                 content_hash: b.content_hash,

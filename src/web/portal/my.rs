@@ -136,7 +136,7 @@ pub(super) async fn my_page(
                 bid_rows.push(BidRow {
                     project_id: b.project_id,
                     project: format!("{number} {title}"),
-                    status: b.status,
+                    status: b.status.as_str().into(),
                     price: yuan(b.price_fen),
                     at: b
                         .ended_at
