@@ -27,8 +27,8 @@ pub struct Model {
     pub service_start: Date,
     /// Service period end.
     pub service_end: Date,
-    /// `pending_acceptance`, `active`, `completed`, `terminated`, `declined`.
-    pub status: String,
+    /// Where the grant is (`grants::rules::transition` moves it).
+    pub status: Status,
     /// Why terminated or declined.
     pub status_reason: Option<String>,
     /// Acceptance (signing).
@@ -43,6 +43,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+}
+
+crate::states! {
+    /// States of a grant.
+    Status {
+        /// Awarded; the winner has not yet accepted.
+        PendingAcceptance = "pending_acceptance",
+        /// Accepted; reports and payments under way.
+        Active = "active",
+        /// Final report accepted, everything paid, performance recorded.
+        Completed = "completed",
+        /// Ended early with a reason.
+        Terminated = "terminated",
+        /// The winner declined it.
+        Declined = "declined",
+    }
 }
 
 /// Relations of a grant.

@@ -212,7 +212,7 @@ impl Grant {
             payable_fen: payable,
             service_start: r.service_start,
             service_end: r.service_end,
-            status: r.status,
+            status: r.status.as_str().into(),
             status_reason: r.status_reason,
             accepted_at: r.accepted_at,
             performance_score: r.performance_score,

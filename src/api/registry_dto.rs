@@ -590,7 +590,7 @@ impl From<crate::grants::service::TrackRecord> for TrackRecordEntry {
             amount_fen: g.amount_fen,
             service_start: g.service_start,
             service_end: g.service_end,
-            status: g.status,
+            status: g.status.as_str().into(),
             performance_score: g.performance_score,
             overdue_reports: u32::try_from(t.overdue_reports).unwrap_or(u32::MAX),
         }

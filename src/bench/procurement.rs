@@ -471,7 +471,7 @@ fn grant(
         amount_fen: Set(amount),
         service_start: Set(start),
         service_end: Set(end),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         status_reason: Set((status == GrantStatus::Terminated).then(|| "服务未达合同要求，经约谈仍未整改".into())),
         accepted_at: Set(accepted),
         performance_score: Set((status == GrantStatus::Completed).then(|| rng.random_range(60..99))),

@@ -71,10 +71,7 @@ pub async fn leave(
         .one(db.conn())
         .await?
         .ok_or(Error::NotFound("grant"))?;
-    if !matches!(
-        Status::parse(&g.status),
-        Some(Status::Active | Status::Completed)
-    ) {
+    if !matches!(g.status, Status::Active | Status::Completed) {
         return Err(Error::Conflict {
             code: "wrong_state",
             message: "feedback is taken on active and completed grants".into(),

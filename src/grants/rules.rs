@@ -264,20 +264,8 @@ pub fn check_acceptance(
     })
 }
 
-/// States of a grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Awarded; the winner has not yet accepted.
-    PendingAcceptance,
-    /// Accepted; reports and payments under way.
-    Active,
-    /// Final report accepted, everything paid, performance recorded.
-    Completed,
-    /// Ended early with a reason.
-    Terminated,
-    /// The winner declined it.
-    Declined,
-}
+/// States of a grant (stored as its column's type).
+pub use entity::grants::Status;
 
 /// Something done to a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,35 +282,6 @@ pub enum Action {
     Complete,
     /// End early.
     Terminate,
-}
-
-impl Status {
-    /// Every state.
-    pub const ALL: [Status; 5] = [
-        Status::PendingAcceptance,
-        Status::Active,
-        Status::Completed,
-        Status::Terminated,
-        Status::Declined,
-    ];
-
-    /// Stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PendingAcceptance => "pending_acceptance",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Terminated => "terminated",
-            Self::Declined => "declined",
-        }
-    }
-
-    /// From the stored name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
 }
 
 /// The state after `action`, or why not now.

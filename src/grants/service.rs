@@ -146,7 +146,7 @@ pub async fn create<C: ConnectionTrait>(
         amount_fen: winner.amount_fen,
         service_start: project.service_start,
         service_end: project.service_end,
-        status: Status::PendingAcceptance.as_str().into(),
+        status: Status::PendingAcceptance,
         status_reason: None,
         accepted_at: None,
         performance_score: None,
@@ -243,8 +243,7 @@ pub async fn locked<C: ConnectionTrait>(tx: &C, id: Uuid) -> Result<(grants::Mod
         .one(tx)
         .await?
         .ok_or(Error::NotFound("grant"))?;
-    let status = Status::parse(&row.status)
-        .ok_or_else(|| Error::Internal(format!("grant {id} has an unknown status")))?;
+    let status = row.status;
     Ok((row, status))
 }
 
@@ -307,9 +306,7 @@ pub(super) async fn assemble_all<C: ConnectionTrait>(
     }
     rows.into_iter()
         .map(|row| {
-            let status = Status::parse(&row.status).ok_or_else(|| {
-                Error::Internal(format!("grant {} has an unknown status", row.id))
-            })?;
+            let status = row.status;
             let details = sees_details(actor, &row);
             let reports = reports_of
                 .remove(&row.id)
@@ -446,7 +443,7 @@ pub async fn track_record(
     Ok(rows
         .into_iter()
         .map(|grant| TrackRecord {
-            overdue_reports: if grant.status == Status::Active.as_str() {
+            overdue_reports: if grant.status == Status::Active {
                 overdue.get(&grant.id).copied().unwrap_or(0)
             } else {
                 0
@@ -553,7 +550,7 @@ pub async fn accept(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
     policy::org_admin_of(actor, row.organization_id)?;
     let to = rules::transition(status, Action::Accept)?;
     let after = grants::Model {
-        status: to.as_str().into(),
+        status: to,
         accepted_at: Some(now),
         updated_at: now,
         ..row.clone()
@@ -606,7 +603,7 @@ pub async fn decline(
     policy::org_admin_of(actor, row.organization_id)?;
     let to = rules::transition(status, Action::Decline)?;
     let after = grants::Model {
-        status: to.as_str().into(),
+        status: to,
         status_reason: Some(reason),
         closed_at: Some(now),
         updated_at: now,
@@ -644,7 +641,7 @@ pub async fn terminate(
     policy::own_department(actor, row.department_id)?;
     let to = rules::transition(status, Action::Terminate)?;
     let after = grants::Model {
-        status: to.as_str().into(),
+        status: to,
         status_reason: Some(reason),
         closed_at: Some(now),
         updated_at: now,
@@ -700,7 +697,7 @@ pub async fn complete(
         });
     }
     let after = grants::Model {
-        status: to.as_str().into(),
+        status: to,
         performance_score: Some(score),
         performance_comment: Some(comment),
         closed_at: Some(now),

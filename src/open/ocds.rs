@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::money::Fen;
+use entity::grants::Status as GrantStatus;
 use entity::projects::Status as ProjectStatus;
 
 /// The bids extension's address (OCDS 1.1).
@@ -100,12 +101,13 @@ pub fn award_status(status: &str) -> &'static str {
 
 /// OCDS contract status of a grant's state.
 #[must_use]
-pub fn contract_status(status: &str) -> &'static str {
+pub fn contract_status(status: GrantStatus) -> &'static str {
     match status {
-        "pending_acceptance" => "pending",
-        "active" => "active",
-        "declined" => "cancelled",
-        _ => "terminated",
+        GrantStatus::PendingAcceptance => "pending",
+        GrantStatus::Active => "active",
+        GrantStatus::Declined => "cancelled",
+        // OCDS: signed and in force, now come to a close, for whatever reason.
+        GrantStatus::Completed | GrantStatus::Terminated => "terminated",
     }
 }
 
@@ -235,7 +237,7 @@ pub async fn release<C: ConnectionTrait>(
         let holder = grant_rows
             .iter()
             .rev()
-            .find(|g| g.award_id == a.id && g.status != "declined")
+            .find(|g| g.award_id == a.id && g.status != GrantStatus::Declined)
             .map(|g| g.organization_id)
             .unwrap_or(a.organization_id);
         let org = organizations::Entity::find_by_id(holder).one(tx).await?;
@@ -296,7 +298,7 @@ pub async fn release<C: ConnectionTrait>(
             "id": g.id,
             "awardID": g.award_id,
             "title": g.title,
-            "status": contract_status(&g.status),
+            "status": contract_status(g.status),
             "statusDetails": g.status,
             "value": value(g.amount_fen),
             "period": {
@@ -421,8 +423,8 @@ mod tests {
         assert_eq!(procurement_method("single_source"), "direct");
         assert_eq!(award_status("notice"), "pending");
         assert_eq!(award_status("withdrawn"), "cancelled");
-        assert_eq!(contract_status("completed"), "terminated");
-        assert_eq!(contract_status("declined"), "cancelled");
+        assert_eq!(contract_status(GrantStatus::Completed), "terminated");
+        assert_eq!(contract_status(GrantStatus::Declined), "cancelled");
     }
 
     #[test]

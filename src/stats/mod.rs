@@ -228,7 +228,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
         m
     };
     let mut by_status = figures("project_status");
-    by_status.remove("draft");
+    by_status.remove(entity::projects::Status::Draft.as_str());
     by_status.retain(|_, n| *n != 0);
     let by_category = named(figures("project_category"));
     let funds_cat = named(figures("funds_category"));
@@ -249,7 +249,7 @@ pub async fn public(db: &Db, today: NaiveDate) -> Result<Public> {
                 Query::select()
                     .column(grants::Column::Id)
                     .from(grants::Entity)
-                    .and_where(grants::Column::Status.eq("active"))
+                    .and_where(grants::Column::Status.eq(grants::Status::Active))
                     .to_owned(),
             ),
         )

@@ -106,7 +106,7 @@ pub(super) async fn list(
                 paid: yuan(g.paid_fen()),
                 title: g.row.title.clone(),
                 amount: yuan(g.row.amount_fen),
-                status: g.row.status.clone(),
+                status: g.row.status.as_str().into(),
                 period: format!("{} — {}", g.row.service_start, g.row.service_end),
             })
             .collect();
@@ -273,7 +273,7 @@ async fn grant_page(
         remaining: yuan(g.remaining_fen()),
         payable: yuan(g.payable_fen()),
         period: format!("{} — {}", g.row.service_start, g.row.service_end),
-        status: g.row.status.clone(),
+        status: g.row.status.as_str().into(),
         status_reason: g.row.status_reason.clone().unwrap_or_default(),
         score: g
             .row

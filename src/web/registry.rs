@@ -324,7 +324,7 @@ async fn profile_page(
                 title: t.grant.title,
                 amount: yuan(t.grant.amount_fen),
                 period: format!("{} — {}", t.grant.service_start, t.grant.service_end),
-                status: t.grant.status,
+                status: t.grant.status.as_str().into(),
                 score: t
                     .grant
                     .performance_score
