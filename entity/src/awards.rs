@@ -30,8 +30,8 @@ pub struct Model {
     pub summary: String,
     /// The panel at the notice (JSON: expert ids and names).
     pub panel: String,
-    /// `notice`, `final` or `withdrawn`.
-    pub status: String,
+    /// In its window, final, or taken back.
+    pub status: Status,
     /// The purchaser who proposed it.
     pub proposed_by: Uuid,
     /// Publication of the notice.
@@ -40,6 +40,18 @@ pub struct Model {
     pub challenge_until: Date,
     /// When it became final or was withdrawn.
     pub closed_at: Option<DateTimeUtc>,
+}
+
+crate::states! {
+    /// Where an award notice is.
+    Status {
+        /// Published, in its challenge window.
+        Notice = "notice",
+        /// The window closed: the project is awarded.
+        Final = "final",
+        /// Taken back (upheld challenge, cancelled project).
+        Withdrawn = "withdrawn",
+    }
 }
 
 /// Relations of an award.

@@ -23,8 +23,8 @@ pub struct Model {
     pub filed_at: DateTimeUtc,
     /// Last day (China date) for the purchaser's reply.
     pub reply_due: Date,
-    /// `open`, `upheld`, `dismissed`, or `closed` (moot after another was upheld).
-    pub status: String,
+    /// Awaiting its reply, or answered, or moot.
+    pub status: Status,
     /// For an upheld challenge: `reevaluate` or `fail`.
     pub outcome: Option<String>,
     /// The purchaser's reasons.
@@ -33,6 +33,20 @@ pub struct Model {
     pub replied_by: Option<Uuid>,
     /// Reply time.
     pub replied_at: Option<DateTimeUtc>,
+}
+
+crate::states! {
+    /// Where a challenge is.
+    Status {
+        /// Awaiting the purchaser's reply.
+        Open = "open",
+        /// Founded.
+        Upheld = "upheld",
+        /// Not founded.
+        Dismissed = "dismissed",
+        /// Moot: another challenge against the same notice was upheld.
+        Closed = "closed",
+    }
 }
 
 /// Relations of a challenge.

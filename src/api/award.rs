@@ -115,7 +115,7 @@ impl AwardNotice {
         Self {
             id: a.id,
             project_id: a.project_id,
-            status: a.status,
+            status: a.status.as_str().into(),
             bid_id: a.bid_id,
             organization_id: a.organization_id,
             organization_name: a.organization_name,
@@ -217,7 +217,7 @@ impl From<ChallengeView> for Challenge {
             award_id: c.award_id,
             filed_at: c.filed_at,
             reply_due: c.reply_due,
-            status: c.status,
+            status: c.status.as_str().into(),
             outcome: c.outcome,
             reply: c.reply,
             replied_at: c.replied_at,

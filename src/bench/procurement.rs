@@ -414,7 +414,7 @@ fn project(
         reason: Set(None),
         summary: Set(serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into())),
         panel: Set(serde_json::to_string(&panel).unwrap_or_else(|_| "[]".into())),
-        status: Set(award::FINAL.into()),
+        status: Set(award::AwardStatus::Final),
         proposed_by: Set(w.buyer),
         notice_at: Set(notice),
         challenge_until: Set(china_date(notice) + chrono::Days::new(7)),

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::money::Fen;
+use entity::awards::Status as AwardStatus;
 use entity::grants::Status as GrantStatus;
 use entity::projects::Status as ProjectStatus;
 
@@ -91,11 +92,11 @@ pub fn procurement_method(method: &str) -> &'static str {
 
 /// OCDS award status of an award notice's state.
 #[must_use]
-pub fn award_status(status: &str) -> &'static str {
+pub fn award_status(status: AwardStatus) -> &'static str {
     match status {
-        "final" => "active",
-        "withdrawn" => "cancelled",
-        _ => "pending",
+        AwardStatus::Notice => "pending",
+        AwardStatus::Final => "active",
+        AwardStatus::Withdrawn => "cancelled",
     }
 }
 
@@ -253,8 +254,8 @@ pub async fn release<C: ConnectionTrait>(
         let mut award = json!({
             "id": a.id,
             "title": p.title,
-            "status": award_status(&a.status),
-            "statusDetails": a.status,
+            "status": award_status(a.status),
+            "statusDetails": a.status.as_str(),
             "date": a.notice_at,
             "value": value(a.amount_fen),
             "suppliers": [{"id": id, "name": name}],
@@ -421,8 +422,8 @@ mod tests {
         assert_eq!(tender_status(ProjectStatus::Failed), "unsuccessful");
         assert_eq!(procurement_method("public_tender"), "open");
         assert_eq!(procurement_method("single_source"), "direct");
-        assert_eq!(award_status("notice"), "pending");
-        assert_eq!(award_status("withdrawn"), "cancelled");
+        assert_eq!(award_status(AwardStatus::Notice), "pending");
+        assert_eq!(award_status(AwardStatus::Withdrawn), "cancelled");
         assert_eq!(contract_status(GrantStatus::Completed), "terminated");
         assert_eq!(contract_status(GrantStatus::Declined), "cancelled");
     }

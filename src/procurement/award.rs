@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::bids;
-use super::challenges::OPEN;
+use super::challenges::ChallengeStatus;
 use super::evaluation::{self, Points};
 use super::panels;
 use super::projects::{self as project_service};
@@ -51,12 +51,8 @@ use crate::calendar::Calendar;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
-/// A notice in its challenge window.
-pub const NOTICE: &str = "notice";
-/// A notice whose window closed: the project is awarded.
-pub const FINAL: &str = "final";
-/// A notice taken back (upheld challenge, cancelled project).
-pub const WITHDRAWN: &str = "withdrawn";
+/// Where an award notice is: in its window, final, withdrawn.
+pub use entity::awards::Status as AwardStatus;
 
 /// One line of the ranking published with the notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +127,7 @@ pub(super) async fn current<C: ConnectionTrait>(
 ) -> Result<Option<awards::Model>> {
     Ok(awards::Entity::find()
         .filter(awards::Column::ProjectId.eq(project_id))
-        .filter(awards::Column::Status.is_in([NOTICE, FINAL]))
+        .filter(awards::Column::Status.is_in([AwardStatus::Notice, AwardStatus::Final]))
         .one(conn)
         .await?)
 }
@@ -249,7 +245,7 @@ pub async fn propose(
         reason: reason.map(str::to_owned),
         summary: serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into()),
         panel: serde_json::to_string(&panel).unwrap_or_else(|_| "[]".into()),
-        status: NOTICE.into(),
+        status: AwardStatus::Notice,
         proposed_by: actor.user_id,
         notice_at: now,
         challenge_until: super::challenges::seven_working_days(
@@ -315,7 +311,7 @@ pub async fn withdraw<C: ConnectionTrait>(
 ) -> Result<()> {
     let Some(award) = awards::Entity::find()
         .filter(awards::Column::ProjectId.eq(project_id))
-        .filter(awards::Column::Status.eq(NOTICE))
+        .filter(awards::Column::Status.eq(AwardStatus::Notice))
         .one(tx)
         .await?
     else {
@@ -323,7 +319,7 @@ pub async fn withdraw<C: ConnectionTrait>(
     };
     awards::ActiveModel {
         id: Set(award.id),
-        status: Set(WITHDRAWN.into()),
+        status: Set(AwardStatus::Withdrawn),
         closed_at: Set(Some(now)),
         ..Default::default()
     }
@@ -332,7 +328,7 @@ pub async fn withdraw<C: ConnectionTrait>(
     let moot = challenges::Entity::update_many()
         .col_expr(
             challenges::Column::Status,
-            sea_orm::sea_query::Expr::value("closed"),
+            sea_orm::sea_query::Expr::value(ChallengeStatus::Closed),
         )
         .col_expr(
             challenges::Column::Reply,
@@ -343,7 +339,7 @@ pub async fn withdraw<C: ConnectionTrait>(
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(challenges::Column::AwardId.eq(award.id))
-        .filter(challenges::Column::Status.eq(OPEN))
+        .filter(challenges::Column::Status.eq(ChallengeStatus::Open))
         .exec(tx)
         .await?
         .rows_affected;
@@ -354,8 +350,8 @@ pub async fn withdraw<C: ConnectionTrait>(
             "award.withdraw",
             "project",
             project_id,
-            Some(&serde_json::json!({"award_id": award.id, "status": NOTICE})),
-            Some(&serde_json::json!({"award_id": award.id, "status": WITHDRAWN, "why": why, "challenges_closed": moot})),
+            Some(&serde_json::json!({"award_id": award.id, "status": AwardStatus::Notice})),
+            Some(&serde_json::json!({"award_id": award.id, "status": AwardStatus::Withdrawn, "why": why, "challenges_closed": moot})),
         ),
         crate::open::Event::AwardWithdrawn(project_id),
         now)
@@ -384,7 +380,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     };
     let Some(award) = current(&*tx, project_id)
         .await?
-        .filter(|a| a.status == NOTICE)
+        .filter(|a| a.status == AwardStatus::Notice)
     else {
         return Ok(false);
     };
@@ -393,7 +389,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     }
     let open = challenges::Entity::find()
         .filter(challenges::Column::AwardId.eq(award.id))
-        .filter(challenges::Column::Status.eq(OPEN))
+        .filter(challenges::Column::Status.eq(ChallengeStatus::Open))
         .count(&*tx)
         .await?;
     if open > 0 {
@@ -406,7 +402,7 @@ pub async fn finalize(db: &Db, project_id: Uuid, now: DateTime<Utc>) -> Result<b
     let grant = crate::grants::service::create_from_award(&*tx, &award, &row, now).await?;
     awards::ActiveModel {
         id: Set(award.id),
-        status: Set(FINAL.into()),
+        status: Set(AwardStatus::Final),
         closed_at: Set(Some(now)),
         ..Default::default()
     }
@@ -444,7 +440,7 @@ pub const JOB: &str = "procurement.award";
 pub async fn award_due(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
     let work = async {
         let due = awards::Entity::find()
-            .filter(awards::Column::Status.eq(NOTICE))
+            .filter(awards::Column::Status.eq(AwardStatus::Notice))
             .filter(awards::Column::ChallengeUntil.lt(crate::clock::china_date(now)))
             .order_by_asc(awards::Column::NoticeAt)
             .all(db.conn())

@@ -23,7 +23,7 @@ use entity::{challenges, files as file_rows, panel_members as members, projects}
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::award::{self, NOTICE, current, move_project, moved_elsewhere, too_long};
+use super::award::{self, AwardStatus, current, move_project, moved_elsewhere, too_long};
 use super::bids;
 use super::projects::{self as project_service, Project};
 use super::rules::{self, Action, Status};
@@ -34,8 +34,8 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::files;
 
-/// A challenge awaiting the reply.
-pub const OPEN: &str = "open";
+/// Where a challenge is: open, upheld, dismissed, closed.
+pub use entity::challenges::Status as ChallengeStatus;
 /// Owner kind of challenge files.
 pub const FILE_OWNER: &str = "challenge";
 
@@ -122,7 +122,7 @@ async fn view(
     detailed: bool,
     today: NaiveDate,
 ) -> Result<ChallengeView> {
-    let overdue = c.status == OPEN && reply_overdue(c.reply_due, today);
+    let overdue = c.status == ChallengeStatus::Open && reply_overdue(c.reply_due, today);
     if !detailed {
         return Ok(ChallengeView {
             row: challenges::Model {
@@ -216,7 +216,7 @@ pub async fn file_challenge(
         .ok_or(Error::NotFound("project"))?;
     let award = current(&*tx, project_id)
         .await?
-        .filter(|a| a.status == NOTICE && row.status == Status::Notice)
+        .filter(|a| a.status == AwardStatus::Notice && row.status == Status::Notice)
         .ok_or_else(|| Error::Conflict {
             code: "no_notice",
             message: "challenges are filed against a published award notice".into(),
@@ -261,7 +261,7 @@ pub async fn file_challenge(
         reasons,
         filed_at: now,
         reply_due: seven_working_days(&calendar, today),
-        status: OPEN.into(),
+        status: ChallengeStatus::Open,
         outcome: None,
         reply: None,
         replied_by: None,
@@ -328,19 +328,19 @@ pub async fn reply(
         .ok_or(Error::NotFound("challenge"))?;
     let p = Project::from_row(row)?;
     policy::own_department(actor, p.row.department_id)?;
-    if c.status != OPEN {
+    if c.status != ChallengeStatus::Open {
         return Err(Error::Conflict {
             code: "already_replied",
             message: format!("this challenge is {}", c.status),
         });
     }
     let (status, outcome) = match decision {
-        Decision::Dismissed => ("dismissed", None),
-        Decision::UpheldReevaluate => ("upheld", Some("reevaluate")),
-        Decision::UpheldFail => ("upheld", Some("fail")),
+        Decision::Dismissed => (ChallengeStatus::Dismissed, None),
+        Decision::UpheldReevaluate => (ChallengeStatus::Upheld, Some("reevaluate")),
+        Decision::UpheldFail => (ChallengeStatus::Upheld, Some("fail")),
     };
     let after = challenges::Model {
-        status: status.into(),
+        status,
         outcome: outcome.map(str::to_owned),
         reply: Some(reasons.clone()),
         replied_by: Some(actor.user_id),
@@ -350,7 +350,7 @@ pub async fn reply(
     let hit = challenges::Entity::update_many()
         .set(challenges::ActiveModel::from(after.clone()).reset_all())
         .filter(challenges::Column::Id.eq(c.id))
-        .filter(challenges::Column::Status.eq(OPEN))
+        .filter(challenges::Column::Status.eq(ChallengeStatus::Open))
         .exec(&*tx)
         .await?;
     crate::db::changed_once(hit.rows_affected, "this challenge")?;

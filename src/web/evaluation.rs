@@ -186,7 +186,7 @@ fn challenge_rows(state: &AppState, list: Vec<challenges::ChallengeView>) -> Vec
             id: v.row.id,
             filed_at: local(state, v.row.filed_at),
             reply_due: v.row.reply_due.to_string(),
-            status: v.row.status,
+            status: v.row.status.as_str().into(),
             outcome: v.row.outcome.unwrap_or_default(),
             reply: v.row.reply.unwrap_or_default(),
             replied_at: v
@@ -753,7 +753,7 @@ pub(super) async fn award_section(
             ..Default::default()
         });
     };
-    let window_open = n.row.status == award::NOTICE
+    let window_open = n.row.status == award::AwardStatus::Notice
         && challenges::window_open(n.row.challenge_until, crate::clock::china_date(now));
     let bidder_here = match policy::organization_of(actor) {
         Some(org) => bids::opening_record(&state.db, id)
@@ -790,7 +790,7 @@ pub(super) async fn award_section(
     });
     Ok(AwardSection {
         notice: Some(NoticeView {
-            status: n.row.status.clone(),
+            status: n.row.status.as_str().into(),
             winner: n.row.organization_name.clone(),
             uscc: n.row.uscc.clone().unwrap_or_default(),
             amount: yuan(n.row.amount_fen),
