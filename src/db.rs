@@ -417,7 +417,7 @@ pub async fn update_while<E, C>(
     id_col: E::Column,
     id: uuid::Uuid,
     status_col: E::Column,
-    expected: &str,
+    expected: impl Into<sea_orm::Value>,
     what: &str,
 ) -> crate::error::Result<()>
 where

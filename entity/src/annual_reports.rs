@@ -13,8 +13,8 @@ pub struct Model {
     pub organization_id: Uuid,
     /// Year reported on.
     pub year: i32,
-    /// `submitted`, `accepted` or `returned`.
-    pub status: String,
+    /// Waiting for review, accepted, or returned.
+    pub status: Status,
     /// `pass`, `basic_pass` or `fail`, once accepted.
     pub result: Option<String>,
     /// Income, fen.
@@ -45,6 +45,18 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+}
+
+crate::states! {
+    /// Where an annual report is.
+    Status {
+        /// Waiting for a registrar's review.
+        Submitted = "submitted",
+        /// Accepted with a result (public from then on).
+        Accepted = "accepted",
+        /// Returned for changes.
+        Returned = "returned",
+    }
 }
 
 /// Relations of an annual report.

@@ -11,8 +11,8 @@ pub struct Model {
     pub id: Uuid,
     /// `registration`, `change` or `deregistration`.
     pub kind: String,
-    /// `draft`, `submitted`, `returned`, `approved`, `rejected`, `withdrawn`.
-    pub status: String,
+    /// Where the application is (`registry::applications::transition` moves it).
+    pub status: Status,
     /// The user who opened it.
     pub applicant_id: Uuid,
     /// The organization concerned (set for changes and deregistrations, and
@@ -34,6 +34,32 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+}
+
+crate::states! {
+    /// State of an application.
+    Status {
+        /// Being written by the applicant.
+        Draft = "draft",
+        /// Waiting for a registrar.
+        Submitted = "submitted",
+        /// Sent back by a registrar with reasons; the applicant edits and resubmits.
+        Returned = "returned",
+        /// Decided: granted.
+        Approved = "approved",
+        /// Decided: refused, with a reason.
+        Rejected = "rejected",
+        /// Taken back by the applicant before a decision.
+        Withdrawn = "withdrawn",
+    }
+}
+
+impl Status {
+    /// True once nothing can happen to it any more.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Approved | Self::Rejected | Self::Withdrawn)
+    }
 }
 
 /// Relations of an application.

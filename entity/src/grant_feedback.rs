@@ -17,8 +17,8 @@ pub struct Model {
     pub comment: String,
     /// SHA-256 of the client's address (for the rate limit; never shown).
     pub client_key: String,
-    /// `pending`, `published` or `hidden`.
-    pub status: String,
+    /// Awaiting moderation, shown, or not shown.
+    pub status: Status,
     /// Why hidden (or a note on publishing).
     pub moderation_reason: Option<String>,
     /// The purchaser who moderated it.
@@ -27,6 +27,18 @@ pub struct Model {
     pub moderated_at: Option<DateTimeUtc>,
     /// When left.
     pub created_at: DateTimeUtc,
+}
+
+crate::states! {
+    /// Where a piece of feedback is.
+    Status {
+        /// Awaiting moderation.
+        Pending = "pending",
+        /// Shown beside the project.
+        Published = "published",
+        /// Not shown.
+        Hidden = "hidden",
+    }
 }
 
 /// Relations of feedback.

@@ -15,12 +15,26 @@ pub struct Model {
     pub email: String,
     /// The org admin who invited.
     pub invited_by: Uuid,
-    /// `pending`, `accepted`, `declined` or `revoked`.
-    pub status: String,
+    /// Awaiting an answer, or answered.
+    pub status: Status,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// When accepted, declined or revoked.
     pub decided_at: Option<DateTimeUtc>,
+}
+
+crate::states! {
+    /// Where an invitation is.
+    Status {
+        /// Awaiting the invitee's answer.
+        Pending = "pending",
+        /// Accepted: the invitee joined.
+        Accepted = "accepted",
+        /// Declined by the invitee.
+        Declined = "declined",
+        /// Taken back by the org admin.
+        Revoked = "revoked",
+    }
 }
 
 /// Relations of an invitation.

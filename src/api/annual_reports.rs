@@ -61,7 +61,7 @@ impl From<entity::annual_reports::Model> for AnnualReport {
             id: r.id,
             organization_id: r.organization_id,
             year: r.year,
-            status: r.status,
+            status: r.status.as_str().into(),
             result: r.result,
             income_fen: r.income_fen,
             expenditure_fen: r.expenditure_fen,
@@ -193,13 +193,10 @@ impl AnnualReportsApi {
     ) -> ApiResult<Json<AnnualReportPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let filter = ListFilter {
-            status: status.0.map(|s| {
-                match s {
-                    ReportStatus::Submitted => reports::SUBMITTED,
-                    ReportStatus::Accepted => reports::ACCEPTED,
-                    ReportStatus::Returned => reports::RETURNED,
-                }
-                .to_owned()
+            status: status.0.map(|s| match s {
+                ReportStatus::Submitted => reports::ReportStatus::Submitted,
+                ReportStatus::Accepted => reports::ReportStatus::Accepted,
+                ReportStatus::Returned => reports::ReportStatus::Returned,
             }),
             year: year.0,
         };

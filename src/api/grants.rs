@@ -431,7 +431,7 @@ impl From<entity::grant_feedback::Model> for Feedback {
             grant_id: f.grant_id,
             rating: f.rating,
             comment: f.comment,
-            status: f.status,
+            status: f.status.as_str().into(),
             moderation_reason: f.moderation_reason,
             created_at: f.created_at,
         }

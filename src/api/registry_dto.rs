@@ -256,7 +256,7 @@ impl From<Domain> for Application {
         let mut out = Self {
             id: r.id,
             kind: r.kind,
-            status: r.status,
+            status: r.status.as_str().into(),
             applicant_id: r.applicant_id,
             organization_id: r.organization_id,
             name: r.name,
@@ -655,7 +655,7 @@ impl From<entity::invitations::Model> for Invitation {
             id: i.id,
             organization_id: i.organization_id,
             email: i.email,
-            status: i.status,
+            status: i.status.as_str().into(),
             created_at: i.created_at,
         }
     }

@@ -162,7 +162,7 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
                 uscc: uscc.as_str().to_owned(),
                 uscc_legacy_reason: None,
             },
-            status: status.into(),
+            status,
             grade,
         });
     };

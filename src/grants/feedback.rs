@@ -27,12 +27,8 @@ use crate::pagination::PageRequest;
 
 /// Most feedback one client leaves in an hour.
 pub const PER_HOUR: usize = 5;
-/// Awaiting moderation.
-pub const PENDING: &str = "pending";
-/// Shown beside the project.
-pub const PUBLISHED: &str = "published";
-/// Not shown.
-pub const HIDDEN: &str = "hidden";
+/// Where a piece of feedback is: pending, published, hidden.
+pub use entity::grant_feedback::Status as FeedbackStatus;
 
 fn client_key(client: &str) -> String {
     hex::encode(Sha256::digest(format!("cogov-feedback:{client}")))
@@ -98,7 +94,7 @@ pub async fn leave(
         rating,
         comment: comment.to_owned(),
         client_key: key,
-        status: PENDING.into(),
+        status: FeedbackStatus::Pending,
         moderation_reason: None,
         moderated_by: None,
         moderated_at: None,
@@ -166,7 +162,11 @@ pub async fn moderate(
     // The funding department moderates its grants' feedback.
     policy::own_department(actor, g.department_id)?;
     let after = feedback::Model {
-        status: if publish { PUBLISHED } else { HIDDEN }.into(),
+        status: if publish {
+            FeedbackStatus::Published
+        } else {
+            FeedbackStatus::Hidden
+        },
         moderation_reason: (!reason.is_empty()).then(|| reason.to_owned()),
         moderated_by: Some(actor.user_id),
         moderated_at: Some(now),
@@ -213,7 +213,7 @@ pub async fn of_grant(
         .filter(feedback::Column::GrantId.eq(grant_id))
         .order_by_desc(feedback::Column::Id);
     if !everything {
-        q = q.filter(feedback::Column::Status.eq(PUBLISHED));
+        q = q.filter(feedback::Column::Status.eq(FeedbackStatus::Published));
     }
     if let Some(after) = page.after {
         q = q.filter(feedback::Column::Id.lt(after));
@@ -236,7 +236,7 @@ pub async fn published_for_project(db: &Db, project_id: Uuid) -> Result<Vec<feed
         .collect();
     Ok(feedback::Entity::find()
         .filter(feedback::Column::GrantId.is_in(ids))
-        .filter(feedback::Column::Status.eq(PUBLISHED))
+        .filter(feedback::Column::Status.eq(FeedbackStatus::Published))
         .order_by_desc(feedback::Column::Id)
         .all(db.conn())
         .await?)

@@ -29,12 +29,8 @@ use crate::error::{Error, FieldError, Result};
 use crate::files;
 use crate::pagination::PageRequest;
 
-/// `submitted`.
-pub const SUBMITTED: &str = "submitted";
-/// `accepted`.
-pub const ACCEPTED: &str = "accepted";
-/// `returned`.
-pub const RETURNED: &str = "returned";
+/// Where an annual report is: submitted, accepted, returned.
+pub use entity::annual_reports::Status as ReportStatus;
 /// The results of an accepted report.
 pub const RESULTS: [&str; 3] = ["pass", "basic_pass", "fail"];
 
@@ -220,7 +216,7 @@ pub async fn submit(
         .one(&*tx)
         .await?;
     if let Some(e) = &existing
-        && e.status != RETURNED
+        && e.status != ReportStatus::Returned
     {
         return Err(Error::Conflict {
             code: "already_reported",
@@ -261,7 +257,7 @@ pub async fn submit(
         id,
         organization_id: org_id,
         year: input.year,
-        status: SUBMITTED.into(),
+        status: ReportStatus::Submitted,
         result: None,
         income_fen: input.income_fen,
         expenditure_fen: input.expenditure_fen,
@@ -336,7 +332,7 @@ pub async fn review(
                     "result must be pass, basic_pass or fail",
                 ));
             }
-            (ACCEPTED, Some(result), None)
+            (ReportStatus::Accepted, Some(result), None)
         }
         Review::Return(note) => {
             let note = note.trim().to_owned();
@@ -347,7 +343,7 @@ pub async fn review(
                     "say in 1 to 2000 characters what to correct",
                 ));
             }
-            (RETURNED, None, Some(note))
+            (ReportStatus::Returned, None, Some(note))
         }
     };
     let tx = db.begin().await?;
@@ -355,14 +351,14 @@ pub async fn review(
         .one(&*tx)
         .await?
         .ok_or(Error::NotFound("annual report"))?;
-    if before.status != SUBMITTED {
+    if before.status != ReportStatus::Submitted {
         return Err(Error::Conflict {
             code: "wrong_state",
             message: format!("a report that is {} cannot be reviewed", before.status),
         });
     }
     let after = annual_reports::Model {
-        status: status.into(),
+        status,
         result,
         review_note: note.or_else(|| before.review_note.clone()),
         reviewed_by: Some(actor.user_id),
@@ -373,7 +369,7 @@ pub async fn review(
     crate::db::update_while::<annual_reports::Entity, _>(
         &*tx,
         annual_reports::ActiveModel {
-            status: Set(after.status.clone()),
+            status: Set(after.status),
             result: Set(after.result.clone()),
             review_note: Set(after.review_note.clone()),
             reviewed_by: Set(after.reviewed_by),
@@ -384,7 +380,7 @@ pub async fn review(
         annual_reports::Column::Id,
         id,
         annual_reports::Column::Status,
-        &before.status,
+        before.status,
         "this annual report",
     )
     .await?;
@@ -392,7 +388,7 @@ pub async fn review(
         &*tx,
         &actor.who(),
         Change::new(
-            if status == ACCEPTED {
+            if status == ReportStatus::Accepted {
                 "annual_report.accept"
             } else {
                 "annual_report.return"
@@ -427,7 +423,7 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<annual_reports::Mod
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only this state.
-    pub status: Option<String>,
+    pub status: Option<ReportStatus>,
     /// Only this year.
     pub year: Option<i32>,
 }
@@ -450,8 +446,8 @@ pub async fn list(
         Some(Some(org)) => q = q.filter(C::OrganizationId.eq(org)),
         None => {}
     }
-    if let Some(s) = &filter.status {
-        q = q.filter(C::Status.eq(s.clone()));
+    if let Some(s) = filter.status {
+        q = q.filter(C::Status.eq(s));
     }
     if let Some(y) = filter.year {
         q = q.filter(C::Year.eq(y));
@@ -470,7 +466,7 @@ pub async fn list(
 pub async fn public_of(db: &Db, organization_id: Uuid) -> Result<Vec<annual_reports::Model>> {
     Ok(annual_reports::Entity::find()
         .filter(annual_reports::Column::OrganizationId.eq(organization_id))
-        .filter(annual_reports::Column::Status.eq(ACCEPTED))
+        .filter(annual_reports::Column::Status.eq(ReportStatus::Accepted))
         .order_by_desc(annual_reports::Column::Year)
         .all(db.conn())
         .await?)
@@ -514,7 +510,7 @@ pub async fn record_by_system<C: ConnectionTrait>(
         id: Uuid::now_v7(),
         organization_id,
         year: figures.year,
-        status: ACCEPTED.into(),
+        status: ReportStatus::Accepted,
         result: Some(result.into()),
         income_fen: figures.income_fen,
         expenditure_fen: figures.expenditure_fen,

@@ -12,8 +12,6 @@
 //! functions below apply it inside one transaction with the audit entry and,
 //! on approval, the effect on the organization.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use entity::applications;
 use sea_orm::{
@@ -33,22 +31,8 @@ use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
 
-/// State of an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    /// Being written by the applicant.
-    Draft,
-    /// Waiting for a registrar.
-    Submitted,
-    /// Sent back by a registrar with reasons; the applicant edits and resubmits.
-    Returned,
-    /// Decided: granted.
-    Approved,
-    /// Decided: refused, with a reason.
-    Rejected,
-    /// Taken back by the applicant before a decision.
-    Withdrawn,
-}
+/// State of an application (stored as its column's type).
+pub use entity::applications::Status;
 
 /// Something done to an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,36 +63,6 @@ impl Action {
             Action::Reject => "rejected",
             Action::Withdraw => "withdrawn",
         }
-    }
-}
-
-impl Status {
-    /// Stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Returned => "returned",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// True once nothing can happen to it any more.
-    #[must_use]
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Status::Approved | Status::Rejected | Status::Withdrawn
-        )
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -158,7 +112,7 @@ impl Application {
     fn from_row(row: applications::Model) -> Result<Self> {
         let bad = |what: &str| Error::Internal(format!("application {} has {what}", row.id));
         let kind = Kind::parse(&row.kind).ok_or_else(|| bad("an unknown kind"))?;
-        let status = Status::parse(&row.status).ok_or_else(|| bad("an unknown status"))?;
+        let status = row.status;
         let content = Content::from_json(kind, &row.content).map_err(|_| bad("bad content"))?;
         Ok(Self {
             row,
@@ -176,23 +130,6 @@ impl Application {
             self.kind == Kind::Registration,
             self.status == Status::Draft,
         )
-    }
-}
-
-impl Status {
-    /// From the stored name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Draft,
-            Self::Submitted,
-            Self::Returned,
-            Self::Approved,
-            Self::Rejected,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
     }
 }
 
@@ -271,7 +208,7 @@ pub async fn create(
     let row = applications::Model {
         id: Uuid::now_v7(),
         kind: content.kind().as_str().into(),
-        status: Status::Draft.as_str().into(),
+        status: Status::Draft,
         applicant_id: actor.user_id,
         organization_id,
         name,
@@ -485,7 +422,7 @@ async fn set_status<C: ConnectionTrait>(
 ) -> Result<applications::Model> {
     let deciding = matches!(to, Status::Returned | Status::Approved | Status::Rejected);
     let after = applications::Model {
-        status: to.as_str().into(),
+        status: to,
         decision_reason: if deciding {
             reason.map(str::to_owned)
         } else {
@@ -512,7 +449,7 @@ async fn set_status<C: ConnectionTrait>(
     crate::db::update_while::<applications::Entity, _>(
         tx,
         applications::ActiveModel {
-            status: Set(after.status.clone()),
+            status: Set(after.status),
             organization_id: Set(after.organization_id),
             decision_reason: Set(after.decision_reason.clone()),
             submitted_at: Set(after.submitted_at),
@@ -524,7 +461,7 @@ async fn set_status<C: ConnectionTrait>(
         applications::Column::Id,
         after.id,
         applications::Column::Status,
-        &app.row.status,
+        app.row.status,
         "this application",
     )
     .await?;
@@ -804,7 +741,7 @@ pub async fn approve(
                 });
             }
             let after = entity::organizations::Model {
-                status: orgs::Status::Deregistered.into(),
+                status: orgs::Status::Deregistered,
                 status_reason: Some(d.reason.clone()),
                 updated_at: now,
                 ..before.clone()

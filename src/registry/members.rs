@@ -21,8 +21,8 @@ use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
-/// `pending`.
-pub const PENDING: &str = "pending";
+/// Where an invitation is: pending, accepted, declined, revoked.
+pub use entity::invitations::Status as InvitationStatus;
 
 async fn set_membership<C: ConnectionTrait>(
     tx: &C,
@@ -154,7 +154,7 @@ pub async fn invite(
     let pending = invitations::Entity::find()
         .filter(invitations::Column::Email.eq(email.clone()))
         .filter(invitations::Column::OrganizationId.eq(organization_id))
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(InvitationStatus::Pending))
         .one(&*tx)
         .await?;
     if pending.is_some() {
@@ -168,7 +168,7 @@ pub async fn invite(
         organization_id,
         email,
         invited_by: actor.user_id,
-        status: PENDING.into(),
+        status: InvitationStatus::Pending,
         created_at: now,
         decided_at: None,
     };
@@ -207,7 +207,7 @@ fn invitation_snapshot(i: &invitations::Model) -> serde_json::Value {
 pub async fn my_invitations(db: &Db, actor: &Actor) -> Result<Vec<invitations::Model>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::Email.eq(actor.email.clone()))
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(InvitationStatus::Pending))
         .order_by_asc(invitations::Column::Id)
         .all(db.conn())
         .await?)
@@ -241,7 +241,7 @@ pub async fn answer(
     if !allowed {
         return Err(Error::NotFound("invitation"));
     }
-    if before.status != PENDING {
+    if before.status != InvitationStatus::Pending {
         return Err(Error::Conflict {
             code: "wrong_state",
             message: format!("this invitation is already {}", before.status),
@@ -270,21 +270,21 @@ pub async fn answer(
         .await?;
     }
     let after = invitations::Model {
-        status: answer.status().into(),
+        status: answer.status(),
         decided_at: Some(now),
         ..before.clone()
     };
     crate::db::update_while::<invitations::Entity, _>(
         &*tx,
         invitations::ActiveModel {
-            status: Set(after.status.clone()),
+            status: Set(after.status),
             decided_at: Set(after.decided_at),
             ..Default::default()
         },
         invitations::Column::Id,
         id,
         invitations::Column::Status,
-        PENDING,
+        InvitationStatus::Pending,
         "this invitation",
     )
     .await?;
@@ -317,11 +317,11 @@ pub enum Answer {
 }
 
 impl Answer {
-    fn status(self) -> &'static str {
+    fn status(self) -> InvitationStatus {
         match self {
-            Self::Accept => "accepted",
-            Self::Decline => "declined",
-            Self::Revoke => "revoked",
+            Self::Accept => InvitationStatus::Accepted,
+            Self::Decline => InvitationStatus::Declined,
+            Self::Revoke => InvitationStatus::Revoked,
         }
     }
 
@@ -352,7 +352,7 @@ pub async fn members_of(
         .await?;
     let pending = invitations::Entity::find()
         .filter(invitations::Column::OrganizationId.eq(organization_id))
-        .filter(invitations::Column::Status.eq(PENDING))
+        .filter(invitations::Column::Status.eq(InvitationStatus::Pending))
         .order_by_asc(invitations::Column::Id)
         .all(db.conn())
         .await?;

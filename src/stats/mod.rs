@@ -324,11 +324,11 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
             .collect();
     Ok(Staff {
         applications_awaiting_review: n(applications::Entity::find()
-            .filter(applications::Column::Status.eq("submitted"))
+            .filter(applications::Column::Status.eq(applications::Status::Submitted))
             .count(conn)
             .await?),
         annual_reports_awaiting_review: n(annual_reports::Entity::find()
-            .filter(annual_reports::Column::Status.eq("submitted"))
+            .filter(annual_reports::Column::Status.eq(annual_reports::Status::Submitted))
             .count(conn)
             .await?),
         grants_by_status: counts(statuses, str::to_owned),
@@ -337,7 +337,7 @@ pub async fn staff(db: &Db, actor: &Actor) -> Result<Staff> {
             .count(conn)
             .await?),
         feedback_awaiting_moderation: n(grant_feedback::Entity::find()
-            .filter(grant_feedback::Column::Status.eq("pending"))
+            .filter(grant_feedback::Column::Status.eq(grant_feedback::Status::Pending))
             .count(conn)
             .await?),
         mail_failed: n(outbox::Entity::find()

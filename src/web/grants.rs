@@ -229,7 +229,7 @@ pub(super) fn feedback_rows(
             stars: "★".repeat(usize::try_from(f.rating).unwrap_or(0))
                 + &"☆".repeat(5 - usize::try_from(f.rating).unwrap_or(0).min(5)),
             comment: f.comment,
-            status: f.status,
+            status: f.status.as_str().into(),
             reason: f.moderation_reason.unwrap_or_default(),
             created_at: f
                 .created_at

@@ -44,7 +44,7 @@ pub(super) async fn report_rows(
         .map(|r| ReportRow {
             id: r.id,
             year: r.year,
-            status: r.status,
+            status: r.status.as_str().into(),
             result: r.result.unwrap_or_default(),
             review_note: r.review_note.unwrap_or_default(),
             organization: names.get(&r.organization_id).cloned().unwrap_or_default(),
@@ -205,8 +205,8 @@ pub(super) async fn report_page(
         organization: orgs::get(state.db.conn(), r.organization_id).await?.name,
         year: r.year,
         can_review: policy::may(Some(actor), policy::Action::Register)
-            && r.status == reports::SUBMITTED,
-        status: r.status,
+            && r.status == reports::ReportStatus::Submitted,
+        status: r.status.as_str().into(),
         result: r.result.unwrap_or_default(),
         income: yuan(r.income_fen),
         expenditure: yuan(r.expenditure_fen),

@@ -55,7 +55,7 @@ pub(super) fn app_rows(state: &AppState, list: Vec<Application>) -> Vec<AppRow> 
         .map(|a| AppRow {
             id: a.row.id,
             kind: a.row.kind,
-            status: a.row.status,
+            status: a.row.status.as_str().into(),
             name: a.row.name,
             updated_at: a
                 .row

@@ -17,7 +17,7 @@ pub(super) struct RegistrarPage {
     applications: Vec<AppRow>,
     reports: Vec<ReportRow>,
     status: String,
-    statuses: [&'static str; 5],
+    statuses: Vec<&'static str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +46,7 @@ pub(in crate::web) async fn registrar(
         let page = PageRequest::parse(Some(100), None)?;
         let (list, _) = apps::list(&state.db, actor, &filter, &page).await?;
         let waiting = reports::ListFilter {
-            status: Some(reports::SUBMITTED.into()),
+            status: Some(reports::ReportStatus::Submitted),
             year: None,
         };
         let (report_list, _) = reports::list(&state.db, actor, &waiting, &page).await?;
@@ -62,7 +62,12 @@ pub(in crate::web) async fn registrar(
             applications: app_rows(&state, list),
             reports: report_rows(&state, report_list).await?,
             status: status.as_str().into(),
-            statuses: ["submitted", "returned", "approved", "rejected", "withdrawn"],
+            // A registrar never sees drafts.
+            statuses: Status::ALL
+                .into_iter()
+                .filter(|s| *s != Status::Draft)
+                .map(Status::as_str)
+                .collect(),
         };
         Ok(render_status(
             &state,
