@@ -388,119 +388,182 @@ async fn on_grant(
     .await
 }
 
+/// One grant command from its form: runs `action` and shows the grant again
+/// (with the form's errors, or after a redirect).
+macro_rules! grant_command {
+    ($(#[$doc:meta])* $name:ident, |$state:ident, $viewer:ident, $id:ident, $pairs:ident, $now:ident| $body:expr) => {
+        $(#[$doc])*
+        #[handler]
+        pub(super) async fn $name(
+            state: Data<&AppState>,
+            viewer: Viewer,
+            Path(id): Path<Uuid>,
+            Form(pairs): Form<Pairs>,
+        ) -> Response {
+            let ($state, $viewer, $id, $pairs) = (&*state, &viewer, id, &pairs);
+            let $now = $state.clock.now();
+            let action = async { $body };
+            on_grant($state, $viewer, $id, field($pairs, "csrf_token"), action).await
+        }
+    };
+}
+
+grant_command!(
+    /// Anyone rates an active or completed grant's service.
+    leave_feedback,
+    |state, viewer, id, pairs, now| {
+        let rating = field(pairs, "rating").parse().unwrap_or(0);
+        let text = field(pairs, "text");
+        crate::grants::feedback::leave(
+            &state.db,
+            viewer.actor.as_ref(),
+            &viewer.client_ip,
+            id,
+            rating,
+            text,
+            now,
+        )
+        .await
+        .map(drop)
+    }
+);
+
+grant_command!(
+    /// The grantee's org admin accepts.
+    accept_offer,
+    |state, viewer, id, _pairs, now| service::accept(&state.db, viewer.actor()?, id, now)
+        .await
+        .map(drop)
+);
+
+grant_command!(
+    /// The grantee's org admin declines, with a reason.
+    decline_offer,
+    |state, viewer, id, pairs, now| {
+        let reason = field(pairs, "text");
+        service::decline(&state.db, viewer.actor()?, id, reason, now)
+            .await
+            .map(drop)
+    }
+);
+
+grant_command!(
+    /// The purchaser terminates, with a reason.
+    terminate,
+    |state, viewer, id, pairs, now| {
+        let reason = field(pairs, "text");
+        service::terminate(&state.db, viewer.actor()?, id, reason, now)
+            .await
+            .map(drop)
+    }
+);
+
+grant_command!(
+    /// After the winner declined, the purchaser fails the project.
+    fail_project,
+    |state, viewer, id, pairs, now| {
+        let reason = field(pairs, "text");
+        crate::procurement::decline::fail_project(&state.db, viewer.actor()?, id, reason, now)
+            .await
+    }
+);
+
+grant_command!(
+    /// The purchaser records the performance score, which completes the grant.
+    complete,
+    |state, viewer, id, pairs, now| {
+        let score = field(pairs, "score").trim().parse().map_err(|_| {
+            Error::invalid("score", "score_range", "the performance score is 0 to 100")
+        })?;
+        service::complete(&state.db, viewer.actor()?, id, score, field(pairs, "text"), now)
+            .await
+            .map(drop)
+    }
+);
+
+grant_command!(
+    /// The purchaser replaces the schedule before acceptance.
+    schedule,
+    |state, viewer, id, pairs, now| {
+        let mut schedule = Vec::new();
+        let mut errors = Vec::new();
+        for t in Trigger::ALL {
+            let name = format!("amount-{}", t.as_str());
+            let typed = field(pairs, &name);
+            if typed.trim().is_empty() {
+                continue;
+            }
+            match fen(&name, typed) {
+                Ok(amount_fen) => schedule.push(Installment {
+                    trigger: t,
+                    amount_fen,
+                }),
+                Err(Error::Invalid(e)) => errors.extend(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        service::set_schedule(&state.db, viewer.actor()?, id, &schedule, now)
+            .await
+            .map(drop)
+    }
+);
+
+grant_command!(
+    /// The purchaser records a payment.
+    disburse,
+    |state, viewer, id, pairs, now| {
+        let installment_id = field(pairs, "installment_id").parse().map_err(|_| {
+            Error::invalid("installment_id", "required", "choose the installment")
+        })?;
+        let amount_fen = fen("amount_yuan", field(pairs, "amount_yuan"))?;
+        let paid_on: NaiveDate = field(pairs, "paid_on").parse().map_err(|_| {
+            Error::invalid("paid_on", "invalid_date", "enter the date as YYYY-MM-DD")
+        })?;
+        let payment = disbursements::Payment {
+            installment_id,
+            amount_fen,
+            paid_on,
+            reference: field(pairs, "reference"),
+        };
+        disbursements::disburse(&state.db, viewer.actor()?, id, payment, now)
+            .await
+            .map(drop)
+    }
+);
+
+/// After the winner declined, the purchaser offers the grant to the next
+/// ranked bidder: a new grant, which the page then shows.
 #[handler]
-pub(super) async fn command(
+pub(super) async fn award_next(
     state: Data<&AppState>,
     viewer: Viewer,
-    Path((id, what)): Path<(Uuid, String)>,
+    Path(id): Path<Uuid>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
     let now = state.clock.now();
-    let text = field(&pairs, "text");
-    let action = async {
-        if what == "feedback" {
-            let rating = field(&pairs, "rating").parse().unwrap_or(0);
-            return crate::grants::feedback::leave(
-                &state.db,
-                viewer.actor.as_ref(),
-                &viewer.client_ip,
-                id,
-                rating,
-                text,
-                now,
-            )
-            .await
-            .map(|_| ());
-        }
-        let a = viewer.actor()?;
-        match what.as_str() {
-            "accept" => service::accept(&state.db, a, id, now).await.map(|_| ()),
-            "decline" => service::decline(&state.db, a, id, text, now)
-                .await
-                .map(|_| ()),
-            "terminate" => service::terminate(&state.db, a, id, text, now)
-                .await
-                .map(|_| ()),
-            "fail-project" => {
-                crate::procurement::decline::fail_project(&state.db, a, id, text, now).await
-            }
-            "complete" => {
-                let score = field(&pairs, "score").trim().parse().map_err(|_| {
-                    Error::invalid("score", "score_range", "the performance score is 0 to 100")
-                })?;
-                service::complete(&state.db, a, id, score, text, now)
-                    .await
-                    .map(|_| ())
-            }
-            "schedule" => {
-                let mut schedule = Vec::new();
-                let mut errors = Vec::new();
-                for t in Trigger::ALL {
-                    let typed = field(&pairs, &format!("amount-{}", t.as_str()));
-                    if typed.trim().is_empty() {
-                        continue;
-                    }
-                    match fen(&format!("amount-{}", t.as_str()), typed) {
-                        Ok(amount_fen) => schedule.push(Installment {
-                            trigger: t,
-                            amount_fen,
-                        }),
-                        Err(Error::Invalid(e)) => errors.extend(e),
-                        Err(e) => return Err(e),
-                    }
-                }
-                if !errors.is_empty() {
-                    return Err(Error::Invalid(errors));
-                }
-                service::set_schedule(&state.db, a, id, &schedule, now)
-                    .await
-                    .map(|_| ())
-            }
-            "disbursements" => {
-                let installment = field(&pairs, "installment_id").parse().map_err(|_| {
-                    Error::invalid("installment_id", "required", "choose the installment")
-                })?;
-                let amount = fen("amount_yuan", field(&pairs, "amount_yuan"))?;
-                let paid_on: NaiveDate = field(&pairs, "paid_on").parse().map_err(|_| {
-                    Error::invalid("paid_on", "invalid_date", "enter the date as YYYY-MM-DD")
-                })?;
-                let payment = disbursements::Payment {
-                    installment_id: installment,
-                    amount_fen: amount,
-                    paid_on,
-                    reference: field(&pairs, "reference"),
-                };
-                disbursements::disburse(&state.db, a, id, payment, now)
-                    .await
-                    .map(|_| ())
-            }
-            _ => Err(Error::NotFound("page")),
-        }
-    };
-    if what == "award-next" {
-        // Creates a new grant: go to it.
-        let r = async {
-            viewer.check_csrf(field(&pairs, "csrf_token"))?;
-            let g = crate::procurement::decline::award_next(&state.db, viewer.actor()?, id, now)
-                .await?;
-            Ok(poem::IntoResponse::into_response(
-                poem::web::Redirect::see_other(format!("/grants/{}", g.row.id)),
-            ))
-        }
-        .await;
-        return match r {
-            Ok(resp) => resp,
-            Err(e) => match super::form_errors(viewer.lang, &e) {
-                Some(errors) => or_fail(
-                    &state,
-                    &viewer,
-                    grant_page(&state, &viewer, id, None, errors).await,
-                ),
-                None => super::fail(&state, &viewer, e),
-            },
-        };
+    let r = async {
+        viewer.check_csrf(field(&pairs, "csrf_token"))?;
+        let g =
+            crate::procurement::decline::award_next(&state.db, viewer.actor()?, id, now).await?;
+        Ok(poem::IntoResponse::into_response(
+            poem::web::Redirect::see_other(format!("/grants/{}", g.row.id)),
+        ))
     }
-    on_grant(&state, &viewer, id, field(&pairs, "csrf_token"), action).await
+    .await;
+    match r {
+        Ok(resp) => resp,
+        Err(e) => match super::form_errors(viewer.lang, &e) {
+            Some(errors) => or_fail(
+                &state,
+                &viewer,
+                grant_page(&state, &viewer, id, None, errors).await,
+            ),
+            None => super::fail(&state, &viewer, e),
+        },
+    }
 }
 
 #[handler]

@@ -99,8 +99,16 @@ pub fn routes() -> impl Endpoint {
             poem::post(portal::remove_member),
         )
         .at(
-            "/invitations/:id/:verb",
-            poem::post(portal::answer_invitation),
+            "/invitations/:id/accept",
+            poem::post(portal::accept_invitation),
+        )
+        .at(
+            "/invitations/:id/decline",
+            poem::post(portal::decline_invitation),
+        )
+        .at(
+            "/invitations/:id/revoke",
+            poem::post(portal::revoke_invitation),
         )
         .at(
             "/my/annual-reports",
@@ -108,8 +116,12 @@ pub fn routes() -> impl Endpoint {
         )
         .at("/annual-reports/:id", get(portal::report))
         .at(
-            "/annual-reports/:id/:verb",
-            poem::post(portal::review_report),
+            "/annual-reports/:id/accept",
+            poem::post(portal::accept_report),
+        )
+        .at(
+            "/annual-reports/:id/return",
+            poem::post(portal::return_report),
         )
         .at("/applications/new", get(portal::new_application))
         .at("/applications", poem::post(portal::create_application))
@@ -170,7 +182,15 @@ pub fn routes() -> impl Endpoint {
         .at("/admin/outbox", get(notifications::outbox))
         .at("/grants", get(grants::list))
         .at("/grants/:id", get(grants::grant_view))
-        .at("/grants/:id/:what", poem::post(grants::command))
+        .at("/grants/:id/feedback", poem::post(grants::leave_feedback))
+        .at("/grants/:id/accept", poem::post(grants::accept_offer))
+        .at("/grants/:id/decline", poem::post(grants::decline_offer))
+        .at("/grants/:id/terminate", poem::post(grants::terminate))
+        .at("/grants/:id/fail-project", poem::post(grants::fail_project))
+        .at("/grants/:id/complete", poem::post(grants::complete))
+        .at("/grants/:id/schedule", poem::post(grants::schedule))
+        .at("/grants/:id/disbursements", poem::post(grants::disburse))
+        .at("/grants/:id/award-next", poem::post(grants::award_next))
         .at(
             "/grant-reports/:id/submit",
             poem::post(grants::submit_report),

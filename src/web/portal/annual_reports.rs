@@ -248,29 +248,48 @@ pub(in crate::web) struct ReviewForm {
     reason: String,
 }
 
+/// The registrar accepts an annual report with its result.
 #[handler]
-pub(in crate::web) async fn review_report(
+pub(in crate::web) async fn accept_report(
     state: Data<&AppState>,
     viewer: Viewer,
-    Path((id, verb)): Path<(Uuid, String)>,
+    Path(id): Path<Uuid>,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    let review = match verb.as_str() {
-        "accept" => Review::Accept(form.result.clone()),
-        "return" => Review::Return(form.reason.clone()),
-        _ => return crate::web::fail(&state, &viewer, Error::NotFound("page")),
-    };
+    let review = Review::Accept(form.result.clone());
+    review_report(&state, &viewer, id, review, &form.csrf_token).await
+}
+
+/// The registrar returns an annual report with a reason.
+#[handler]
+pub(in crate::web) async fn return_report(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ReviewForm>,
+) -> Response {
+    let review = Review::Return(form.reason.clone());
+    review_report(&state, &viewer, id, review, &form.csrf_token).await
+}
+
+async fn review_report(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    review: Review,
+    csrf: &str,
+) -> Response {
     let action = async {
         reports::review(&state.db, viewer.actor()?, id, review, state.clock.now()).await?;
         Ok(())
     };
     act(
-        &state,
-        &viewer,
-        &form.csrf_token,
+        state,
+        viewer,
+        csrf,
         action,
         format!("/annual-reports/{id}"),
-        async |e| report_page(&state, &viewer, id, e).await,
+        async |e| report_page(state, viewer, id, e).await,
     )
     .await
 }

@@ -130,34 +130,65 @@ pub(in crate::web) async fn remove_member(
     .await
 }
 
+/// The invitee accepts an invitation.
 #[handler]
-pub(in crate::web) async fn answer_invitation(
+pub(in crate::web) async fn accept_invitation(
     state: Data<&AppState>,
     viewer: Viewer,
-    Path((id, verb)): Path<(Uuid, String)>,
+    Path(id): Path<Uuid>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (answer, to) = match verb.as_str() {
-        "accept" => (Answer::Accept, "/my"),
-        "decline" => (Answer::Decline, "/my"),
-        "revoke" => (Answer::Revoke, "/my/organization"),
-        _ => return crate::web::fail(&state, &viewer, Error::NotFound("page")),
+    answer_invitation(&state, &viewer, id, Answer::Accept, &form).await
+}
+
+/// The invitee declines an invitation.
+#[handler]
+pub(in crate::web) async fn decline_invitation(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    answer_invitation(&state, &viewer, id, Answer::Decline, &form).await
+}
+
+/// The org admin takes an invitation back.
+#[handler]
+pub(in crate::web) async fn revoke_invitation(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    answer_invitation(&state, &viewer, id, Answer::Revoke, &form).await
+}
+
+async fn answer_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    answer: Answer,
+    form: &CsrfForm,
+) -> Response {
+    let to = match answer {
+        Answer::Accept | Answer::Decline => "/my",
+        Answer::Revoke => "/my/organization",
     };
     let action = async {
         members::answer(&state.db, viewer.actor()?, id, answer, state.clock.now()).await?;
         Ok(())
     };
     act(
-        &state,
-        &viewer,
+        state,
+        viewer,
         &form.csrf_token,
         action,
         to.into(),
         async |e| {
             if answer == Answer::Revoke {
-                members_page(&state, &viewer, String::new(), e).await
+                members_page(state, viewer, String::new(), e).await
             } else {
-                my_page(&state, &viewer, e).await
+                my_page(state, viewer, e).await
             }
         },
     )
