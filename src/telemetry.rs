@@ -164,7 +164,7 @@ pub async fn render(db: &Db) -> crate::error::Result<String> {
         db,
         count(&format!(
             "SELECT COUNT(*) FROM outbox WHERE status = '{}'",
-            sea_orm::ActiveEnum::to_value(&entity::outbox::Status::Pending)
+            entity::outbox::Status::Pending.as_str()
         )),
     )
     .await?;

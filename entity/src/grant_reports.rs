@@ -35,30 +35,18 @@ pub struct Model {
     pub review_note: Option<String>,
 }
 
-/// Where a report is: `due -> submitted -> accepted | returned -> submitted ...`
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Not yet submitted.
-    Due,
-    /// Submitted, waiting for review.
-    Submitted,
-    /// Accepted by the purchaser (public from then on).
-    Accepted,
-    /// Returned to the grantee with a reason.
-    Returned,
+crate::states! {
+    /// Where a report is: `due -> submitted -> accepted | returned -> submitted ...`
+    Status {
+        /// Not yet submitted.
+        Due = "due",
+        /// Submitted, waiting for review.
+        Submitted = "submitted",
+        /// Accepted by the purchaser (public from then on).
+        Accepted = "accepted",
+        /// Returned to the grantee with a reason.
+        Returned = "returned",
+    }
 }
 
 impl Status {

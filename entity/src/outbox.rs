@@ -27,28 +27,16 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-/// Where a mail is: `pending -> sent`, or `pending` (retried) `-> failed`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for its next attempt.
-    Pending,
-    /// Delivered to the mail server.
-    Sent,
-    /// Given up on after the last attempt.
-    Failed,
+crate::states! {
+    /// Where a mail is: `pending -> sent`, or `pending` (retried) `-> failed`.
+    Status {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// Delivered to the mail server.
+        Sent = "sent",
+        /// Given up on after the last attempt.
+        Failed = "failed",
+    }
 }
 
 /// Relations of an e-mail.

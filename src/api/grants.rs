@@ -259,7 +259,7 @@ fn report_view(x: entity::grant_reports::Model, today: NaiveDate) -> GrantReport
         id: x.id,
         kind: x.kind,
         due_on: x.due_on,
-        status: sea_orm::ActiveEnum::to_value(&x.status),
+        status: x.status.as_str().into(),
         body: x.body,
         people_served: x.people_served,
         spending_fen: x.spending_fen,

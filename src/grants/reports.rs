@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{grant_reports as reports, grants};
-use sea_orm::{
-    ActiveEnum as _, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -94,7 +92,7 @@ pub async fn submit_report(
     if !r.status.is_owed() {
         return Err(Error::Conflict {
             code: "wrong_state",
-            message: format!("this report is {}", r.status.to_value()),
+            message: format!("this report is {}", r.status.as_str()),
         });
     }
     let after = reports::Model {
@@ -125,7 +123,7 @@ pub async fn submit_report(
             g.id,
             Some(&json!({"report_id": r.id, "status": r.status})),
             Some(&json!({
-                "report_id": r.id, "kind": r.kind, "status": ReportStatus::Submitted.to_value(),
+                "report_id": r.id, "kind": r.kind, "status": ReportStatus::Submitted.as_str(),
                 "people_served": after.people_served, "spending_fen": after.spending_fen,
                 "files": hashes,
             })),
@@ -206,7 +204,7 @@ pub async fn review_report(
     if r.status != ReportStatus::Submitted {
         return Err(Error::Conflict {
             code: "wrong_state",
-            message: format!("this report is {}", r.status.to_value()),
+            message: format!("this report is {}", r.status.as_str()),
         });
     }
     let kind = ReportKind::parse(&r.kind)

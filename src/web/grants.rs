@@ -304,7 +304,7 @@ async fn grant_page(
                 id: r.id,
                 kind: r.kind.clone(),
                 due_on: r.due_on.to_string(),
-                status: sea_orm::ActiveEnum::to_value(&r.status),
+                status: r.status.as_str().into(),
                 overdue: active && service::is_overdue(r, today),
                 body: r.body.clone(),
                 people_served: r.people_served.map(|n| n.to_string()).unwrap_or_default(),

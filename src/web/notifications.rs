@@ -4,7 +4,6 @@
 
 use poem::web::{Data, Form, Path, Query, Redirect};
 use poem::{IntoResponse as _, Response, handler};
-use sea_orm::{ActiveEnum as _, Iterable as _};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -158,8 +157,8 @@ struct MailRow {
 #[derive(Debug, Serialize)]
 struct OutboxPage {
     rows: Vec<MailRow>,
-    statuses: Vec<String>,
-    status: String,
+    statuses: Vec<&'static str>,
+    status: &'static str,
     next: Option<String>,
     transport: &'static str,
 }
@@ -171,7 +170,7 @@ pub(super) async fn outbox(
     Query(q): Query<OutboxQuery>,
 ) -> Response {
     let r = async {
-        let status = mail::Status::iter().find(|s| s.to_value() == q.status);
+        let status = mail::Status::parse(&q.status);
         let page = PageRequest::parse(None, q.cursor.as_deref())?;
         let (rows, next) = mail::recent(&state.db, viewer.actor()?, status, &page).await?;
         let rows = rows
@@ -179,7 +178,7 @@ pub(super) async fn outbox(
             .map(|(m, n)| MailRow {
                 subject: n.map_or_else(String::new, |n| text(viewer.lang, &n.kind, &params_of(&n))),
                 to: m.to_address,
-                status: m.status.to_value(),
+                status: m.status.as_str().into(),
                 attempts: m.attempts,
                 last_error: m.last_error.unwrap_or_default(),
                 queued: local_time(&state, m.created_at),
@@ -191,7 +190,7 @@ pub(super) async fn outbox(
                 },
             })
             .collect();
-        let status = status.map(|s| s.to_value()).unwrap_or_default();
+        let status = status.map_or("", mail::Status::as_str);
         let next = next.map(|c| format!("/admin/outbox?cursor={c}&status={status}"));
         Ok(render(
             &state,
@@ -200,7 +199,7 @@ pub(super) async fn outbox(
             "outbox-title",
             OutboxPage {
                 rows,
-                statuses: mail::Status::iter().map(|s| s.to_value()).collect(),
+                statuses: mail::Status::ALL.map(mail::Status::as_str).to_vec(),
                 status,
                 next,
                 transport: state.settings.mail_transport,

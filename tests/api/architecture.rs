@@ -28,19 +28,30 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn no_area_reaches_into_the_http_layers() {
+/// Every source file under `src/`, with its name relative to it
+/// (`grants/reports.rs`).
+fn source_files() -> Vec<(PathBuf, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     sources(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let name = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (f, name)
+        })
+        .collect()
+}
+
+#[test]
+fn no_area_reaches_into_the_http_layers() {
     let mut offences = Vec::new();
     let mut areas = 0;
-    for file in &files {
-        let name = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (file, name) in &source_files() {
         if HTTP.iter().any(|h| name == *h || name.starts_with(h)) {
             continue;
         }
@@ -56,7 +67,7 @@ fn no_area_reaches_into_the_http_layers() {
             }
         }
     }
-    assert!(areas > 50, "only {areas} area files found under {src:?}");
+    assert!(areas > 50, "only {areas} area files found under src/");
     assert!(
         offences.is_empty(),
         "areas reaching into the HTTP layers:\n{}",
@@ -122,25 +133,14 @@ fn named_modules(code: &str) -> BTreeSet<String> {
 
 /// Which modules each module names, with the files that do.
 fn module_graph() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
-    let names: Vec<String> = files
+    let files = source_files();
+    let modules: BTreeSet<String> = files
         .iter()
-        .map(|f| {
-            f.strip_prefix(&src)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    let modules: BTreeSet<String> = names
-        .iter()
-        .map(|n| module_of(n))
+        .map(|(_, n)| module_of(n))
         .filter(|m| m != "lib" && m != "main")
         .collect();
     let mut graph: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for (file, name) in files.iter().zip(&names) {
+    for (file, name) in &files {
         let from = module_of(name);
         if !modules.contains(&from) {
             continue;
@@ -282,9 +282,6 @@ fn no_two_modules_reach_each_other() {
 /// set data up and decide nothing.
 #[test]
 fn no_right_is_decided_outside_the_policy() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let by_hand = [
         "a.role ==",
         "a.role !=",
@@ -302,12 +299,7 @@ fn no_right_is_decided_outside_the_policy() {
         "actor.organization_id ==",
     ];
     let mut offences = Vec::new();
-    for file in &files {
-        let name = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (file, name) in &source_files() {
         if name == "auth/policy.rs" || name.starts_with("bench/") || name.starts_with("demo/") {
             continue;
         }
