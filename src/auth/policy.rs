@@ -200,8 +200,7 @@ pub fn application_access(
 /// `NotFound` for anyone else: private things of an organization do not
 /// exist to outsiders.
 pub fn organization_insider(actor: &Actor, organization: Uuid) -> Result<()> {
-    let member = actor.role.is_org_role() && actor.organization_id == Some(organization);
-    if member || matches!(actor.role, Role::Registrar | Role::Auditor) {
+    if acts_for(Some(actor), organization) || may(Some(actor), Action::ReadRegistry) {
         Ok(())
     } else {
         Err(Error::NotFound("organization record"))
@@ -230,10 +229,10 @@ pub fn org_admin_of(actor: &Actor, organization: Uuid) -> Result<()> {
 /// # Errors
 /// `NotFound` for everyone else: drafts do not exist outside the department.
 pub fn sees_draft(actor: Option<&Actor>, department: Uuid) -> Result<()> {
-    match actor {
-        Some(a) if a.role == Role::Purchaser && a.department_id == Some(department) => Ok(()),
-        Some(a) if matches!(a.role, Role::Auditor | Role::Admin) => Ok(()),
-        _ => Err(Error::NotFound("project")),
+    if oversees(actor, department) {
+        Ok(())
+    } else {
+        Err(Error::NotFound("project"))
     }
 }
 
@@ -309,18 +308,25 @@ pub fn is_org_admin(actor: Option<&Actor>) -> bool {
     actor.is_some_and(|a| a.role == Role::OrgAdmin && a.organization_id.is_some())
 }
 
-/// The organization whose records `actor` lists (org users: their own,
-/// `Some(None)` when they have none yet), or `None` for every
-/// organization's (registrars and auditors).
+/// Whose registry records (applications, annual reports) an actor lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryScope {
+    /// An org user's own: their organization's, if they have one yet.
+    Own(Option<Uuid>),
+    /// Every organization's submitted ones (registrars and auditors).
+    Everyone,
+}
+
+/// Whose registry records `actor` lists.
 ///
 /// # Errors
 /// `Forbidden` for anyone else.
-pub fn registry_scope(actor: &Actor) -> Result<Option<Option<Uuid>>> {
+pub fn registry_scope(actor: &Actor) -> Result<RegistryScope> {
     if actor.role.is_org_role() {
-        return Ok(Some(actor.organization_id));
+        return Ok(RegistryScope::Own(actor.organization_id));
     }
     check(Some(actor), Action::ReadRegistry)?;
-    Ok(None)
+    Ok(RegistryScope::Everyone)
 }
 
 /// The department whose purchases and grants `actor` lists in full (a
@@ -571,10 +577,13 @@ mod tests {
         assert!(member_of(&member, org).is_ok() && member_of(&outsider, org).is_err());
         assert!(org_admin_of(&admin, org).is_ok());
         assert!(org_admin_of(&member, org).is_err() && org_admin_of(&outsider, org).is_err());
-        assert_eq!(registry_scope(&member).unwrap(), Some(Some(org)));
+        assert_eq!(
+            registry_scope(&member).unwrap(),
+            RegistryScope::Own(Some(org))
+        );
         assert_eq!(
             registry_scope(&actor(Role::Registrar, Via::Session)).unwrap(),
-            None
+            RegistryScope::Everyone
         );
         assert!(registry_scope(&purchaser).is_err());
     }

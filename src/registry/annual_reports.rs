@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::organizations as orgs;
 use crate::audit::{self, Change};
 use crate::auth::Actor;
-use crate::auth::policy::{self, Action};
+use crate::auth::policy::{self, Action, RegistryScope};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::files;
@@ -442,9 +442,9 @@ pub async fn list(
     use annual_reports::Column as C;
     let mut q = annual_reports::Entity::find().order_by_asc(C::Id);
     match policy::registry_scope(actor)? {
-        Some(None) => return Ok((Vec::new(), None)),
-        Some(Some(org)) => q = q.filter(C::OrganizationId.eq(org)),
-        None => {}
+        RegistryScope::Own(None) => return Ok((Vec::new(), None)),
+        RegistryScope::Own(Some(org)) => q = q.filter(C::OrganizationId.eq(org)),
+        RegistryScope::Everyone => {}
     }
     if let Some(s) = filter.status {
         q = q.filter(C::Status.eq(s));

@@ -26,7 +26,7 @@ use super::rules::check_registration;
 use super::uscc::{Holder, RecordedCode};
 use crate::audit::{self, Change};
 use crate::auth::Actor;
-use crate::auth::policy::{self, ApplicationAccess};
+use crate::auth::policy::{self, ApplicationAccess, RegistryScope};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::pagination::PageRequest;
@@ -785,7 +785,7 @@ pub async fn list(
 ) -> Result<(Vec<Application>, Option<String>)> {
     use applications::Column as C;
     let mut q = applications::Entity::find().order_by_asc(C::Id);
-    if let Some(own_org) = policy::registry_scope(actor)? {
+    if let RegistryScope::Own(own_org) = policy::registry_scope(actor)? {
         let mut mine = Condition::any().add(C::ApplicantId.eq(actor.user_id));
         if let Some(org) = own_org {
             mine = mine.add(C::OrganizationId.eq(org));
