@@ -11,8 +11,8 @@ pub struct Model {
     pub id: Uuid,
     /// Listed organization.
     pub organization_id: Uuid,
-    /// `abnormal` or `dishonest`.
-    pub kind: String,
+    /// Which list.
+    pub kind: Kind,
     /// Why, for a person.
     pub ground: String,
     /// Machine key of a job's listing (`annual_report_overdue:2025`), unique
@@ -30,6 +30,16 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+}
+
+crate::states! {
+    /// Which list a record puts an organization on.
+    Kind {
+        /// 活动异常名录.
+        Abnormal = "abnormal",
+        /// 严重违法失信名单.
+        Dishonest = "dishonest",
+    }
 }
 
 /// Relations of a credit record.

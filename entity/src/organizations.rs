@@ -48,7 +48,7 @@ pub struct Model {
     /// Reason of deregistration or revocation.
     pub status_reason: Option<String>,
     /// `none`, `abnormal` or `dishonest`: the worst open credit record.
-    pub credit_status: String,
+    pub credit_status: CreditStatus,
     /// Current grade 1-5 (A), if any.
     pub grade: Option<i16>,
     /// When the current grade was awarded.
@@ -66,6 +66,19 @@ crate::states! {
         Deregistered = "deregistered",
         /// Registration revoked by the registrar.
         Revoked = "revoked",
+    }
+}
+
+crate::states! {
+    /// The worst open credit listing of an organization (kept on the row so
+    /// the public search can filter on it).
+    CreditStatus {
+        /// No open listing.
+        None = "none",
+        /// On the abnormal list (活动异常名录).
+        Abnormal = "abnormal",
+        /// On the dishonest list (严重违法失信名单).
+        Dishonest = "dishonest",
     }
 }
 

@@ -415,7 +415,7 @@ impl Organization {
             registered_on: o.registered_on,
             status: o.status.as_str().into(),
             status_reason: o.status_reason,
-            credit_status: o.credit_status,
+            credit_status: o.credit_status.as_str().into(),
             grade: o.grade.filter(|_| grade_valid).map(|g| format!("{g}A")),
             grade_awarded_on: o.grade_awarded_on.filter(|_| grade_valid),
             grade_valid_until: o.grade_valid_until.filter(|_| grade_valid),
@@ -458,7 +458,7 @@ impl From<entity::credit_records::Model> for CreditRecord {
         Self {
             id: r.id,
             organization_id: r.organization_id,
-            kind: r.kind,
+            kind: r.kind.as_str().into(),
             ground: r.ground,
             started_on: r.started_on,
             lifted_on: r.lifted_on,

@@ -232,7 +232,7 @@ pub async fn org_facts<C: ConnectionTrait>(
     let o = crate::registry::organizations::get(conn, organization_id).await?;
     let facts = OrgFacts {
         status: o.status,
-        credit_status: o.credit_status.clone(),
+        credit_status: o.credit_status,
         grade: crate::registry::credit::current_grade(&o, today),
         registered_on: o.registered_on,
         org_type: o.org_type.clone(),

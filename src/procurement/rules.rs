@@ -332,8 +332,8 @@ impl Rule {
 pub struct OrgFacts {
     /// `active`, `deregistered`, `revoked`.
     pub status: entity::organizations::Status,
-    /// `none`, `abnormal`, `dishonest`.
-    pub credit_status: String,
+    /// The worst open credit listing.
+    pub credit_status: entity::organizations::CreditStatus,
     /// Grade valid on the day, if any.
     pub grade: Option<i16>,
     /// Registration date.
@@ -380,11 +380,11 @@ pub fn evaluate(project_rules: &[Rule], org: &OrgFacts, today: NaiveDate) -> Vec
                     format!("the organization must be active; it is {}", org.status),
                 ),
                 Rule::NotDishonest => (
-                    org.credit_status != "dishonest",
+                    org.credit_status != entity::organizations::CreditStatus::Dishonest,
                     "an organization on the serious dishonesty list cannot bid".to_owned(),
                 ),
                 Rule::NotAbnormal => (
-                    org.credit_status == "none",
+                    org.credit_status == entity::organizations::CreditStatus::None,
                     "this project excludes organizations on the abnormal activity list".to_owned(),
                 ),
                 Rule::MinGrade { grade } => (
@@ -662,7 +662,7 @@ mod tests {
     fn org() -> OrgFacts {
         OrgFacts {
             status: entity::organizations::Status::Active,
-            credit_status: "none".into(),
+            credit_status: entity::organizations::CreditStatus::None,
             grade: Some(4),
             registered_on: Some(d("2020-06-01")),
             org_type: "social_service_agency".into(),
@@ -688,7 +688,7 @@ mod tests {
         assert_eq!(v.len(), 7, "the two mandatory rules come first");
         assert!(v.iter().all(|x| x.passed), "{v:?}");
         let dishonest = OrgFacts {
-            credit_status: "dishonest".into(),
+            credit_status: entity::organizations::CreditStatus::Dishonest,
             ..org()
         };
         let v = evaluate(&[], &dishonest, today);

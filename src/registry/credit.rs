@@ -25,44 +25,8 @@ use crate::auth::policy::{self, Action};
 use crate::db::Db;
 use crate::error::{Error, Result};
 
-/// No open record.
-pub const NONE: &str = "none";
-/// `abnormal`.
-pub const ABNORMAL: &str = "abnormal";
-/// `dishonest`.
-pub const DISHONEST: &str = "dishonest";
-/// Every credit status of an organization.
-pub const STATUSES: [&str; 3] = [NONE, ABNORMAL, DISHONEST];
-
-/// Kind of listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// 活动异常名录.
-    Abnormal,
-    /// 严重违法失信名单.
-    Dishonest,
-}
-
-impl Kind {
-    /// From the stored name.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            ABNORMAL => Some(Self::Abnormal),
-            DISHONEST => Some(Self::Dishonest),
-            _ => None,
-        }
-    }
-
-    /// Stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Abnormal => ABNORMAL,
-            Self::Dishonest => DISHONEST,
-        }
-    }
-}
+pub use entity::credit_records::Kind;
+pub use entity::organizations::CreditStatus;
 
 /// A listing to record.
 #[derive(Debug, Clone)]
@@ -89,14 +53,12 @@ fn record_snapshot(r: &credit_records::Model) -> serde_json::Value {
 
 /// The worst kind among open records: what `organizations.credit_status` holds.
 #[must_use]
-pub fn worst<'a>(open_kinds: impl IntoIterator<Item = &'a str>) -> &'static str {
-    let mut worst = NONE;
+pub fn worst(open_kinds: impl IntoIterator<Item = Kind>) -> CreditStatus {
+    let mut worst = CreditStatus::None;
     for k in open_kinds {
-        if k == DISHONEST {
-            return DISHONEST;
-        }
-        if k == ABNORMAL {
-            worst = ABNORMAL;
+        match k {
+            Kind::Dishonest => return CreditStatus::Dishonest,
+            Kind::Abnormal => worst = CreditStatus::Abnormal,
         }
     }
     worst
@@ -112,10 +74,10 @@ async fn refresh_status<C: ConnectionTrait>(
         .filter(credit_records::Column::LiftedOn.is_null())
         .all(tx)
         .await?;
-    let status = worst(open.iter().map(|r| r.kind.as_str()));
+    let status = worst(open.iter().map(|r| r.kind));
     organizations::ActiveModel {
         id: Set(organization_id),
-        credit_status: Set(status.into()),
+        credit_status: Set(status),
         updated_at: Set(now),
         ..Default::default()
     }
@@ -150,7 +112,7 @@ pub async fn list_in_tx<C: ConnectionTrait>(
     let model = credit_records::Model {
         id: Uuid::now_v7(),
         organization_id: listing.organization_id,
-        kind: listing.kind.as_str().into(),
+        kind: listing.kind,
         ground: listing.ground,
         ground_key: listing.ground_key,
         started_on: listing.started_on,
@@ -459,9 +421,12 @@ mod tests {
 
     #[test]
     fn the_worst_open_record_sets_the_status() {
-        assert_eq!(worst([]), NONE);
-        assert_eq!(worst([ABNORMAL]), ABNORMAL);
-        assert_eq!(worst([ABNORMAL, DISHONEST, ABNORMAL]), DISHONEST);
+        assert_eq!(worst([]), CreditStatus::None);
+        assert_eq!(worst([Kind::Abnormal]), CreditStatus::Abnormal);
+        assert_eq!(
+            worst([Kind::Abnormal, Kind::Dishonest, Kind::Abnormal]),
+            CreditStatus::Dishonest
+        );
     }
 
     #[test]

@@ -656,7 +656,7 @@ pub async fn export_page(
             o.status.as_str().into(),
             o.grade.map(|g| format!("{g}A")).unwrap_or_default(),
             date(o.grade_awarded_on),
-            o.credit_status.clone(),
+            o.credit_status.as_str().into(),
             date(o.grade_valid_until),
         ])
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -105,7 +105,7 @@ async fn list_everyone(db: &Db, now: DateTime<Utc>, due: DueDates) -> Result<Cre
         return Ok(run);
     };
     let old = credit_records::Entity::find()
-        .filter(credit_records::Column::Kind.eq(credit::ABNORMAL))
+        .filter(credit_records::Column::Kind.eq(credit::Kind::Abnormal))
         .filter(credit_records::Column::LiftedOn.is_null())
         .filter(credit_records::Column::StartedOn.lte(two_years_ago))
         .order_by_asc(credit_records::Column::Id)

@@ -99,7 +99,7 @@ pub fn model_of(new: NewOrganization, seq: i64, now: DateTime<Utc>) -> organizat
         funds_fen: new.funds_fen,
         registered_on: Some(new.registered_on),
         status_reason: None,
-        credit_status: credit::NONE.into(),
+        credit_status: credit::CreditStatus::None,
         grade: None,
         grade_awarded_on: None,
         grade_valid_until: None,
@@ -387,14 +387,14 @@ pub async fn search(
         text.grade_valid_on = Some(today);
     }
     if let Some(c) = search.credit_status.as_deref().filter(|t| !t.is_empty()) {
-        if !credit::STATUSES.contains(&c) {
+        let Some(c) = credit::CreditStatus::parse(c) else {
             return Err(Error::bad_input(
                 "credit_status",
                 "unknown_credit_status",
                 "credit status must be none, abnormal or dishonest",
             ));
-        }
-        text.equal.push(("credit_status", c.into()));
+        };
+        text.equal.push(("credit_status", c.as_str().into()));
     }
     let after_seq = page
         .after_seq::<organizations::Entity, _>(db.conn(), organizations::Column::Seq)

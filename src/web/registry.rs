@@ -54,7 +54,7 @@ struct OrgRow {
     org_type: String,
     division: String,
     status: String,
-    credit_status: String,
+    credit_status: credit::CreditStatus,
     grade: String,
 }
 
@@ -63,7 +63,7 @@ struct SearchPage {
     filters: SearchQuery,
     org_types: [&'static str; 3],
     statuses: [&'static str; 3],
-    credit_statuses: [&'static str; 3],
+    credit_statuses: [credit::CreditStatus; 3],
     grades: [&'static str; 5],
     rows: Vec<OrgRow>,
     next: Option<String>,
@@ -118,7 +118,7 @@ pub(super) async fn search(
                     org_type: o.org_type.clone(),
                     division: division_label(&o.division_code),
                     status: o.status.as_str().into(),
-                    credit_status: o.credit_status.clone(),
+                    credit_status: o.credit_status,
                     grade: current_grade(o, today),
                 })
                 .collect(),
@@ -139,7 +139,7 @@ pub(super) async fn search(
         filters,
         org_types: OrgType::KINDS,
         statuses: orgs::Status::ALL.map(orgs::Status::as_str),
-        credit_statuses: credit::STATUSES,
+        credit_statuses: credit::CreditStatus::ALL,
         grades: ["1", "2", "3", "4", "5"],
         rows,
         next,
@@ -178,7 +178,7 @@ struct OrgView {
     status: String,
     status_reason: String,
     active: bool,
-    credit_status: String,
+    credit_status: credit::CreditStatus,
     grade: String,
     grade_valid_until: String,
 }
@@ -288,7 +288,7 @@ async fn profile_page(
             .map(|r| CreditRow {
                 id: r.id,
                 open: r.lifted_on.is_none(),
-                kind: r.kind,
+                kind: r.kind.as_str().into(),
                 ground: r.ground,
                 started_on: r.started_on.to_string(),
                 lifted_on: date(r.lifted_on),
