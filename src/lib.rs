@@ -11,13 +11,14 @@
 //!
 //! ```text
 //! api, web, app, cache, config, main    HTTP and wiring: parse, ask, render
-//!  -> downloads, checkpoints, demo, bench, integrity
+//!  -> downloads, workspace, checkpoints, demo, bench, integrity
 //!                                 above the areas: ask each for its part
 //!   -> procurement -> grants, registry, departments, calendar, webhooks
 //!                                 areas: rules, commands, one transaction each
 //!    -> stats, open, notifications, files, jobs
 //!                                 told by the areas, never asking back
 //!     -> auth -> audit            who acts (and the policy); the chain
+//!      -> tasks                   the words of a task list (areas say theirs)
 //!      -> i18n, db, keys, error, clock, money, grams, text, divisions, ...
 //!                                 shared leaves
 //! ```
@@ -89,6 +90,8 @@ pub mod procurement;
 pub mod registry;
 /// Public statistics from kept counts.
 pub mod stats;
+/// What waits for a person: the task list's kinds, groups and order; the areas say which of their things wait for whom (`registry::tasks`, `procurement::tasks`, `grants::tasks`, `notifications::tasks`).
+pub mod tasks;
 /// Logs and `/metrics`.
 pub mod telemetry;
 /// What text input may hold, checked once at the door.
@@ -97,6 +100,8 @@ pub mod text;
 pub mod web;
 /// Subscriptions and delivery of public events to third parties.
 pub mod webhooks;
+/// A person's workspace: every area's tasks for the reader, in working order. Above the areas.
+pub mod workspace;
 /// Spreadsheets written page by page in constant memory.
 pub mod xlsx;
 

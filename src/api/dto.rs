@@ -488,3 +488,77 @@ pub struct AuditPage {
     /// Cursor of the next (older) page.
     pub next_cursor: Option<String>,
 }
+
+/// What waits for the caller.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct TaskList {
+    /// How many things the caller must act on (the menu's count; projects
+    /// closing soon are not counted).
+    pub duties: u64,
+    /// Groups of waiting things, duties first, the longest waiting first.
+    pub groups: Vec<TaskGroup>,
+}
+
+/// The waiting things of one kind.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct TaskGroup {
+    /// What waits.
+    pub kind: crate::tasks::Kind,
+    /// The kind, for a person, in the requested language.
+    pub label: String,
+    /// Whether the caller must act (rather than may).
+    pub duty: bool,
+    /// How many wait in all.
+    pub count: u64,
+    /// The page listing them all.
+    pub link: String,
+    /// Since when the oldest waits (or, for things falling due, when it is due).
+    pub oldest: Option<DateTime<Utc>>,
+    /// The ten that wait longest, oldest first.
+    pub items: Vec<TaskItem>,
+}
+
+/// One waiting thing.
+#[derive(Debug, Clone, Object)]
+pub struct TaskItem {
+    /// What it is (a project's title, an organization's name).
+    pub title: String,
+    /// The page where it is done.
+    pub link: String,
+    /// Since when it waits, or when it falls due.
+    pub since: DateTime<Utc>,
+}
+
+impl TaskList {
+    /// The list of `groups`, labelled in `lang`.
+    #[must_use]
+    pub fn new(groups: &[crate::tasks::Group], lang: crate::i18n::Lang) -> Self {
+        Self {
+            duties: crate::tasks::duties(groups),
+            groups: groups
+                .iter()
+                .map(|g| TaskGroup {
+                    kind: g.kind,
+                    label: lang
+                        .try_t(&format!("task-{}", g.kind.as_str()))
+                        .unwrap_or_else(|| g.kind.as_str().to_owned()),
+                    duty: g.kind.is_duty(),
+                    count: g.count,
+                    link: g.link.clone(),
+                    oldest: g.oldest(),
+                    items: g
+                        .items
+                        .iter()
+                        .map(|i| TaskItem {
+                            title: i.title.clone(),
+                            link: i.link.clone(),
+                            since: i.since,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,18 +1,21 @@
 //! `/accounts` (sign-up) and `/me` (one's own account and API tokens).
 
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::auth::TokenAuth;
 use super::body::JsonBody;
-use super::dto::{CreateTokenInput, NewToken, ScopeDto, SignUpInput, Token, TokenList, User};
+use super::dto::{
+    CreateTokenInput, NewToken, ScopeDto, SignUpInput, TaskList, Token, TokenList, User,
+};
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::auth::tokens::{self, Scope};
 use crate::auth::users;
+use crate::i18n::Lang;
 
 /// Sign-up.
 pub struct AccountsApi;
@@ -67,6 +70,32 @@ impl MeApi {
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn get_me(&self, state: Data<&AppState>, auth: TokenAuth) -> ApiResult<Json<User>> {
         Ok(Json(users::current(&state.db, &auth.0).await?.into()))
+    }
+
+    /// What needs me now
+    ///
+    /// The things waiting for the caller, grouped by kind: each group counts
+    /// all of them and lists the ten that wait longest, oldest first, each
+    /// with the page where it is done. Duties come first (the groups the
+    /// menu counts), then opportunities (projects the caller's organization
+    /// may bid for, closing within a week). A task leaves the list when it
+    /// is done.
+    #[oai(path = "/tasks", method = "get", operation_id = "list_my_tasks")]
+    async fn list_tasks(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The language of each group's `label`: zh-CN (default) or en.
+        #[oai(name = "Accept-Language")]
+        accept_language: Header<Option<String>>,
+    ) -> ApiResult<Json<TaskList>> {
+        let lang = accept_language
+            .0
+            .as_deref()
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::ZhCn);
+        let groups = crate::workspace::tasks(&state.db, &auth.0, state.clock.now()).await?;
+        Ok(Json(TaskList::new(&groups, lang)))
     }
 
     /// List my API tokens

@@ -41,3 +41,4 @@ pub mod reminders;
 pub mod reports;
 pub mod rules;
 pub mod service;
+pub mod tasks;

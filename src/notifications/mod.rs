@@ -227,6 +227,40 @@ pub fn params_of(n: &notifications::Model) -> Params {
     serde_json::from_str(&n.params).unwrap_or_default()
 }
 
+/// The outbox's tasks of `actor`: mails given up on, for those who read
+/// the outbox (see [`crate::tasks`]).
+///
+/// # Errors
+/// The database's error.
+pub async fn tasks(
+    db: &Db,
+    want: crate::tasks::Want,
+    actor: &Actor,
+) -> Result<Vec<crate::tasks::Group>> {
+    use crate::tasks::{Group, Item, Kind, oldest};
+    if !crate::auth::policy::may(Some(actor), Action::ReadOutbox) {
+        return Ok(Vec::new());
+    }
+    let failed = outbox::Entity::find().filter(outbox::Column::Status.eq(mail::Status::Failed));
+    let (count, rows) = oldest(db.conn(), want, failed, outbox::Column::CreatedAt).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| Item {
+            title: m.to_address,
+            link: "/admin/outbox?status=failed".into(),
+            since: m.created_at,
+        })
+        .collect();
+    Ok(Group::of(
+        Kind::MailsFailed,
+        count,
+        "/admin/outbox?status=failed",
+        items,
+    )
+    .into_iter()
+    .collect())
+}
+
 /// The caller's notifications, newest first; only unread ones when asked.
 ///
 /// # Errors

@@ -49,3 +49,4 @@ pub mod panels;
 pub mod projects;
 pub mod rules;
 pub mod scoring;
+pub mod tasks;

@@ -26,4 +26,5 @@ pub mod organizations;
 pub mod particulars;
 pub mod rules;
 pub mod search;
+pub mod tasks;
 pub mod uscc;

@@ -101,6 +101,15 @@ pub(super) struct LoginForm {
     next: Option<String>,
 }
 
+/// Where a sign-in leads: back where the person was asked to sign in, or
+/// to what waits for them.
+fn landing(next: Option<&str>) -> String {
+    match next.filter(|n| !n.is_empty() && *n != "/") {
+        Some(n) => local_path(Some(n)),
+        None => "/tasks".to_owned(),
+    }
+}
+
 #[handler]
 pub(super) fn login_form(
     state: Data<&AppState>,
@@ -108,7 +117,7 @@ pub(super) fn login_form(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     let page = LoginPage {
-        next: local_path(q.next.as_deref()),
+        next: landing(q.next.as_deref()),
         welcome: q.welcome.is_some(),
         ..LoginPage::default()
     };
@@ -125,7 +134,7 @@ pub(super) async fn login(
     if let Err(e) = viewer.check_csrf(&form.csrf_token) {
         return fail(&state, &viewer, e);
     }
-    let next = local_path(form.next.as_deref());
+    let next = landing(form.next.as_deref());
     let result = users::sign_in(
         &state.db,
         &form.email,

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod portal;
 pub mod procurement;
 pub mod registry;
+pub mod tasks;
 pub mod templates;
 mod upload;
 
@@ -172,6 +173,7 @@ pub fn routes() -> impl Endpoint {
         .at("/projects/:id", get(procurement::detail))
         .at("/panels", get(evaluation::my_panels))
         .at("/dashboard", get(dashboard::dashboard))
+        .at("/tasks", get(tasks::tasks))
         .at("/notifications", get(notifications::list))
         .at(
             "/notifications/read-all",
@@ -272,6 +274,8 @@ pub struct Viewer {
     pub client_ip: String,
     /// The signed-in user's unread notifications.
     pub unread: u64,
+    /// How many things wait for the signed-in user (the menu's count).
+    pub tasks: u64,
 }
 
 fn language_of(req: &Request) -> Lang {
@@ -344,6 +348,15 @@ impl<'a> FromRequest<'a> for Viewer {
                 })?,
             None => 0,
         };
+        let tasks = match &actor {
+            Some(a) => crate::workspace::duties(&state.db, a, state.clock.now())
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "task count failed");
+                    poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+                })?,
+            None => 0,
+        };
         Ok(Self {
             actor,
             csrf,
@@ -351,6 +364,7 @@ impl<'a> FromRequest<'a> for Viewer {
             path,
             client_ip,
             unread,
+            tasks,
         })
     }
 }
@@ -433,6 +447,8 @@ pub struct ViewerView {
     pub can: crate::auth::policy::Menu,
     /// Unread notifications.
     pub unread: u64,
+    /// Things waiting for the viewer.
+    pub tasks: u64,
 }
 
 /// The view model of every page: layout data plus the page's own `page`.
@@ -481,6 +497,7 @@ pub fn render_status<T: Serialize>(
             role: a.role.as_str(),
             can: crate::auth::policy::Menu::of(a),
             unread: viewer.unread,
+            tasks: viewer.tasks,
         }),
         title,
         here: urlencoding::encode(&viewer.path).into_owned(),
@@ -518,6 +535,7 @@ fn status_page(state: &AppState, lang: Lang, status: StatusCode) -> Response {
         path: "/".into(),
         client_ip: String::new(),
         unread: 0,
+        tasks: 0,
     };
     let message_key = match status {
         StatusCode::NOT_FOUND => "error-not-found",

@@ -40,4 +40,5 @@ mod scopes;
 mod sealed;
 mod search;
 mod statements;
+mod tasks;
 mod webhooks;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 pub(crate) const PDF: &[u8] =
     b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
-fn agency(name: &str) -> Value {
+pub(crate) fn agency(name: &str) -> Value {
     json!({
         "kind": "registration",
         "name": name,
