@@ -36,7 +36,7 @@ pub const SHOWN: u64 = 10;
 /// no copy in a DTO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "TaskKind", rename_all = "snake_case")]
 pub enum Kind {
     /// Registration, change and deregistration applications submitted and
     /// waiting for a registrar (registrars).

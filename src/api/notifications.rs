@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
 use super::auth::TokenAuth;
@@ -17,31 +17,6 @@ use crate::pagination::PageRequest;
 /// The caller's notifications.
 pub struct NotificationsApi;
 
-/// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum NotificationKind {
-    /// A grant waits for the organization to accept or decline it.
-    GrantAwaitingAcceptance,
-    /// A report falls due within 7 days.
-    ReportDueSoon,
-    /// A report is past its due date.
-    ReportOverdue,
-    /// The purchaser returned a report for changes.
-    ReportReturned,
-}
-
-impl From<Kind> for NotificationKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::GrantAwaitingAcceptance => Self::GrantAwaitingAcceptance,
-            Kind::ReportDueSoon => Self::ReportDueSoon,
-            Kind::ReportOverdue => Self::ReportOverdue,
-            Kind::ReportReturned => Self::ReportReturned,
-        }
-    }
-}
-
 /// A notification.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -49,20 +24,30 @@ pub struct Notification {
     /// Id.
     pub id: Uuid,
     /// What it is about (absent for a kind this version does not know).
-    pub kind: Option<NotificationKind>,
+    pub kind: Option<Kind>,
     /// The message, in the language of `Accept-Language` (zh-CN by default).
     pub message: String,
     /// Path of the page it is about.
     pub link: String,
-    /// The grant's title.
+    /// What it is about, by name: a grant's or project's title, an
+    /// application's or organization's name.
+    pub subject: String,
+    /// The same as `subject` (the name from when every notification was
+    /// about a grant; kept for clients that read it).
+    #[oai(deprecated)]
     pub grant: String,
+    /// The code issued (an approved registration's unified social credit code).
+    pub code: Option<String>,
+    /// An amount in fen (a recorded payment).
+    pub amount_fen: Option<i64>,
     /// The report's kind: `progress`, `midterm`, `final` or `financial`.
     pub report_kind: Option<String>,
     /// The report's due date (China date).
     pub due_on: Option<NaiveDate>,
     /// Days left (due soon) or days late (overdue).
     pub days: Option<i64>,
-    /// The purchaser's note (returned reports).
+    /// The decider's words: a return or rejection reason, a review note, a
+    /// listing's ground.
     pub note: Option<String>,
     /// When created.
     pub created_at: DateTime<Utc>,
@@ -75,10 +60,13 @@ impl Notification {
         let params = params_of(&n);
         Self {
             id: n.id,
-            kind: Kind::parse(&n.kind).map(Into::into),
+            kind: Kind::parse(&n.kind),
             message: notifications::text(lang, &n.kind, &params),
             link: n.link,
-            grant: params.grant,
+            grant: params.subject.clone(),
+            subject: params.subject,
+            code: params.code,
+            amount_fen: params.amount_fen,
             report_kind: params.report,
             due_on: params.due_on,
             days: params.days,
@@ -119,8 +107,12 @@ fn lang_of(accept_language: Option<&str>) -> Lang {
 impl NotificationsApi {
     /// My notifications
     ///
-    /// Reminders of grants awaiting acceptance and of reports due within 7
-    /// days or overdue, and returned reports; each is also mailed.
+    /// Every decision about the caller or their organization (applications
+    /// returned, approved with their code, or rejected; annual reports
+    /// reviewed; credit listings and liftings; grades; answers to their
+    /// questions; bids opened; award notices; challenges decided; grants
+    /// offered; payments recorded; reports reviewed; panel seats), and
+    /// reminders of reports due within 7 days or overdue. Each is also mailed.
     #[oai(path = "/", method = "get", operation_id = "list_my_notifications")]
     async fn list(
         &self,

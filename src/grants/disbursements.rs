@@ -119,6 +119,20 @@ pub async fn disburse(
         now,
     )
     .await?;
+    let admins = crate::notifications::organization_users(&*tx, g.organization_id, true).await?;
+    crate::notifications::tell(
+        &*tx,
+        &admins,
+        crate::notifications::Kind::PaymentRecorded,
+        format!("disbursement:{}:recorded", d.id),
+        format!("/grants/{grant_id}#installments"),
+        crate::notifications::Params {
+            amount_fen: Some(amount_fen),
+            ..crate::notifications::Params::about(g.title.clone())
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(d)
 }

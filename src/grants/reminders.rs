@@ -2,7 +2,7 @@
 //! waiting for.
 //!
 //! - A grant awaiting acceptance: its organization's admins, once.
-//! - A report not yet in (due, or returned) of an active grant: every user
+//! - A report not yet in (due, or returned) of an active subject: every user
 //!   of the organization, once when it falls due within [`DUE_SOON_DAYS`]
 //!   days, then on the first day it is overdue and every
 //!   [`OVERDUE_EVERY_DAYS`] days after while it stays overdue.
@@ -96,6 +96,13 @@ pub async fn run(db: &Db, holder: &str, now: DateTime<Utc>) -> Result<Option<Run
     crate::jobs::under_lease(db, JOB, holder, now, remind(db, now)).await
 }
 
+/// The key of "a grant awaits acceptance": sent when the grant is offered,
+/// and by the job to an admin who joined since.
+#[must_use]
+pub fn awaiting_key(grant: uuid::Uuid) -> String {
+    format!("grant:{grant}:awaiting")
+}
+
 async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
     let today = china_date(now);
     let mut run = Run::default();
@@ -107,10 +114,10 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
     for g in waiting {
         let notice = Notice {
             kind: Kind::GrantAwaitingAcceptance,
-            key: format!("grant:{}:awaiting", g.id),
+            key: awaiting_key(g.id),
             link: format!("/grants/{}", g.id),
             params: Params {
-                grant: g.title.clone(),
+                subject: g.title.clone(),
                 ..Params::default()
             },
         };
@@ -154,11 +161,11 @@ async fn remind(db: &Db, now: DateTime<Utc>) -> Result<Run> {
             key: format!("report:{}:{}", r.id, reminder.key()),
             link: format!("/grants/{}#report-{}", g.id, r.id),
             params: Params {
-                grant: g.title.clone(),
+                subject: g.title.clone(),
                 report: Some(r.kind.clone()),
                 due_on: Some(r.due_on),
                 days: Some(days),
-                note: None,
+                ..Params::default()
             },
         };
         run.notifications +=

@@ -16,7 +16,7 @@ use crate::auth::{Actor, policy};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::files;
-use crate::notifications::{self, Notice, Params};
+use crate::notifications::{self, Params};
 
 /// Where a report is.
 pub use entity::grant_reports::Status as ReportStatus;
@@ -235,26 +235,29 @@ pub async fn review_report(
         .exec(&*tx)
         .await?;
     crate::db::changed_once(hit.rows_affected, "this report")?;
-    if accept {
-        if let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
-            make_payable(&*tx, g.id, trigger, now).await?;
-        }
-    } else {
-        let people = notifications::organization_users(&*tx, g.organization_id, false).await?;
-        let notice = Notice {
-            kind: notifications::Kind::ReportReturned,
-            key: format!("report:{}:returned:{}", r.id, now.timestamp_micros()),
-            link: format!("/grants/{}#report-{}", g.id, r.id),
-            params: Params {
-                grant: g.title.clone(),
-                report: Some(r.kind.clone()),
-                due_on: Some(r.due_on),
-                days: None,
-                note: after.review_note.clone(),
-            },
-        };
-        notifications::send(&*tx, &people, &notice, now).await?;
+    if accept && let Some(trigger) = Trigger::ALL.into_iter().find(|t| t.report() == Some(kind)) {
+        make_payable(&*tx, g.id, trigger, now).await?;
     }
+    let people = notifications::organization_users(&*tx, g.organization_id, false).await?;
+    notifications::tell(
+        &*tx,
+        &people,
+        if accept {
+            notifications::Kind::ReportAccepted
+        } else {
+            notifications::Kind::ReportReturned
+        },
+        format!("report:{}:reviewed:{}", r.id, now.timestamp_micros()),
+        format!("/grants/{}#report-{}", g.id, r.id),
+        Params {
+            report: Some(r.kind.clone()),
+            due_on: Some(r.due_on),
+            note: after.review_note.clone(),
+            ..Params::about(g.title.clone())
+        },
+        now,
+    )
+    .await?;
     let change = Change::new(
         if accept {
             "grant.report_accept"

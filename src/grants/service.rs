@@ -206,6 +206,19 @@ pub async fn create<C: ConnectionTrait>(
         crate::open::Event::GrantCreated(g.id),
         now)
     .await?;
+    // Offered: the organization's admins hear it now, under the key the
+    // reminder job uses, so the job never repeats it.
+    let admins = crate::notifications::organization_users(tx, g.organization_id, true).await?;
+    crate::notifications::tell(
+        tx,
+        &admins,
+        crate::notifications::Kind::GrantAwaitingAcceptance,
+        super::reminders::awaiting_key(g.id),
+        format!("/grants/{}", g.id),
+        crate::notifications::Params::about(g.title.clone()),
+        now,
+    )
+    .await?;
     Ok(g)
 }
 

@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn a_mail_is_written_in_both_languages_with_a_full_link() {
         let params = super::super::Params {
-            grant: "社区服务 & <养老>".into(),
+            subject: "社区服务 & <养老>".into(),
             ..Default::default()
         };
         let n = notifications::Model {

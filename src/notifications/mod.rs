@@ -10,12 +10,15 @@
 //! ```
 //!
 //! Who may do what:
-//! - only the system writes notifications, asked by the areas: the grants'
-//!   reminder job (`crate::grants::reminders`)
-//!   for grants awaiting acceptance and reports due within 7 days or
-//!   overdue, and the grant service when a report is returned. Each carries
-//!   a dedup key, unique per recipient, so a job run twice, or on two
-//!   servers at once, sends nothing twice;
+//! - only the system writes notifications, asked by the areas: every
+//!   decision about a person or their organization is told to them in the
+//!   decision's own transaction ([`tell`]: applications, annual reports,
+//!   credit listings, grades, answers, openings, award notices, challenge
+//!   replies, grant offers, payments, report reviews, panel seats), and the
+//!   grants' reminder job (`crate::grants::reminders`) reminds of reports
+//!   due within 7 days or overdue. Each carries a dedup key, unique per
+//!   recipient, so a job run twice, or on two servers at once, or a
+//!   retried command, sends nothing twice;
 //! - every notification is queued in the outbox in the same transaction;
 //!   the delivery job ([`mail`]) mails it through SMTP when configured, into
 //!   a directory, or to the log, and gives up after [`mail::MAX_ATTEMPTS`];
@@ -48,63 +51,136 @@ use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::pagination::PageRequest;
 
-/// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A grant waits for the organization to accept or decline it.
-    GrantAwaitingAcceptance,
+/// Declares the kinds of notification once: variant, stored name, and
+/// the catalogue prefix its `outcome` is read with (if it has one).
+macro_rules! kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal $(outcome $prefix:literal)? ,)+) => {
+        /// What a notification is about. The API documents these names as
+        /// they are (one list, no copy in a DTO).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+        #[oai(rename = "NotificationKind", rename_all = "snake_case")]
+        pub enum Kind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),+];
+
+            /// Stored name.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $name,)+
+                }
+            }
+
+            /// The catalogue prefix of the outcome's words, if the kind has
+            /// an outcome (`credit-` + `dishonest`).
+            #[must_use]
+            fn outcome_prefix(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$variant => None $(.or(Some($prefix)))?,)+
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// A grant waits for the organization to accept or decline it (sent
+    /// when it is offered, and again by the reminder job's key never).
+    GrantAwaitingAcceptance = "grant_awaiting_acceptance",
     /// A report falls due within 7 days.
-    ReportDueSoon,
+    ReportDueSoon = "report_due_soon",
     /// A report is past its due date.
-    ReportOverdue,
+    ReportOverdue = "report_overdue",
     /// The purchaser returned a report for changes.
-    ReportReturned,
+    ReportReturned = "report_returned",
+    /// The purchaser accepted a report.
+    ReportAccepted = "report_accepted",
+    /// A payment of the grant was recorded.
+    PaymentRecorded = "payment_recorded",
+    /// A registrar returned the applicant's application for changes.
+    ApplicationReturned = "application_returned",
+    /// A registrar approved the application (a registration: with its code).
+    ApplicationApproved = "application_approved",
+    /// A registrar rejected the application.
+    ApplicationRejected = "application_rejected",
+    /// A registrar accepted the organization's annual report.
+    AnnualReportAccepted = "annual_report_accepted",
+    /// A registrar returned the organization's annual report.
+    AnnualReportReturned = "annual_report_returned",
+    /// The organization was put on a credit list.
+    CreditListed = "credit_listed" outcome "credit-",
+    /// A credit listing of the organization was lifted.
+    CreditLifted = "credit_lifted" outcome "credit-",
+    /// The organization was awarded an evaluation grade.
+    GradeAwarded = "grade_awarded",
+    /// The purchaser answered the person's question.
+    QuestionAnswered = "question_answered",
+    /// The bids of a project the organization bid for were opened.
+    BidsOpened = "bids_opened",
+    /// The award notice of a project the organization bid for is published.
+    AwardPublished = "award_published",
+    /// The purchaser decided the organization's challenge.
+    ChallengeDecided = "challenge_decided" outcome "challenge-",
+    /// The expert was seated on a project's evaluation panel.
+    PanelSeat = "panel_seat",
 }
 
 impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 4] = [
-        Kind::GrantAwaitingAcceptance,
-        Kind::ReportDueSoon,
-        Kind::ReportOverdue,
-        Kind::ReportReturned,
-    ];
-
-    /// Stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::GrantAwaitingAcceptance => "grant_awaiting_acceptance",
-            Kind::ReportDueSoon => "report_due_soon",
-            Kind::ReportOverdue => "report_overdue",
-            Kind::ReportReturned => "report_returned",
-        }
-    }
-
     /// Parses a stored name.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
 
 /// The facts a message is written from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
-    /// The grant's title.
-    pub grant: String,
+    /// What it is about, by name: the grant's title, the project's title,
+    /// the application's or organization's name. (Rows written before
+    /// other kinds existed call it `grant`.)
+    #[serde(alias = "grant")]
+    pub subject: String,
     /// The report's kind (`progress`, `midterm`, `final`, `financial`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<String>,
-    /// The report's due date.
+    /// The report's due date, or the last day of a challenge window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_on: Option<NaiveDate>,
     /// Days left (due soon) or days late (overdue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days: Option<i64>,
-    /// The purchaser's note (returned reports).
+    /// The decider's words: a return or rejection reason, a review note, a
+    /// listing's ground.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The code issued (an approved registration's USCC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// How it was decided, by stored name (`upheld`, `dishonest`, `4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// An amount in fen (a payment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_fen: Option<i64>,
+    /// A year (an annual report's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+impl Params {
+    /// The facts of a message about `subject`.
+    #[must_use]
+    pub fn about(subject: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// A message to send to some users.
@@ -184,18 +260,7 @@ pub async fn organization_users<C: ConnectionTrait>(
     organization_id: Uuid,
     admins_only: bool,
 ) -> Result<Vec<users::Model>> {
-    let roles: &[Role] = if admins_only {
-        &[Role::OrgAdmin]
-    } else {
-        &[Role::OrgAdmin, Role::OrgMember]
-    };
-    Ok(users::Entity::find()
-        .filter(users::Column::OrganizationId.eq(organization_id))
-        .filter(users::Column::Active.eq(true))
-        .filter(users::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
-        .order_by_asc(users::Column::Id)
-        .all(tx)
-        .await?)
+    people_of(tx, [organization_id], admins_only).await
 }
 
 /// The message of a notification in `lang`: one sentence.
@@ -206,8 +271,17 @@ pub fn text(lang: Lang, kind: &str, params: &Params) -> String {
         .as_deref()
         .and_then(|r| lang.try_t(&format!("rkind-{r}")))
         .unwrap_or_default();
+    let outcome = match (
+        Kind::parse(kind).and_then(Kind::outcome_prefix),
+        &params.outcome,
+    ) {
+        (Some(prefix), Some(o)) => lang.try_t(&format!("{prefix}{o}")).unwrap_or_default(),
+        (None, Some(o)) => o.clone(),
+        (_, None) => String::new(),
+    };
     let args = [
-        ("grant", params.grant.clone()),
+        ("grant", params.subject.clone()),
+        ("subject", params.subject.clone()),
         ("report", report),
         (
             "due_on",
@@ -215,9 +289,99 @@ pub fn text(lang: Lang, kind: &str, params: &Params) -> String {
         ),
         ("days", params.days.unwrap_or_default().to_string()),
         ("note", params.note.clone().unwrap_or_default()),
+        (
+            "code",
+            params.code.clone().unwrap_or_else(|| "none".to_owned()),
+        ),
+        ("outcome", outcome),
+        (
+            "amount",
+            crate::money::Fen(params.amount_fen.unwrap_or_default()).grouped(),
+        ),
+        (
+            "year",
+            params.year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
     ];
     lang.try_t_with(&format!("notice-{kind}"), &args)
-        .unwrap_or_else(|| format!("{kind}: {}", params.grant))
+        .unwrap_or_else(|| format!("{kind}: {}", params.subject))
+}
+
+/// Active users by id (a decision's addressee: an applicant, an asker, a
+/// challenger, an expert), in one read.
+///
+/// # Errors
+/// The database's error.
+pub async fn users_by_id<C: ConnectionTrait>(
+    tx: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<users::Model>> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Id)
+        .all(tx)
+        .await?)
+}
+
+/// The active people of some organizations (their admins only, or
+/// everyone), in one read: told of a decision about their organization.
+///
+/// # Errors
+/// The database's error.
+pub async fn people_of<C: ConnectionTrait>(
+    tx: &C,
+    organizations: impl IntoIterator<Item = Uuid>,
+    admins_only: bool,
+) -> Result<Vec<users::Model>> {
+    let organizations: Vec<Uuid> = organizations.into_iter().collect();
+    if organizations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles: &[Role] = if admins_only {
+        &[Role::OrgAdmin]
+    } else {
+        &[Role::OrgAdmin, Role::OrgMember]
+    };
+    Ok(users::Entity::find()
+        .filter(users::Column::OrganizationId.is_in(organizations))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
+        .order_by_asc(users::Column::Id)
+        .all(tx)
+        .await?)
+}
+
+/// Tells `recipients` of a decision: `notice` keyed by `key` (unique per
+/// decision, so a retried command never tells twice).
+///
+/// # Errors
+/// The database's error.
+pub async fn tell<C: ConnectionTrait>(
+    tx: &C,
+    recipients: &[users::Model],
+    kind: Kind,
+    key: String,
+    link: String,
+    params: Params,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    send(
+        tx,
+        recipients,
+        &Notice {
+            kind,
+            key,
+            link,
+            params,
+        },
+        now,
+    )
+    .await
 }
 
 /// Reads a stored row's params (an unreadable one reads as empty: the
@@ -351,7 +515,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_their_names() {
-        for k in Kind::ALL {
+        for &k in Kind::ALL {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Kind::parse("nonsense"), None);
@@ -360,11 +524,11 @@ mod tests {
     #[test]
     fn messages_are_written_in_both_languages_from_the_facts() {
         let params = Params {
-            grant: "社区养老服务".into(),
+            subject: "社区养老服务".into(),
             report: Some("midterm".into()),
             due_on: NaiveDate::from_ymd_opt(2026, 6, 30),
             days: Some(3),
-            note: None,
+            ..Params::default()
         };
         let en = text(Lang::En, Kind::ReportDueSoon.as_str(), &params);
         assert!(en.contains("Mid-term report"), "{en}");
@@ -374,7 +538,7 @@ mod tests {
         );
         let zh = text(Lang::ZhCn, Kind::ReportDueSoon.as_str(), &params);
         assert!(zh.contains("2026-06-30") && zh != en, "{zh}");
-        for k in Kind::ALL {
+        for &k in Kind::ALL {
             for lang in [Lang::En, Lang::ZhCn] {
                 let t = text(lang, k.as_str(), &Params::default());
                 assert!(
@@ -386,9 +550,22 @@ mod tests {
     }
 
     #[test]
+    fn an_approval_names_its_code_only_when_one_was_issued() {
+        let kind = Kind::ApplicationApproved.as_str();
+        let with = Params {
+            code: Some("52420100MJY0000012".into()),
+            ..Params::about("武汉市阳光社工服务中心")
+        };
+        let zh = text(Lang::ZhCn, kind, &with);
+        assert!(zh.contains("统一社会信用代码：52420100MJY0000012"), "{zh}");
+        let en = text(Lang::En, kind, &Params::about("A change"));
+        assert_eq!(en, "Your application “A change” was approved.");
+    }
+
+    #[test]
     fn stored_params_survive_a_round_trip_and_bad_ones_read_empty() {
         let params = Params {
-            grant: "g".into(),
+            subject: "g".into(),
             days: Some(8),
             ..Params::default()
         };

@@ -281,6 +281,22 @@ pub async fn propose(
         now,
     )
     .await?;
+    let bidders =
+        crate::notifications::people_of(&*tx, entries.iter().map(|e| e.organization_id), false)
+            .await?;
+    crate::notifications::tell(
+        &*tx,
+        &bidders,
+        crate::notifications::Kind::AwardPublished,
+        format!("award:{}:notice", row.id),
+        format!("/projects/{project_id}"),
+        crate::notifications::Params {
+            due_on: Some(row.challenge_until),
+            ..crate::notifications::Params::about(p.row.title.clone())
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Notice::from_row(row)
 }

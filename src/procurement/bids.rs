@@ -940,6 +940,19 @@ pub async fn open_project(
         now,
     )
     .await?;
+    let bidders =
+        crate::notifications::people_of(&*tx, entries.iter().map(|e| e.organization_id), false)
+            .await?;
+    crate::notifications::tell(
+        &*tx,
+        &bidders,
+        crate::notifications::Kind::BidsOpened,
+        format!("project:{project_id}:opened"),
+        format!("/projects/{project_id}"),
+        crate::notifications::Params::about(p.row.title.clone()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(record))
 }

@@ -411,6 +411,25 @@ pub async fn reply(
             now)
         .await?;
     }
+    // The challenger and their organization's people hear the answer.
+    let mut told = crate::notifications::people_of(&*tx, [c.organization_id], false).await?;
+    if !told.iter().any(|u| u.id == c.filed_by) {
+        told.extend(crate::notifications::users_by_id(&*tx, [c.filed_by]).await?);
+    }
+    crate::notifications::tell(
+        &*tx,
+        &told,
+        crate::notifications::Kind::ChallengeDecided,
+        format!("challenge:{}:decided", c.id),
+        format!("/projects/{}", p.row.id),
+        crate::notifications::Params {
+            outcome: Some(status.as_str().to_owned()),
+            note: Some(reasons.clone()),
+            ..crate::notifications::Params::about(p.row.title.clone())
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ChallengeView {
         row: after,

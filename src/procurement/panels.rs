@@ -149,6 +149,17 @@ pub async fn assign(
     // above), and the panel's size is what the table now holds.
     let seated = active_members(&*tx, project_id).await?.len();
     check_panel(p.method, seated).map_err(|e| Error::Invalid(vec![e]))?;
+    let newly = crate::notifications::users_by_id(&*tx, added.iter().map(|m| m.expert_id)).await?;
+    crate::notifications::tell(
+        &*tx,
+        &newly,
+        crate::notifications::Kind::PanelSeat,
+        format!("project:{project_id}:seat"),
+        format!("/projects/{project_id}/evaluation"),
+        crate::notifications::Params::about(p.row.title.clone()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     active_members(db.conn(), project_id).await
 }

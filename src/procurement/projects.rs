@@ -883,6 +883,17 @@ pub async fn answer(
         now,
     )
     .await?;
+    let asker = crate::notifications::users_by_id(&*tx, [after.asked_by]).await?;
+    crate::notifications::tell(
+        &*tx,
+        &asker,
+        crate::notifications::Kind::QuestionAnswered,
+        format!("question:{question_id}:answered"),
+        format!("/projects/{project_id}#questions"),
+        crate::notifications::Params::about(p.row.title.clone()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

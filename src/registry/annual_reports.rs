@@ -27,6 +27,7 @@ use crate::auth::policy::{self, Action, RegistryScope};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
 use crate::files;
+use crate::notifications;
 use crate::pagination::PageRequest;
 
 /// Where an annual report is: submitted, accepted, returned.
@@ -398,6 +399,33 @@ pub async fn review(
             Some(&snapshot(&before)),
             Some(&snapshot(&after)),
         ),
+        now,
+    )
+    .await?;
+    let org = super::organizations::get(&*tx, after.organization_id).await?;
+    let people = notifications::organization_users(&*tx, after.organization_id, false).await?;
+    let kind = if status == ReportStatus::Accepted {
+        notifications::Kind::AnnualReportAccepted
+    } else {
+        notifications::Kind::AnnualReportReturned
+    };
+    notifications::tell(
+        &*tx,
+        &people,
+        kind,
+        format!(
+            "annual_report:{id}:{}:{}",
+            kind.as_str(),
+            now.timestamp_micros()
+        ),
+        format!("/annual-reports/{id}"),
+        notifications::Params {
+            year: Some(after.year),
+            note: (status == ReportStatus::Returned)
+                .then(|| after.review_note.clone())
+                .flatten(),
+            ..notifications::Params::about(org.name)
+        },
         now,
     )
     .await?;

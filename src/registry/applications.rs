@@ -29,6 +29,7 @@ use crate::auth::Actor;
 use crate::auth::policy::{self, ApplicationAccess, RegistryScope};
 use crate::db::Db;
 use crate::error::{Error, FieldError, Result};
+use crate::notifications;
 use crate::pagination::PageRequest;
 
 /// State of an application (stored as its column's type).
@@ -557,8 +558,47 @@ async fn decide_without_effect(
         "application.reject"
     };
     let row = set_status(&*tx, actor, &app, to, Some(reason), verb, now).await?;
+    let kind = if action == Action::Return {
+        notifications::Kind::ApplicationReturned
+    } else {
+        notifications::Kind::ApplicationRejected
+    };
+    tell_applicant(&*tx, &row, kind, Some(reason.to_owned()), None, now).await?;
     tx.commit().await?;
     Application::from_row(row)
+}
+
+/// Tells the applicant of a registrar's decision, in the decision's
+/// transaction (keyed by the decision's time: one message per decision).
+async fn tell_applicant<C: ConnectionTrait>(
+    tx: &C,
+    row: &applications::Model,
+    kind: notifications::Kind,
+    note: Option<String>,
+    code: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let applicant = notifications::users_by_id(tx, [row.applicant_id]).await?;
+    notifications::tell(
+        tx,
+        &applicant,
+        kind,
+        format!(
+            "application:{}:{}:{}",
+            row.id,
+            kind.as_str(),
+            now.timestamp_micros()
+        ),
+        format!("/applications/{}", row.id),
+        notifications::Params {
+            note,
+            code,
+            ..notifications::Params::about(row.name.clone())
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A registrar sends a submitted application back with reasons.
@@ -627,6 +667,7 @@ pub async fn approve(
     }
     let today = crate::clock::china_date(now);
     let mut legacy_reason = None;
+    let mut issued = None;
     match &app.content {
         Content::Registration(p) => {
             let facts = p
@@ -695,6 +736,7 @@ pub async fn approve(
             .await?;
             super::members::make_founder(&*tx, actor, app.row.applicant_id, org.id, now).await?;
             app.row.organization_id = Some(org.id);
+            issued = org.uscc.clone();
         }
         Content::Change(c) => {
             let org_id = app
@@ -759,6 +801,15 @@ pub async fn approve(
         }
     }
     let row = set_status(&*tx, actor, &app, to, None, "application.approve", now).await?;
+    tell_applicant(
+        &*tx,
+        &row,
+        notifications::Kind::ApplicationApproved,
+        None,
+        issued,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Application::from_row(row)
 }

@@ -24,6 +24,7 @@ use crate::auth::Actor;
 use crate::auth::policy::{self, Action};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::notifications;
 
 pub use entity::credit_records::Kind;
 pub use entity::organizations::CreditStatus;
@@ -140,7 +141,49 @@ pub async fn list_in_tx<C: ConnectionTrait>(
     )
     .await?;
     refresh_status(tx, model.organization_id, now).await?;
+    tell_organization(
+        tx,
+        model.organization_id,
+        notifications::Kind::CreditListed,
+        format!("credit_record:{}:listed", model.id),
+        notifications::Params {
+            outcome: Some(model.kind.as_str().to_owned()),
+            note: Some(model.ground.clone()),
+            ..notifications::Params::default()
+        },
+        now,
+    )
+    .await?;
     Ok(Some(model))
+}
+
+/// Tells an organization's admins of a decision about its standing, in
+/// the decision's transaction.
+async fn tell_organization<C: ConnectionTrait>(
+    tx: &C,
+    organization_id: Uuid,
+    kind: notifications::Kind,
+    key: String,
+    params: notifications::Params,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let org = orgs::get(tx, organization_id).await?;
+    let admins = notifications::organization_users(tx, organization_id, true).await?;
+    let params = notifications::Params {
+        subject: org.name,
+        ..params
+    };
+    notifications::tell(
+        tx,
+        &admins,
+        kind,
+        key,
+        format!("/registry/{organization_id}"),
+        params,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A registrar lists an organization.
@@ -261,6 +304,19 @@ pub async fn lift(
     )
     .await?;
     refresh_status(&*tx, after.organization_id, now).await?;
+    tell_organization(
+        &*tx,
+        after.organization_id,
+        notifications::Kind::CreditLifted,
+        format!("credit_record:{id}:lifted"),
+        notifications::Params {
+            outcome: Some(after.kind.as_str().to_owned()),
+            note: Some(reason.to_owned()),
+            ..notifications::Params::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -389,6 +445,18 @@ pub async fn award_grade(
                 "awarded_on": awarded_on, "valid_until": model.valid_until,
             })),
         ),
+        now,
+    )
+    .await?;
+    tell_organization(
+        &*tx,
+        organization_id,
+        notifications::Kind::GradeAwarded,
+        format!("grade:{}:awarded", model.id),
+        notifications::Params {
+            outcome: Some(grade.to_string()),
+            ..notifications::Params::default()
+        },
         now,
     )
     .await?;

@@ -20,6 +20,7 @@ mod busy;
 mod cache;
 mod cli;
 mod dashboard;
+mod decisions;
 mod grants;
 mod grants_pages;
 mod input;

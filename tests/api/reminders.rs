@@ -469,7 +469,7 @@ async fn people_read_and_mark_only_their_own_notifications() {
     let page = browser.get("/notifications").await;
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("<span class=\"count\""),
+        page.body.contains("<span class=\"count unread\""),
         "unread count in the menu"
     );
     assert!(page.body.contains("逾期 2 天"), "{}", page.body);
@@ -501,7 +501,7 @@ async fn people_read_and_mark_only_their_own_notifications() {
     assert_eq!(all.status, 303);
     let page = browser.get("/notifications").await;
     assert!(
-        !page.body.contains("<span class=\"count\""),
+        !page.body.contains("<span class=\"count unread\""),
         "nothing unread"
     );
 

@@ -147,7 +147,7 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
             key: "statements-test".into(),
             link: "/portal".into(),
             params: cogov::notifications::Params {
-                grant: "社区居家养老服务".into(),
+                subject: "社区居家养老服务".into(),
                 ..Default::default()
             },
         },

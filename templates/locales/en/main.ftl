@@ -731,3 +731,23 @@ task-projects_closing_soon = Projects you may bid for, closing within a week
 task-challenges_overdue = Challenges past their reply date
 task-mails_failed = Mails that could not be sent
 tasks-count = { $n } tasks
+
+## Decisions told to the people they are about
+notice-report_accepted = { $report } for “{ $grant }” was accepted. { $note }
+notice-payment_recorded = A payment of { $amount } yuan for “{ $grant }” was recorded.
+notice-application_returned = Your application “{ $subject }” was returned for changes: { $note }
+notice-application_approved = Your application “{ $subject }” was approved.{ $code ->
+    [none] {""}
+   *[other] {" "}Unified social credit code: { $code }.
+}
+notice-application_rejected = Your application “{ $subject }” was rejected: { $note }
+notice-annual_report_accepted = The { $year } annual report of { $subject } was accepted.
+notice-annual_report_returned = The { $year } annual report of { $subject } was returned for changes: { $note }
+notice-credit_listed = { $subject } was put on the { $outcome }: { $note }
+notice-credit_lifted = { $subject } was taken off the { $outcome }: { $note }
+notice-grade_awarded = { $subject } was awarded grade { $outcome }A.
+notice-question_answered = Your question about “{ $subject }” has been answered.
+notice-bids_opened = The bids for “{ $subject }” were opened; the opening record is public.
+notice-award_published = The award notice for “{ $subject }” is published; a challenge may be filed until { $due_on }.
+notice-challenge_decided = Your challenge about “{ $subject }” was decided: { $outcome }.
+notice-panel_seat = You were seated on the evaluation panel of “{ $subject }”. Please make your conflict declarations first.

@@ -731,3 +731,23 @@ task-projects_closing_soon = 一周内截止、可以投标的项目
 task-challenges_overdue = 超过答复期限的质疑
 task-mails_failed = 发送失败的邮件
 tasks-count = { $n } 项待办
+
+## Decisions told to the people they are about
+notice-report_accepted = “{ $grant }”的{ $report }已通过审核。{ $note }
+notice-payment_recorded = “{ $grant }”的一笔拨付已记录：{ $amount } 元。
+notice-application_returned = 您的申请“{ $subject }”被退回修改：{ $note }
+notice-application_approved = 您的申请“{ $subject }”已获批准。{ $code ->
+    [none] {""}
+   *[other] 统一社会信用代码：{ $code }。
+}
+notice-application_rejected = 您的申请“{ $subject }”未获批准：{ $note }
+notice-annual_report_accepted = { $subject } { $year } 年度报告已通过审核。
+notice-annual_report_returned = { $subject } { $year } 年度报告被退回修改：{ $note }
+notice-credit_listed = { $subject } 被列入{ $outcome }：{ $note }
+notice-credit_lifted = { $subject } 已移出{ $outcome }：{ $note }
+notice-grade_awarded = { $subject } 被评为 { $outcome }A 级社会组织。
+notice-question_answered = 您对“{ $subject }”的提问已有答复。
+notice-bids_opened = “{ $subject }”已开标，开标记录已公开。
+notice-award_published = “{ $subject }”的成交公告已发布；如有异议，可在 { $due_on } 前提出质疑。
+notice-challenge_decided = 您对“{ $subject }”的质疑已答复：{ $outcome }。
+notice-panel_seat = 您被选入“{ $subject }”的评审专家组，请先填写回避声明。
