@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! api, web, app, cache, config, main    HTTP and wiring: parse, ask, render
-//!  -> downloads, workspace, checkpoints, demo, bench, integrity
+//!  -> downloads, workspace, recovery, checkpoints, demo, bench, integrity
 //!                                 above the areas: ask each for its part
 //!   -> procurement -> grants, registry, departments, calendar, webhooks
 //!                                 areas: rules, commands, one transaction each
@@ -87,6 +87,8 @@ pub mod pagination;
 /// Projects, bids (sealed until the opening), panels, evaluation and award.
 pub mod procurement;
 /// Social organizations: registration applications, the register, credit listings, annual reports, import and search.
+/// Password recovery: one-time links by mail, asked for by the person or sent by an admin who resets an account. Above `auth` and `notifications`.
+pub mod recovery;
 pub mod registry;
 /// Public statistics from kept counts.
 pub mod stats;

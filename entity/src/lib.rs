@@ -93,6 +93,7 @@ pub mod opening_records;
 pub mod organizations;
 pub mod outbox;
 pub mod panel_members;
+pub mod password_resets;
 pub mod project_amendments;
 pub mod project_questions;
 pub mod project_sequences;

@@ -62,6 +62,8 @@ pub enum Action {
     ReadOwnPanels,
     /// Declare conflicts of interest and score bids on one's panels.
     Evaluate,
+    /// Change one's own password (with the current one).
+    ChangeOwnPassword,
 }
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
         matches!(
             self,
             Action::ManageOwnTokens
+                | Action::ChangeOwnPassword
                 | Action::MarkOwnNotifications
                 | Action::ManageOwnWebhooks
                 | Action::ManageUsers
@@ -90,6 +93,7 @@ impl Action {
         match self {
             Action::ReadOwnAccount
             | Action::ManageOwnTokens
+            | Action::ChangeOwnPassword
             | Action::MarkOwnNotifications
             | Action::ManageOwnWebhooks => true,
             Action::ReadUsers | Action::ReadAudit | Action::ReadOutbox => {

@@ -326,6 +326,96 @@ pub async fn sign_in(
     }
 }
 
+/// A person changes their own password, giving the current one. Every
+/// session of theirs ends (the pages start a new one for the browser that
+/// asked); API tokens stay. Wrong current passwords count as failed
+/// sign-ins, so guessing through this form is throttled the same way.
+///
+/// # Errors
+/// `Forbidden` for a read-only token; `TooManyRequests` when throttled;
+/// `Invalid` on `current_password` when it is wrong, on `new_password` when
+/// it breaks a rule or is the current one.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    client_ip: &str,
+    now: DateTime<Utc>,
+) -> Result<users::Model> {
+    policy::check(Some(actor), Action::ChangeOwnPassword)?;
+    throttle::check(db.conn(), &actor.email, client_ip, now).await?;
+    let user = users::Entity::find_by_id(actor.user_id)
+        .one(db.conn())
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if !password::verify(current.to_owned(), user.password_hash.clone()).await {
+        throttle::record_failure(db.conn(), &actor.email, client_ip, now).await?;
+        return Err(Error::invalid(
+            "current_password",
+            "wrong_password",
+            "the current password is not right",
+        ));
+    }
+    let mut errors = password::check_rules("new_password", new, &user.email);
+    if new == current {
+        errors.push(FieldError::new(
+            "new_password",
+            "password_unchanged",
+            "the new password must differ from the current one",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let hash = password::hash(new.to_owned()).await?;
+    let tx = db.begin().await?;
+    set_password(&*tx, &actor.who(), &user, hash, "user.password_change", now).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Writes a new password hash (or an unusable one, for a forced reset),
+/// ends every session of the account and clears its failed sign-ins, with
+/// the audit entry `verb` (which never holds a hash).
+///
+/// # Errors
+/// The database's error.
+pub async fn set_password<C: ConnectionTrait>(
+    tx: &C,
+    who: &Who,
+    user: &users::Model,
+    hash: String,
+    verb: &'static str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    users::Entity::update_many()
+        .set(users::ActiveModel {
+            password_hash: Set(hash),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(users::Column::Id.eq(user.id))
+        .exec(tx)
+        .await?;
+    sessions::end_all_for(tx, user.id).await?;
+    throttle::clear_account(tx, &user.email).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new::<(), _>(
+            verb,
+            "user",
+            user.id,
+            None,
+            Some(&serde_json::json!({"email": user.email})),
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Filters for listing users.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -127,6 +127,9 @@ kinds! {
     ChallengeDecided = "challenge_decided" outcome "challenge-",
     /// The expert was seated on a project's evaluation panel.
     PanelSeat = "panel_seat",
+    /// A link to set a new password was asked for (by the person, or by an
+    /// admin who reset the account).
+    PasswordReset = "password_reset",
 }
 
 impl Kind {

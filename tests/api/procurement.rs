@@ -733,21 +733,17 @@ async fn the_demo_has_projects_in_every_state_with_bids_panels_and_challenges_wh
     .await;
     assert_eq!(s, 403, "the open project's demo bids are sealed");
 
-    // The grantees have been reminded: of the overdue report and the grant
-    // awaiting their acceptance (once, though the demo was seeded twice).
-    let kinds: Vec<String> = <entity::notifications::Entity as sea_orm::EntityTrait>::find()
+    // The grantees have been told and reminded: of each grant offered and
+    // of the overdue report, once each though the demo was seeded twice.
+    let rows = <entity::notifications::Entity as sea_orm::EntityTrait>::find()
         .all(app.db().conn())
         .await
-        .unwrap()
-        .into_iter()
-        .map(|n| n.kind)
-        .collect();
-    assert_eq!(
-        kinds
-            .iter()
-            .filter(|k| *k == "grant_awaiting_acceptance")
-            .count(),
-        1,
+        .unwrap();
+    let keys: std::collections::HashSet<&str> = rows.iter().map(|n| n.dedup_key.as_str()).collect();
+    assert_eq!(keys.len(), rows.len(), "nothing told twice");
+    let kinds: Vec<String> = rows.iter().map(|n| n.kind.clone()).collect();
+    assert!(
+        kinds.iter().any(|k| k == "grant_awaiting_acceptance"),
         "{kinds:?}"
     );
     assert!(kinds.iter().any(|k| k == "report_overdue"), "{kinds:?}");

@@ -76,6 +76,17 @@ fn dir_postman(dir: &std::path::Path) -> Postman {
 /// tokens: (grant id, winner admin token, member write token, buyer token).
 async fn grant_with_member(app: &TestApp) -> (String, String, String, String) {
     let (e, g) = awarded(app).await;
+    // The reminders start from a clean slate: what the evaluation and the
+    // offer told (tested in `decisions`) is forgotten, so the job's own
+    // messages are the only ones here.
+    entity::outbox::Entity::delete_many()
+        .exec(app.db().conn())
+        .await
+        .unwrap();
+    entity::notifications::Entity::delete_many()
+        .exec(app.db().conn())
+        .await
+        .unwrap();
     let member = app
         .user_in(
             "member3@org.cn",

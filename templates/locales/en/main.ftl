@@ -751,3 +751,4 @@ notice-bids_opened = The bids for “{ $subject }” were opened; the opening re
 notice-award_published = The award notice for “{ $subject }” is published; a challenge may be filed until { $due_on }.
 notice-challenge_decided = Your challenge about “{ $subject }” was decided: { $outcome }.
 notice-panel_seat = You were seated on the evaluation panel of “{ $subject }”. Please make your conflict declarations first.
+notice-password_reset = A new password was asked for the account “{ $subject }”. Open the link below within { $days } minutes to set one; it works once. If you did not ask, ignore this mail: your password stays as it is.
