@@ -139,6 +139,47 @@ pub struct SignUpInput {
     pub password: String,
 }
 
+/// A request for a password reset link.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestInput {
+    /// The account's e-mail address.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+}
+
+/// A new password set with a reset link.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetInput {
+    /// The secret at the end of the mailed link (`/reset-password/{token}`).
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+    /// 10 to 128 characters with at least one letter and one digit.
+    #[oai(validator(max_length = 128))]
+    pub new_password: String,
+}
+
+/// A change of one's own password.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeInput {
+    /// The password now.
+    #[oai(validator(max_length = 128))]
+    pub current_password: String,
+    /// 10 to 128 characters with at least one letter and one digit, not the
+    /// current one.
+    #[oai(validator(max_length = 128))]
+    pub new_password: String,
+}
+
+/// A request taken.
+#[derive(Debug, Clone, Object)]
+pub struct Accepted {
+    /// What happens next, for a person.
+    pub message: String,
+}
+
 /// An account created by an admin.
 #[derive(Debug, Clone, Object, Deserialize)]
 #[oai(skip_serializing_if_is_none)]

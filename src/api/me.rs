@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::auth::TokenAuth;
 use super::body::JsonBody;
 use super::dto::{
-    CreateTokenInput, NewToken, ScopeDto, SignUpInput, TaskList, Token, TokenList, User,
+    Accepted, CreateTokenInput, NewToken, PasswordChangeInput, ResetInput, ResetRequestInput,
+    ScopeDto, SignUpInput, TaskList, Token, TokenList, User,
 };
 use super::{ApiResult, ApiTags};
 use crate::app::AppState;
@@ -28,8 +29,85 @@ pub enum CreatedUser {
     Created(Json<User>),
 }
 
+/// A request for a link, taken whether or not an account has the address.
+#[derive(ApiResponse)]
+pub enum LinkRequested {
+    /// If an active account has this address, a link was mailed to it.
+    #[oai(status = 202)]
+    Accepted(Json<Accepted>),
+}
+
+/// Done; nothing to return.
+#[derive(ApiResponse)]
+pub enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+fn client_of(remote: &poem::web::RemoteAddr) -> String {
+    remote
+        .as_socket_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
 #[OpenApi(prefix_path = "/accounts", tag = "ApiTags::Accounts")]
 impl AccountsApi {
+    /// Ask for a password reset link
+    ///
+    /// Mails a link that sets a new password, once, within 60 minutes, when
+    /// an active account has the address. The answer is the same when none
+    /// has it. At most 3 requests per address and 10 per client an hour
+    /// (429 beyond).
+    #[oai(
+        path = "/password-reset",
+        method = "post",
+        operation_id = "request_password_reset"
+    )]
+    async fn request_password_reset(
+        &self,
+        state: Data<&AppState>,
+        remote: &poem::web::RemoteAddr,
+        body: JsonBody<ResetRequestInput>,
+    ) -> ApiResult<LinkRequested> {
+        crate::recovery::request(
+            &state.db,
+            &body.0.email,
+            &client_of(remote),
+            state.clock.now(),
+        )
+        .await?;
+        Ok(LinkRequested::Accepted(Json(Accepted {
+            message: "if an account has this address, a link to set a new password is on its way"
+                .into(),
+        })))
+    }
+
+    /// Set a new password with a reset link
+    ///
+    /// Works once, within 60 minutes of the request; every session of the
+    /// account ends and its other links stop working. An unknown, used or
+    /// expired link is refused on `token` (422).
+    #[oai(
+        path = "/password-reset/confirm",
+        method = "post",
+        operation_id = "reset_password"
+    )]
+    async fn reset_password(
+        &self,
+        state: Data<&AppState>,
+        body: JsonBody<ResetInput>,
+    ) -> ApiResult<Done> {
+        crate::recovery::reset(
+            &state.db,
+            &body.0.token,
+            &body.0.new_password,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Done::NoContent)
+    }
+
     /// Sign up as a social organization's staff member
     ///
     /// Creates an active `org_member` account without an organization; the
@@ -96,6 +174,35 @@ impl MeApi {
             .unwrap_or(Lang::ZhCn);
         let groups = crate::workspace::tasks(&state.db, &auth.0, state.clock.now()).await?;
         Ok(Json(TaskList::new(&groups, lang)))
+    }
+
+    /// Change my password
+    ///
+    /// With the current password; every browser session of the account
+    /// ends (API tokens stay). Wrong current passwords count as failed
+    /// sign-ins and are throttled the same way.
+    #[oai(
+        path = "/password",
+        method = "post",
+        operation_id = "change_my_password"
+    )]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        remote: &poem::web::RemoteAddr,
+        body: JsonBody<PasswordChangeInput>,
+    ) -> ApiResult<Done> {
+        users::change_password(
+            &state.db,
+            &auth.0,
+            &body.0.current_password,
+            &body.0.new_password,
+            &client_of(remote),
+            state.clock.now(),
+        )
+        .await?;
+        Ok(Done::NoContent)
     }
 
     /// List my API tokens

@@ -129,6 +129,30 @@ impl UsersApi {
         Ok(Json(user.into()))
     }
 
+    /// Reset a user's password
+    ///
+    /// The account's password stops working at once and its sessions end;
+    /// a link to set a new one is mailed to it (valid 60 minutes, once).
+    /// Admins only; not on oneself.
+    #[oai(
+        path = "/:id/password-reset",
+        method = "post",
+        operation_id = "force_password_reset"
+    )]
+    async fn force_password_reset(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<super::me::LinkRequested> {
+        crate::recovery::force(&state.db, &auth.0, id.0, state.clock.now()).await?;
+        Ok(super::me::LinkRequested::Accepted(
+            poem_openapi::payload::Json(super::dto::Accepted {
+                message: "the password no longer works; a link to set a new one was mailed".into(),
+            }),
+        ))
+    }
+
     /// Deactivate a user
     ///
     /// The user can no longer sign in; sessions end and tokens stop working.

@@ -83,6 +83,7 @@ struct LoginPage {
     email: String,
     next: String,
     welcome: bool,
+    reset: bool,
     error_key: Option<&'static str>,
     retry_after: Option<u64>,
 }
@@ -91,6 +92,7 @@ struct LoginPage {
 pub(super) struct LoginQuery {
     next: Option<String>,
     welcome: Option<String>,
+    reset: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +121,7 @@ pub(super) fn login_form(
     let page = LoginPage {
         next: landing(q.next.as_deref()),
         welcome: q.welcome.is_some(),
+        reset: q.reset.is_some(),
         ..LoginPage::default()
     };
     render(&state, &viewer, "pages/login", "login-title", page)
@@ -169,6 +172,7 @@ pub(super) async fn login(
         email: form.email,
         next,
         welcome: false,
+        reset: false,
         error_key: Some(error_key),
         retry_after,
     };
@@ -211,14 +215,22 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     new_secret: Option<String>,
     errors: Vec<ShownError>,
+    password_errors: Vec<ShownError>,
+    password_changed: bool,
 }
 
-async fn account_page(
-    state: &AppState,
-    viewer: &Viewer,
+/// What the account page says besides the account: a new token's secret,
+/// the token form's errors, the password form's errors, or that the
+/// password was changed.
+#[derive(Debug, Default)]
+struct Said {
     new_secret: Option<String>,
     errors: Vec<ShownError>,
-) -> Result<Response, Error> {
+    password_errors: Vec<ShownError>,
+    password_changed: bool,
+}
+
+async fn account_page(state: &AppState, viewer: &Viewer, said: Said) -> Result<Response, Error> {
     let actor = viewer.actor()?;
     let show = |t| super::local_time(state, t);
     let tokens = tokens::list(&state.db, actor)
@@ -234,7 +246,7 @@ async fn account_page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let status = if errors.is_empty() {
+    let status = if said.errors.is_empty() && said.password_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -242,8 +254,10 @@ async fn account_page(
     let page = AccountPage {
         role: actor.role.as_str().to_owned(),
         tokens,
-        new_secret,
-        errors,
+        new_secret: said.new_secret,
+        errors: said.errors,
+        password_errors: said.password_errors,
+        password_changed: said.password_changed,
     };
     Ok(render_status(
         state,
@@ -255,11 +269,79 @@ async fn account_page(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+pub(super) struct AccountQuery {
+    changed: Option<String>,
+}
+
 #[handler]
-pub(super) async fn account(state: Data<&AppState>, viewer: Viewer) -> Response {
-    account_page(&state, &viewer, None, vec![])
+pub(super) async fn account(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<AccountQuery>,
+) -> Response {
+    let said = Said {
+        password_changed: q.changed.is_some(),
+        ..Said::default()
+    };
+    account_page(&state, &viewer, said)
         .await
         .unwrap_or_else(|e| fail(&state, &viewer, e))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password; every session ends, and this browser gets a new
+/// one so the person stays signed in here.
+#[handler]
+pub(super) async fn change_password(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    req: &Request,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let result = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        let actor = viewer.actor()?;
+        let now = state.clock.now();
+        let changed = users::change_password(
+            &state.db,
+            actor,
+            &form.current_password,
+            &form.new_password,
+            &viewer.client_ip,
+            now,
+        )
+        .await;
+        match changed {
+            Ok(user) => {
+                let tx = state.db.begin().await?;
+                let session = sessions::create(&*tx, &user, now, lifetime(&state)).await?;
+                tx.commit().await?;
+                let max = state.settings.session_max.to_std().ok();
+                req.cookie()
+                    .add(cookie(&state, SESSION_COOKIE, &session.cookie_value, max));
+                Ok(Redirect::see_other("/account?changed=1").into_response())
+            }
+            Err(e) => match form_errors(viewer.lang, &e) {
+                Some(password_errors) => {
+                    let said = Said {
+                        password_errors,
+                        ..Said::default()
+                    };
+                    account_page(&state, &viewer, said).await
+                }
+                None => Err(e),
+            },
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| fail(&state, &viewer, e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,9 +366,21 @@ pub(super) async fn create_token(
             vec![Scope::Read]
         };
         match tokens::create(&state.db, actor, &form.name, &scopes, state.clock.now()).await {
-            Ok((_, secret)) => account_page(&state, &viewer, Some(secret), vec![]).await,
+            Ok((_, secret)) => {
+                let said = Said {
+                    new_secret: Some(secret),
+                    ..Said::default()
+                };
+                account_page(&state, &viewer, said).await
+            }
             Err(e) => match form_errors(viewer.lang, &e) {
-                Some(errors) => account_page(&state, &viewer, None, errors).await,
+                Some(errors) => {
+                    let said = Said {
+                        errors,
+                        ..Said::default()
+                    };
+                    account_page(&state, &viewer, said).await
+                }
                 None => Err(e),
             },
         }

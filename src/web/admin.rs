@@ -245,6 +245,7 @@ struct UserPage {
     can_manage: bool,
     is_self: bool,
     errors: Vec<ShownError>,
+    reset_sent: bool,
 }
 
 async fn user_page(
@@ -252,6 +253,7 @@ async fn user_page(
     viewer: &Viewer,
     id: Uuid,
     errors: Vec<ShownError>,
+    reset_sent: bool,
 ) -> Result<Response> {
     let actor = viewer.actor()?;
     let u = accounts::get(&state.db, actor, id).await?;
@@ -275,6 +277,7 @@ async fn user_page(
         can_manage: policy::check(Some(actor), Action::ManageUsers).is_ok(),
         is_self: actor.user_id == id,
         errors,
+        reset_sent,
     };
     Ok(render_status(
         state,
@@ -287,8 +290,36 @@ async fn user_page(
 }
 
 #[handler]
-pub(super) async fn user(state: Data<&AppState>, viewer: Viewer, Path(id): Path<Uuid>) -> Response {
-    let r = user_page(&state, &viewer, id, vec![]).await;
+pub(super) async fn user(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Query(q): Query<UserQuery>,
+) -> Response {
+    let r = user_page(&state, &viewer, id, vec![], q.reset.is_some()).await;
+    or_fail(&state, &viewer, r)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct UserQuery {
+    reset: Option<String>,
+}
+
+/// An admin resets another account's password: it stops working, and a
+/// link to set a new one is mailed.
+#[handler]
+pub(super) async fn force_password_reset(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<super::CsrfForm>,
+) -> Response {
+    let r = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        crate::recovery::force(&state.db, viewer.actor()?, id, state.clock.now()).await?;
+        Ok(Redirect::see_other(format!("/admin/users/{id}?reset=1")).into_response())
+    }
+    .await;
     or_fail(&state, &viewer, r)
 }
 
@@ -319,7 +350,7 @@ pub(super) async fn change_role(
         match attempt.await {
             Ok(_) => Ok(Redirect::see_other(format!("/admin/users/{id}")).into_response()),
             Err(e) => match form_errors(viewer.lang, &e) {
-                Some(errors) => user_page(&state, &viewer, id, errors).await,
+                Some(errors) => user_page(&state, &viewer, id, errors, false).await,
                 None => Err(e),
             },
         }
@@ -348,7 +379,7 @@ pub(super) async fn set_active(
         {
             Ok(_) => Ok(Redirect::see_other(format!("/admin/users/{id}")).into_response()),
             Err(e) => match form_errors(viewer.lang, &e) {
-                Some(errors) => user_page(&state, &viewer, id, errors).await,
+                Some(errors) => user_page(&state, &viewer, id, errors, false).await,
                 None => Err(e),
             },
         }

@@ -11,6 +11,7 @@ pub mod evaluation;
 mod format;
 pub mod grants;
 pub mod notifications;
+mod password;
 pub mod portal;
 pub mod procurement;
 pub mod registry;
@@ -55,6 +56,19 @@ pub fn routes() -> impl Endpoint {
         .at("/logout", poem::post(account::logout))
         .at("/account", get(account::account))
         .at("/account/tokens", poem::post(account::create_token))
+        .at("/account/password", poem::post(account::change_password))
+        .at(
+            "/forgot-password",
+            get(password::forgot_form).post(password::forgot),
+        )
+        .at(
+            "/reset-password/:token",
+            get(password::reset_form).post(password::reset),
+        )
+        .at(
+            "/admin/users/:id/password-reset",
+            poem::post(admin::force_password_reset),
+        )
         .at(
             "/account/tokens/:id/revoke",
             poem::post(account::revoke_token),

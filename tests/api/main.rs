@@ -31,6 +31,7 @@ mod once;
 mod open_data;
 mod openapi;
 mod pages;
+mod passwords;
 mod procurement;
 mod procurement_pages;
 mod registry;

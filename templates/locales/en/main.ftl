@@ -752,3 +752,23 @@ notice-award_published = The award notice for “{ $subject }” is published; a
 notice-challenge_decided = Your challenge about “{ $subject }” was decided: { $outcome }.
 notice-panel_seat = You were seated on the evaluation panel of “{ $subject }”. Please make your conflict declarations first.
 notice-password_reset = A new password was asked for the account “{ $subject }”. Open the link below within { $days } minutes to set one; it works once. If you did not ask, ignore this mail: your password stays as it is.
+
+## Passwords: change, forgot, reset
+field-current_password = Current password
+field-new_password = New password
+field-token = Reset link
+password-change-heading = Change your password
+password-change-submit = Change password
+password-changed = Your password was changed. You were signed out everywhere else.
+password-rules = 10 to 128 characters, with at least one letter and one digit, not your e-mail address.
+password-title = Reset your password
+password-forgot-link = Forgot your password?
+password-forgot-intro = Enter the e-mail address you signed up with. We will send a link to set a new password; it works once, for { $minutes } minutes.
+password-forgot-submit = Send the link
+password-forgot-sent = If an account has this address, a link to set a new password is on its way. Open it within { $minutes } minutes.
+password-reset-submit = Set the new password
+password-reset-done = Your new password is set. Sign in with it.
+password-link-dead = This link has expired or has been used. Ask for a new one.
+password-force-help = The account's password stops working at once, its sessions end, and a link to set a new one is mailed to it.
+password-force-submit = Reset the password and mail a link
+password-force-sent = The old password no longer works; a link to set a new one was mailed to the account.

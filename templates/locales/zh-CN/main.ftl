@@ -752,3 +752,23 @@ notice-award_published = “{ $subject }”的成交公告已发布；如有异�
 notice-challenge_decided = 您对“{ $subject }”的质疑已答复：{ $outcome }。
 notice-panel_seat = 您被选入“{ $subject }”的评审专家组，请先填写回避声明。
 notice-password_reset = 有人为账户“{ $subject }”申请了重设密码。请在 { $days } 分钟内打开下面的链接设置新密码，链接只能使用一次。如果不是您本人申请，请忽略本邮件，您的密码不会改变。
+
+## Passwords: change, forgot, reset
+field-current_password = 当前密码
+field-new_password = 新密码
+field-token = 重设链接
+password-change-heading = 修改密码
+password-change-submit = 修改密码
+password-changed = 密码已修改。其他设备上的登录已全部退出。
+password-rules = 10 至 128 个字符，至少包含一个字母和一个数字，不能与电子邮箱相同。
+password-title = 重设密码
+password-forgot-link = 忘记密码？
+password-forgot-intro = 请输入注册时使用的电子邮箱。我们会发送一个重设密码的链接，{ $minutes } 分钟内有效，只能使用一次。
+password-forgot-submit = 发送重设链接
+password-forgot-sent = 如果该邮箱已注册，重设密码的链接已经发出，请在 { $minutes } 分钟内查收邮件并打开链接。
+password-reset-submit = 设置新密码
+password-reset-done = 新密码已设置，请用新密码登录。
+password-link-dead = 这个链接已过期或已使用过，请重新申请。
+password-force-help = 重设后，该账户的原密码立即失效，所有登录退出，系统会向其邮箱发送设置新密码的链接。
+password-force-submit = 重设密码并发送链接
+password-force-sent = 原密码已失效，设置新密码的链接已发往该账户的邮箱。
