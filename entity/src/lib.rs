@@ -64,6 +64,7 @@ macro_rules! states {
 
 pub mod annual_reports;
 pub mod api_tokens;
+pub mod application_requirements;
 pub mod applications;
 pub mod audit_entries;
 pub mod audit_head;

@@ -66,6 +66,7 @@ mod m20261206_000054_projects_by_status;
 mod m20261207_000055_project_search;
 mod m20261207_000056_user_search;
 mod m20261208_000057_password_resets;
+mod m20261208_000058_application_requirements;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -131,6 +132,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000055_project_search::Migration),
             Box::new(m20261207_000056_user_search::Migration),
             Box::new(m20261208_000057_password_resets::Migration),
+            Box::new(m20261208_000058_application_requirements::Migration),
         ]
     }
 }

@@ -19,6 +19,47 @@ use super::{ApiResult, ApiTags};
 use crate::app::AppState;
 use crate::pagination::PageRequest;
 use crate::registry::applications::{self as apps, Approval, ListFilter};
+use crate::registry::materials;
+use crate::registry::particulars::Kind;
+
+/// The materials each kind of application requires.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct Requirements {
+    /// Labels a registration must carry.
+    pub registration: Vec<String>,
+    /// Labels a change must carry.
+    pub change: Vec<String>,
+    /// Labels a deregistration must carry.
+    pub deregistration: Vec<String>,
+}
+
+/// The materials to require of a kind of application.
+#[derive(Debug, Clone, poem_openapi::Object, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsInput {
+    /// Document labels, in checklist order.
+    #[oai(validator(max_items = 20))]
+    pub labels: Vec<String>,
+}
+
+/// An application's checklist of required materials.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct Checklist {
+    /// Whether every item is attached (the application may be submitted,
+    /// as far as its materials go).
+    pub complete: bool,
+    /// The documents asked of it, in order.
+    pub items: Vec<ChecklistItem>,
+}
+
+/// One document asked of an application.
+#[derive(Debug, Clone, poem_openapi::Object)]
+pub struct ChecklistItem {
+    /// The document's label.
+    pub label: String,
+    /// Whether a file of that label is attached.
+    pub attached: bool,
+}
 
 /// Applications.
 pub struct ApplicationsApi;
@@ -74,6 +115,80 @@ impl ApplicationsApi {
     ) -> ApiResult<CreatedApplication> {
         let a = apps::create(&state.db, &auth.0, body.0.into(), state.clock.now()).await?;
         Ok(CreatedApplication::Created(Json(a.into())))
+    }
+
+    /// The materials each kind of application requires
+    ///
+    /// Per kind, the document labels an application must carry before it
+    /// is submitted, in checklist order. `supervisor_consent` is asked only
+    /// of registrations that name a supervising unit. Public.
+    #[oai(
+        path = "/requirements",
+        method = "get",
+        operation_id = "get_application_requirements"
+    )]
+    async fn get_requirements(&self, state: Data<&AppState>) -> ApiResult<Json<Requirements>> {
+        let conn = state.db.conn();
+        Ok(Json(Requirements {
+            registration: materials::required(conn, Kind::Registration).await?,
+            change: materials::required(conn, Kind::Change).await?,
+            deregistration: materials::required(conn, Kind::Deregistration).await?,
+        }))
+    }
+
+    /// Set the materials a kind of application requires
+    ///
+    /// Admins only. Labels among the document labels (not `other`), each
+    /// once, in checklist order; an empty list requires nothing.
+    #[oai(
+        path = "/requirements/:kind",
+        method = "put",
+        operation_id = "set_application_requirements"
+    )]
+    async fn set_requirements(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        kind: Path<ApplicationKind>,
+        body: JsonBody<RequirementsInput>,
+    ) -> ApiResult<Json<Requirements>> {
+        materials::set(
+            &state.db,
+            &auth.0,
+            kind.0.into(),
+            &body.0.labels,
+            state.clock.now(),
+        )
+        .await?;
+        self.get_requirements(state).await
+    }
+
+    /// An application's checklist of required materials
+    ///
+    /// Each document asked of this application, ticked when a file of its
+    /// label is attached. Submitting is refused while any is missing.
+    #[oai(
+        path = "/:id/checklist",
+        method = "get",
+        operation_id = "get_application_checklist"
+    )]
+    async fn get_checklist(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Checklist>> {
+        let items = apps::checklist(&state.db, &auth.0, id.0).await?;
+        Ok(Json(Checklist {
+            complete: items.iter().all(|i| i.attached),
+            items: items
+                .into_iter()
+                .map(|i| ChecklistItem {
+                    label: i.label,
+                    attached: i.attached,
+                })
+                .collect(),
+        }))
     }
 
     /// Get an application

@@ -58,11 +58,15 @@ pub const ANNUAL_REPORT: &str = "annual_report";
 /// Owner kind of project documents (public with their project).
 pub const PROJECT: &str = "project";
 /// What a document may be to an application.
-pub const APPLICATION_LABELS: [&str; 5] = [
+pub const APPLICATION_LABELS: [&str; 9] = [
     "charter",
+    "office_proof",
     "proof_of_funds",
     "legal_representative_id",
-    "office_proof",
+    "supervisor_consent",
+    "change_resolution",
+    "dissolution_resolution",
+    "liquidation_report",
     "other",
 ];
 

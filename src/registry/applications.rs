@@ -498,13 +498,45 @@ pub async fn submit(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Res
         ));
     }
     let to = transition(app.status, Action::Submit)?;
-    let errors = rule_violations(&*tx, &app).await?;
+    let mut errors = rule_violations(&*tx, &app).await?;
+    errors.extend(super::materials::missing(&checklist_in(&*tx, &app).await?));
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
     let row = set_status(&*tx, actor, &app, to, None, "application.submit", now).await?;
     tx.commit().await?;
     Application::from_row(row)
+}
+
+/// An application's checklist of required materials, read in `conn`.
+async fn checklist_in<C: ConnectionTrait>(
+    conn: &C,
+    app: &Application,
+) -> Result<Vec<super::materials::Item>> {
+    let required = super::materials::required(conn, app.content.kind()).await?;
+    let attached: Vec<String> = entity::files::Entity::find()
+        .filter(entity::files::Column::OwnerKind.eq(crate::files::APPLICATION))
+        .filter(entity::files::Column::OwnerId.eq(app.row.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|f| f.label)
+        .collect();
+    Ok(super::materials::checklist(
+        &required,
+        &app.content,
+        &attached,
+    ))
+}
+
+/// The checklist of required materials of an application the actor may
+/// see: each document asked of it, ticked when attached.
+///
+/// # Errors
+/// As [`get`].
+pub async fn checklist(db: &Db, actor: &Actor, id: Uuid) -> Result<Vec<super::materials::Item>> {
+    let (app, _) = get(db, actor, id).await?;
+    checklist_in(db.conn(), &app).await
 }
 
 /// The applicant takes the application back before a decision.

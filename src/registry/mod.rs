@@ -21,6 +21,7 @@ pub mod applications;
 pub mod credit;
 pub mod import;
 pub mod jobs;
+pub mod materials;
 pub mod members;
 pub mod organizations;
 pub mod particulars;

@@ -775,3 +775,115 @@ pub(super) async fn remove_holiday(
     .await;
     or_fail(&state, &viewer, r)
 }
+
+// ---------- required materials ----------
+
+#[derive(Debug, Serialize)]
+struct RequirementKind {
+    kind: &'static str,
+    labels: Vec<(&'static str, bool)>,
+}
+
+#[derive(Debug, Serialize)]
+struct RequirementsPage {
+    kinds: Vec<RequirementKind>,
+    saved: bool,
+    errors: Vec<ShownError>,
+}
+
+async fn requirements_page(
+    state: &AppState,
+    viewer: &Viewer,
+    saved: bool,
+    errors: Vec<ShownError>,
+) -> Result<Response> {
+    use crate::registry::materials;
+    use crate::registry::particulars::Kind;
+    policy::check(Some(viewer.actor()?), Action::ManageCatalog)?;
+    let mut kinds = Vec::new();
+    for kind in [Kind::Registration, Kind::Change, Kind::Deregistration] {
+        let required = materials::required(state.db.conn(), kind).await?;
+        kinds.push(RequirementKind {
+            kind: kind.as_str(),
+            labels: crate::files::APPLICATION_LABELS
+                .iter()
+                .filter(|l| **l != "other")
+                .map(|l| (*l, required.iter().any(|r| r == l)))
+                .collect(),
+        });
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        state,
+        viewer,
+        status,
+        "pages/admin/requirements",
+        "requirements-title",
+        RequirementsPage {
+            kinds,
+            saved,
+            errors,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SavedQuery {
+    saved: Option<String>,
+}
+
+#[handler]
+pub(super) async fn requirements(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let r = requirements_page(&state, &viewer, q.saved.is_some(), vec![]).await;
+    or_fail(&state, &viewer, r)
+}
+
+/// Saves the documents one kind of application requires: the checked
+/// labels, in the checklist's order.
+#[handler]
+pub(super) async fn set_requirements(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(kind): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let r = async {
+        let csrf = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf_token")
+            .map_or("", |(_, v)| v.as_str());
+        viewer.check_csrf(csrf)?;
+        let kind = crate::registry::particulars::Kind::parse(&kind)
+            .ok_or(Error::NotFound("application kind"))?;
+        let labels: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "label")
+            .map(|(_, v)| v.clone())
+            .collect();
+        match crate::registry::materials::set(
+            &state.db,
+            viewer.actor()?,
+            kind,
+            &labels,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(_) => Ok(Redirect::see_other("/admin/requirements?saved=1").into_response()),
+            Err(e) => match form_errors(viewer.lang, &e) {
+                Some(errors) => requirements_page(&state, &viewer, false, errors).await,
+                None => Err(e),
+            },
+        }
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}

@@ -65,6 +65,11 @@ pub fn routes() -> impl Endpoint {
             "/reset-password/:token",
             get(password::reset_form).post(password::reset),
         )
+        .at("/admin/requirements", get(admin::requirements))
+        .at(
+            "/admin/requirements/:kind",
+            poem::post(admin::set_requirements),
+        )
         .at(
             "/admin/users/:id/password-reset",
             poem::post(admin::force_password_reset),
@@ -654,6 +659,11 @@ pub fn shown_errors(lang: Lang, errors: &[FieldError]) -> Vec<ShownError> {
         .map(|e| ShownError {
             field: lang
                 .try_t(&format!("field-{}", e.field))
+                .or_else(|| {
+                    e.field
+                        .strip_prefix("documents.")
+                        .and_then(|label| lang.try_t(&format!("doc-{label}")))
+                })
                 .unwrap_or_else(|| e.field.clone()),
             message: lang
                 .try_t(&format!("err-{}", e.code))

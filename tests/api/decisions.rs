@@ -35,9 +35,7 @@ async fn told(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
     told_in(app, token, kind, "zh-CN").await
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    json(app.post_json(path, Some(token), body).await).await
-}
+use crate::registry::post;
 
 async fn mails_to(app: &TestApp, address: &str) -> u64 {
     entity::outbox::Entity::find()

@@ -590,6 +590,7 @@ async fn an_application_is_decided_and_a_credit_listing_lifted_once() {
     .await;
     assert_eq!(s, 201, "{a}");
     let id = a["id"].as_str().unwrap().to_owned();
+    crate::registry::attach_materials(&app, &applicant, &id).await;
     let (s, a) = json(
         app.post_json(
             &format!("/api/v1/applications/{id}/submit"),

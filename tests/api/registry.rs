@@ -32,8 +32,48 @@ pub(crate) async fn applicant(app: &TestApp, email: &str) -> String {
     app.user_with_token(email, Role::OrgMember).await.1
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+/// Posts; an application's submit first attaches what its checklist still
+/// asks for, as an applicant would (the refusal without them is tested in
+/// `materials_are_required_before_submitting`).
+pub(crate) async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    if let Some(id) = path
+        .strip_prefix("/api/v1/applications/")
+        .and_then(|p| p.strip_suffix("/submit"))
+    {
+        attach_materials(app, token, id).await;
+    }
     json(app.post_json(path, Some(token), body).await).await
+}
+
+/// Uploads and attaches a PDF for each document an application's checklist
+/// still asks for (nothing when the caller may not read it).
+pub(crate) async fn attach_materials(app: &TestApp, token: &str, id: &str) {
+    let (s, list) = json(
+        app.get(&format!("/api/v1/applications/{id}/checklist"), Some(token))
+            .await,
+    )
+    .await;
+    if s != 200 {
+        return;
+    }
+    for item in list["items"].as_array().unwrap() {
+        if item["attached"] == true {
+            continue;
+        }
+        let label = item["label"].as_str().unwrap();
+        let (s, f) = upload(app, token, &format!("{label}.pdf"), PDF).await;
+        assert_eq!(s, 201, "{f}");
+        let (s, d) = json(
+            app.post_json(
+                &format!("/api/v1/applications/{id}/documents"),
+                Some(token),
+                json!({"file_id": f["id"], "label": label}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{d}");
+    }
 }
 
 /// Opens, submits and approves a registration; returns the organization id.
@@ -1535,4 +1575,135 @@ impl AllActions for entity::audit_entries::Entity {
             .map(|e| e.action)
             .collect()
     }
+}
+
+#[tokio::test]
+async fn materials_are_required_before_submitting_and_the_admin_sets_which() {
+    let app = spawn().await;
+    let token = applicant(&app, "founder@materials.cn").await;
+    let (_, registrar) = app
+        .user_with_token("reg@materials.cn", Role::Registrar)
+        .await;
+    let (_, admin) = app.user_with_token("root@materials.cn", Role::Admin).await;
+    let mut body = agency("武汉市材料社工服务中心");
+    body["supervising_unit"] = json!("武汉市卫生健康委员会");
+    let (s, a) = json(
+        app.post_json("/api/v1/applications", Some(&token), body)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    let id = a["id"].as_str().unwrap().to_owned();
+    let checklist = format!("/api/v1/applications/{id}/checklist");
+    let (_, list) = json(app.get(&checklist, Some(&token)).await).await;
+    let labels: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "charter",
+            "office_proof",
+            "proof_of_funds",
+            "legal_representative_id",
+            "supervisor_consent"
+        ],
+        "the unit's consent, since a unit is named"
+    );
+    assert_eq!(list["complete"], false);
+
+    // Submitting names every missing document.
+    let submit = format!("/api/v1/applications/{id}/submit");
+    let (s, p) = json(app.post_json(&submit, Some(&token), json!({})).await).await;
+    assert_eq!(s, 422);
+    let mut fields = problem_fields(&p);
+    fields.sort();
+    assert_eq!(fields.len(), 5, "{p}");
+    assert!(fields.contains(&"documents.supervisor_consent".to_owned()));
+    assert!(problem_codes(&p).iter().all(|c| c == "document_missing"));
+
+    // The office asks less: only the charter.
+    let requirements = "/api/v1/applications/requirements/registration";
+    let (s, _) = json(
+        app.put_json(
+            requirements,
+            Some(&registrar),
+            json!({"labels": ["charter"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 403, "only an admin");
+    let (s, p) = json(
+        app.put_json(
+            requirements,
+            Some(&admin),
+            json!({"labels": ["charter", "poem"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, problem_fields(&p)), (422, vec!["labels[1]".to_owned()]));
+    let (s, r) = json(
+        app.put_json(requirements, Some(&admin), json!({"labels": ["charter"]}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, public) = json(app.get("/api/v1/applications/requirements", None).await).await;
+    assert_eq!(public["registration"], json!(["charter"]));
+    assert_eq!(
+        public["deregistration"],
+        json!(["dissolution_resolution", "liquidation_report"])
+    );
+    let (_, list) = json(app.get(&checklist, Some(&token)).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    let (_, f) = upload(&app, &token, "章程草案.pdf", PDF).await;
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/applications/{id}/documents"),
+            Some(&token),
+            json!({"file_id": f["id"], "label": "charter"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, list) = json(app.get(&checklist, Some(&token)).await).await;
+    assert_eq!(list["complete"], true);
+    let (s, _) = json(app.post_json(&submit, Some(&token), json!({})).await).await;
+    assert_eq!(s, 200);
+    // The registrar reads the same checklist; a stranger does not.
+    let (s, list) = json(app.get(&checklist, Some(&registrar)).await).await;
+    assert_eq!((s, list["complete"].clone()), (200, json!(true)));
+    let stranger = applicant(&app, "stranger@materials.cn").await;
+    let (s, _) = json(app.get(&checklist, Some(&stranger)).await).await;
+    assert_eq!(s, 404);
+
+    // Returned, it takes new files again.
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/applications/{id}/return"),
+            Some(&registrar),
+            json!({"reason": "请补充住所使用证明"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, f) = upload(&app, &token, "住所.pdf", PDF).await;
+    let (s, _) = json(
+        app.post_json(
+            &format!("/api/v1/applications/{id}/documents"),
+            Some(&token),
+            json!({"file_id": f["id"], "label": "office_proof"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
 }

@@ -119,6 +119,42 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
         )
         .await;
     assert_eq!(attached.status, 303, "{}", attached.body);
+    // The checklist shows what is still missing, and submit names it.
+    let page = org.get(&format!("/applications/{id}")).await;
+    assert!(page.body.contains("申请材料清单"), "{}", page.body);
+    assert!(page.body.contains("尚未上传"));
+    let refused = org
+        .post(
+            &format!("/applications/{id}/submit"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("住所使用证明") && refused.body.contains("请上传此材料后再提交"),
+        "{}",
+        refused.body
+    );
+    for (label, name) in [
+        ("office_proof", "住所.pdf"),
+        ("proof_of_funds", "验资.pdf"),
+        ("legal_representative_id", "身份证明.pdf"),
+    ] {
+        let attached = org
+            .post_multipart(
+                &format!("/applications/{id}/documents"),
+                &[("csrf_token", &csrf), ("label", label)],
+                ("file", name, PDF),
+            )
+            .await;
+        assert_eq!(attached.status, 303, "{}", attached.body);
+    }
+    assert!(
+        !org.get(&format!("/applications/{id}"))
+            .await
+            .body
+            .contains("尚未上传")
+    );
     assert_eq!(
         org.post(
             &format!("/applications/{id}/submit"),
@@ -568,6 +604,14 @@ async fn a_change_application_shows_each_new_value_beside_the_registered_one() {
         )
         .await;
     let id = location_id(&created, "/applications/");
+    let attached = admin
+        .post_multipart(
+            &format!("/applications/{id}/documents"),
+            &[("csrf_token", &csrf), ("label", "change_resolution")],
+            ("file", "理事会决议.pdf", PDF),
+        )
+        .await;
+    assert_eq!(attached.status, 303, "{}", attached.body);
     assert_eq!(
         admin
             .post(
@@ -587,5 +631,45 @@ async fn a_change_application_shows_each_new_value_beside_the_registered_one() {
         page.body.contains("原登记：") && page.body.contains("北京市解放大道"),
         "{}",
         page.body
+    );
+}
+
+#[tokio::test]
+async fn the_admin_chooses_the_required_materials_on_a_page() {
+    let app = spawn().await;
+    app.user("root@req.cn", Role::Admin).await;
+    app.user("reg@req.cn", Role::Registrar).await;
+    let mut reg = app.browser();
+    reg.login("reg@req.cn", PASSWORD).await;
+    assert_eq!(reg.get("/admin/requirements").await.status, 403);
+    let mut admin = app.browser();
+    admin.login("root@req.cn", PASSWORD).await;
+    let page = admin.get("/admin/requirements").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("业务主管单位同意文件"), "{}", page.body);
+    let csrf = page.csrf();
+    let saved = admin
+        .post(
+            "/admin/requirements/change",
+            &[
+                ("csrf_token", &csrf),
+                ("label", "charter"),
+                ("label", "change_resolution"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, r) =
+        crate::common::json(app.get("/api/v1/applications/requirements", None).await).await;
+    assert_eq!(
+        r["change"],
+        serde_json::json!(["charter", "change_resolution"])
+    );
+    assert!(
+        admin
+            .get("/admin/requirements?saved=1")
+            .await
+            .body
+            .contains("材料要求已保存")
     );
 }

@@ -124,6 +124,7 @@ async fn a_page_of_100_rows_costs_the_statements_of_a_page_of_1() {
         )
         .await;
         assert_eq!(status, 201, "{a}");
+        crate::registry::attach_materials(&app, &applicant, a["id"].as_str().unwrap()).await;
         let submit = format!("/api/v1/applications/{}/submit", a["id"].as_str().unwrap());
         let (status, a) = json(
             app.post_json(&submit, Some(&applicant), serde_json::json!({}))

@@ -34,9 +34,7 @@ fn kinds(list: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
-    json(app.post_json(path, Some(token), body).await).await
-}
+use crate::registry::post;
 
 #[tokio::test]
 async fn registrars_see_submitted_applications_and_applicants_their_returned_ones() {

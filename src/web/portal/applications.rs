@@ -159,7 +159,7 @@ impl AppForm {
 pub(super) struct Choices {
     org_types: [&'static str; 3],
     fields: [&'static str; 5],
-    labels: [&'static str; 5],
+    labels: [&'static str; 9],
 }
 
 pub(super) const CHOICES: Choices = Choices {
@@ -378,6 +378,8 @@ pub(super) struct ApplicationPage {
     can_submit: bool,
     can_decide: bool,
     documents: Vec<DocRow>,
+    checklist: Vec<crate::registry::materials::Item>,
+    checklist_done: bool,
     max_upload_mb: u64,
     errors: Vec<ShownError>,
 }
@@ -392,6 +394,7 @@ pub(super) async fn application_page(
     let actor = viewer.actor()?;
     let (app, access) = apps::get(&state.db, actor, id).await?;
     let docs = apps::documents(&state.db, actor, id).await?;
+    let checklist = apps::checklist(&state.db, actor, id).await?;
     let editable = access >= ApplicationAccess::Edit
         && apps::transition(app.status, apps::Action::Edit).is_ok();
     let current = match (&app.content, app.row.organization_id) {
@@ -436,6 +439,8 @@ pub(super) async fn application_page(
                 content_type: f.content_type,
             })
             .collect(),
+        checklist_done: checklist.iter().all(|i| i.attached),
+        checklist,
         max_upload_mb: state.settings.max_upload_bytes / (1024 * 1024),
         errors,
     };
