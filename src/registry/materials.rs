@@ -74,7 +74,7 @@ pub fn missing(list: &[Item]) -> Vec<FieldError> {
         .filter(|i| !i.attached)
         .map(|i| {
             FieldError::new(
-                &format!("documents.{}", i.label),
+                format!("documents.{}", i.label),
                 "document_missing",
                 format!("attach the {} before submitting", i.label.replace('_', " ")),
             )
