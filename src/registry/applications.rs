@@ -539,6 +539,88 @@ pub async fn checklist(db: &Db, actor: &Actor, id: Uuid) -> Result<Vec<super::ma
     checklist_in(db.conn(), &app).await
 }
 
+/// The audit verbs an application's history shows.
+pub const STEPS: [&str; 7] = [
+    "application.create",
+    "application.edit",
+    "application.submit",
+    "application.return",
+    "application.reject",
+    "application.approve",
+    "application.withdraw",
+];
+
+/// One step of an application's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// What happened: the audit verb's last part (`create`, `update`,
+    /// `submit`, `return`, `reject`, `approve`, `withdraw`).
+    pub what: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The registrar's reason, for a return or rejection.
+    pub reason: Option<String>,
+}
+
+/// An application's history, oldest first, from its audit entries: every
+/// submission, return with its reason, and decision. For whoever may read
+/// the application.
+///
+/// # Errors
+/// As [`get`].
+pub async fn history(db: &Db, actor: &Actor, id: Uuid) -> Result<Vec<Step>> {
+    get(db, actor, id).await?;
+    let page = PageRequest::parse(Some(100), None)?;
+    let filter = audit::Filter {
+        entity_type: Some("application".into()),
+        entity_id: Some(id.to_string()),
+    };
+    let (mut entries, _) = audit::list(db.conn(), &filter, &page).await?;
+    entries.reverse();
+    Ok(entries
+        .into_iter()
+        .filter(|e| STEPS.contains(&e.action.as_str()))
+        .map(|e| {
+            let what = e.action.rsplit('.').next().unwrap_or_default().to_owned();
+            let reason = matches!(what.as_str(), "return" | "reject")
+                .then(|| {
+                    e.after
+                        .as_deref()
+                        .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+                        .and_then(|a| a["decision_reason"].as_str().map(str::to_owned))
+                })
+                .flatten();
+            Step {
+                what,
+                at: e.at,
+                reason,
+            }
+        })
+        .collect())
+}
+
+/// The code an approval would issue now to a submitted registration (a
+/// preview: another approval may take it first, and a typed-in code
+/// replaces it). `None` for other kinds.
+///
+/// # Errors
+/// As [`get`]; `Forbidden` unless a registrar.
+pub async fn code_to_issue(db: &Db, actor: &Actor, id: Uuid) -> Result<Option<String>> {
+    policy::check(Some(actor), policy::Action::Register)?;
+    let (app, _) = get(db, actor, id).await?;
+    let Content::Registration(p) = &app.content else {
+        return Ok(None);
+    };
+    let Some(facts) = p.facts() else {
+        return Ok(None);
+    };
+    let tx = db.begin().await?;
+    // Drawn in a transaction that is rolled back: the sequence is not used up.
+    let code = orgs::next_uscc(&*tx, facts.org_type.category(), &p.division_code).await?;
+    drop(tx);
+    Ok(Some(code.as_str().to_owned()))
+}
+
 /// The applicant takes the application back before a decision.
 ///
 /// # Errors

@@ -483,8 +483,44 @@ pub struct PageCtx<'a, T: Serialize> {
     pub title: &'a str,
     /// Current path, URL-encoded, for the language selector.
     pub here: String,
+    /// What the last action did, for a person (after a redirect that says
+    /// `?done=<verb>`), when the catalogue has words for it.
+    pub done: Option<String>,
     /// The page's data.
     pub page: T,
+}
+
+/// The verb a form's path ends with (`/applications/x/approve` says
+/// `approve`), if the catalogue says what it did (`done-approve`).
+fn done_verb(lang: Lang, post_path: &str) -> Option<&str> {
+    let path = post_path.split('?').next().unwrap_or_default();
+    let verb = path.rsplit('/').next().filter(|v| !v.is_empty())?;
+    lang.try_t(&format!("done-{verb}")).map(|_| verb)
+}
+
+/// `to`, saying that `verb` was done (the next page shows it).
+fn with_done(to: &str, verb: &str) -> String {
+    let (path, fragment) = to.split_once('#').map_or((to, None), |(p, f)| (p, Some(f)));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(f) => format!("{path}{sep}done={verb}#{f}"),
+        None => format!("{path}{sep}done={verb}"),
+    }
+}
+
+/// The message of a page reached with `?done=<verb>`.
+fn done_message(lang: Lang, path: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    let verb = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("done="))?;
+    if !verb
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return None;
+    }
+    lang.try_t(&format!("done-{verb}"))
 }
 
 /// Renders a page with the layout.
@@ -520,6 +556,7 @@ pub fn render_status<T: Serialize>(
         }),
         title,
         here: urlencoding::encode(&viewer.path).into_owned(),
+        done: done_message(viewer.lang, &viewer.path),
         page,
     };
     match state.templates.render(template, &ctx) {
@@ -728,7 +765,13 @@ pub async fn act(
     let r = async {
         viewer.check_csrf(csrf_token)?;
         match action.await {
-            Ok(()) => Ok(Redirect::see_other(to).into_response()),
+            Ok(()) => {
+                let to = match done_verb(viewer.lang, &viewer.path) {
+                    Some(verb) => with_done(&to, verb),
+                    None => to,
+                };
+                Ok(Redirect::see_other(to).into_response())
+            }
             Err(e) => match form_errors(viewer.lang, &e) {
                 Some(errors) => {
                     let status = match e {
@@ -747,6 +790,31 @@ pub async fn act(
     }
     .await;
     or_fail(state, viewer, r)
+}
+
+/// A final decision's confirmation step: what will happen, to what, and
+/// the decision's form again with `confirmed` set.
+#[derive(Debug, Serialize)]
+pub struct Confirm {
+    /// Catalogue key of the question ("Approve this application?").
+    pub question: &'static str,
+    /// What it is about, by name.
+    pub subject: String,
+    /// Where the confirmed form posts.
+    pub action: String,
+    /// Where "cancel" leads.
+    pub back: String,
+    /// What the decision carries, for a person: (label key, value).
+    pub facts: Vec<(&'static str, String)>,
+    /// The form's fields, posted again as they were.
+    pub fields: Vec<(&'static str, String)>,
+    /// Whether the decision takes something away (shown as a danger).
+    pub danger: bool,
+}
+
+/// Renders the confirmation step of a final decision.
+pub fn confirm_page(state: &AppState, viewer: &Viewer, confirm: Confirm) -> Response {
+    render(state, viewer, "pages/confirm", confirm.question, confirm)
 }
 
 /// 422 when a page shows form errors, 200 otherwise.
@@ -842,6 +910,26 @@ fn static_file(poem::web::Path(path): poem::web::Path<String>) -> Response {
         .content_type(mime)
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(file.data.into_owned())
+}
+
+#[cfg(test)]
+mod done_tests {
+    use super::*;
+
+    #[test]
+    fn an_action_with_words_says_what_it_did_on_the_next_page() {
+        let lang = Lang::ZhCn;
+        assert_eq!(done_verb(lang, "/applications/x/approve"), Some("approve"));
+        assert_eq!(done_verb(lang, "/applications/x/nonsense"), None);
+        assert_eq!(
+            with_done("/grants/1#reports", "approve"),
+            "/grants/1?done=approve#reports"
+        );
+        assert_eq!(with_done("/a?b=1", "approve"), "/a?b=1&done=approve");
+        assert!(done_message(lang, "/applications/x?done=approve").is_some());
+        assert_eq!(done_message(lang, "/applications/x?done=<script>"), None);
+        assert_eq!(done_message(lang, "/applications/x"), None);
+    }
 }
 
 #[cfg(test)]

@@ -217,8 +217,16 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
         303
     );
 
-    // Approved with a generated code.
-    let approved = reg
+    // Approved with a generated code: the page shows the code it will
+    // issue, the first press asks to confirm, the second decides.
+    let before = reg.get(&format!("/applications/{id}")).await;
+    assert!(
+        before.body.contains("批准后将发放的统一社会信用代码"),
+        "{}",
+        before.body
+    );
+    assert!(before.body.contains("办理记录") && before.body.contains("退回修改"));
+    let asked = reg
         .post(
             &format!("/applications/{id}/approve"),
             &[
@@ -228,11 +236,32 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
             ],
         )
         .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("确认批准这份申请？"), "{}", asked.body);
+    assert!(asked.body.contains(r#"name="confirmed" value="1""#));
+    let approved = reg
+        .post(
+            &format!("/applications/{id}/approve"),
+            &[
+                ("csrf_token", &rcsrf),
+                ("confirmed", "1"),
+                ("uscc", ""),
+                ("legacy_override_reason", ""),
+            ],
+        )
+        .await;
     assert_eq!(approved.status, 303, "{}", approved.body);
+    let loc = approved.location.clone().unwrap();
+    assert!(loc.ends_with("?done=approve"), "{loc}");
+    let shown = reg.get(&loc).await;
+    assert!(
+        shown.body.contains("已批准。申请人已收到通知。"),
+        "told what happened"
+    );
     let again = reg
         .post(
             &format!("/applications/{id}/approve"),
-            &[("csrf_token", &rcsrf)],
+            &[("csrf_token", &rcsrf), ("confirmed", "1")],
         )
         .await;
     assert_eq!(again.status, 409, "decided once");

@@ -380,8 +380,18 @@ pub(super) struct ApplicationPage {
     documents: Vec<DocRow>,
     checklist: Vec<crate::registry::materials::Item>,
     checklist_done: bool,
+    history: Vec<StepRow>,
+    code_to_issue: Option<String>,
     max_upload_mb: u64,
     errors: Vec<ShownError>,
+}
+
+/// One step of an application's history, as the page shows it.
+#[derive(Debug, Serialize)]
+pub(super) struct StepRow {
+    what: String,
+    at: String,
+    reason: Option<String>,
 }
 
 pub(super) async fn application_page(
@@ -395,6 +405,22 @@ pub(super) async fn application_page(
     let (app, access) = apps::get(&state.db, actor, id).await?;
     let docs = apps::documents(&state.db, actor, id).await?;
     let checklist = apps::checklist(&state.db, actor, id).await?;
+    let history = apps::history(&state.db, actor, id)
+        .await?
+        .into_iter()
+        .map(|h| StepRow {
+            what: h.what,
+            at: crate::web::local_time(state, h.at),
+            reason: h.reason,
+        })
+        .collect();
+    let can_decide = policy::check(Some(actor), Action::Register).is_ok()
+        && apps::transition(app.status, apps::Action::Approve).is_ok();
+    let code_to_issue = if can_decide {
+        apps::code_to_issue(&state.db, actor, id).await?
+    } else {
+        None
+    };
     let editable = access >= ApplicationAccess::Edit
         && apps::transition(app.status, apps::Action::Edit).is_ok();
     let current = match (&app.content, app.row.organization_id) {
@@ -412,7 +438,15 @@ pub(super) async fn application_page(
         kind: row.kind.clone(),
         status: status.as_str().into(),
         name: row.name.clone(),
-        decision_reason: row.decision_reason.clone().unwrap_or_default(),
+        // The registrar's last reason while it stands: not once resubmitted.
+        decision_reason: if matches!(
+            status,
+            apps::Status::Returned | apps::Status::Rejected | apps::Status::Approved
+        ) {
+            row.decision_reason.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         submitted_at: row
             .submitted_at
             .map(|t| {
@@ -427,8 +461,7 @@ pub(super) async fn application_page(
         choices: CHOICES,
         editable,
         can_submit: editable && access == ApplicationAccess::Submit,
-        can_decide: policy::check(Some(actor), Action::Register).is_ok()
-            && apps::transition(status, apps::Action::Approve).is_ok(),
+        can_decide,
         documents: docs
             .into_iter()
             .map(|f| DocRow {
@@ -441,6 +474,8 @@ pub(super) async fn application_page(
             .collect(),
         checklist_done: checklist.iter().all(|i| i.attached),
         checklist,
+        history,
+        code_to_issue,
         max_upload_mb: state.settings.max_upload_bytes / (1024 * 1024),
         errors,
     };
@@ -578,6 +613,9 @@ pub(in crate::web) async fn attach_document(
 #[derive(Debug, Deserialize)]
 pub(in crate::web) struct DecisionForm {
     csrf_token: String,
+    /// Set by the confirmation step: approvals and rejections are final.
+    #[serde(default)]
+    confirmed: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -600,6 +638,58 @@ pub(super) async fn decide(
     form: DecisionForm,
     d: Decision,
 ) -> Response {
+    // Final decisions are asked twice: first a page that says what will
+    // happen, then the decision itself.
+    if form.confirmed.is_empty() && !matches!(d, Decision::Return) {
+        let (verb, question) = match d {
+            Decision::Approve => ("approve", "confirm-approve"),
+            _ => ("reject", "confirm-reject"),
+        };
+        let r = async {
+            viewer.check_csrf(&form.csrf_token)?;
+            let actor = viewer.actor()?;
+            policy::check(Some(actor), Action::Register)?;
+            let (app, _) = apps::get(&state.db, actor, id).await?;
+            let code = match d {
+                Decision::Approve if opt(&form.uscc).is_none() => {
+                    apps::code_to_issue(&state.db, actor, id).await?
+                }
+                _ => opt(&form.uscc),
+            };
+            Ok(super::super::confirm_page(
+                state,
+                viewer,
+                super::super::Confirm {
+                    question,
+                    subject: app.row.name.clone(),
+                    action: format!("/applications/{id}/{verb}"),
+                    back: format!("/applications/{id}"),
+                    facts: [
+                        ("field-uscc", code.unwrap_or_default()),
+                        ("field-reason", form.reason.clone()),
+                        (
+                            "field-legacy_override_reason",
+                            form.legacy_override_reason.clone(),
+                        ),
+                    ]
+                    .into_iter()
+                    .filter(|(_, v)| !v.trim().is_empty())
+                    .collect(),
+                    fields: vec![
+                        ("reason", form.reason.clone()),
+                        ("uscc", form.uscc.clone()),
+                        (
+                            "legacy_override_reason",
+                            form.legacy_override_reason.clone(),
+                        ),
+                    ],
+                    danger: matches!(d, Decision::Reject),
+                },
+            ))
+        }
+        .await;
+        return or_fail(state, viewer, r);
+    }
     let action = async {
         let actor = viewer.actor()?;
         let now = state.clock.now();
