@@ -18,6 +18,7 @@ mod bench;
 mod bids;
 mod busy;
 mod cache;
+mod catalogue;
 mod cli;
 mod dashboard;
 mod decisions;
