@@ -93,10 +93,10 @@ fn codes_in_sources() -> BTreeSet<String> {
                 }
                 let Some(comma) = comma else { continue };
                 let arg = rest[comma + 1..].trim_start();
-                if let Some(lit) = arg.strip_prefix('"') {
-                    if let Some(end) = lit.find('"') {
-                        codes.insert(lit[..end].to_owned());
-                    }
+                if let Some(lit) = arg.strip_prefix('"')
+                    && let Some(end) = lit.find('"')
+                {
+                    codes.insert(lit[..end].to_owned());
                 }
             }
         }
