@@ -3,11 +3,9 @@
 //! applications, an organization's returned annual reports, and
 //! invitations addressed to a person. See [`crate::tasks`].
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
-use entity::{annual_reports, applications, invitations, organizations};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{annual_reports, applications, invitations};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::annual_reports::ReportStatus;
@@ -40,7 +38,9 @@ pub async fn of(db: &Db, want: Want, actor: &Actor) -> Result<Vec<Group>> {
             .filter(invitations::Column::Status.eq(InvitationStatus::Pending));
         let (count, rows) =
             oldest(db.conn(), want, invited, invitations::Column::CreatedAt).await?;
-        let names = names(db, rows.iter().map(|i| i.organization_id)).await?;
+        let names =
+            super::organizations::names_of(db.conn(), rows.iter().map(|i| i.organization_id))
+                .await?;
         let items = rows
             .into_iter()
             .map(|i| Item {
@@ -128,7 +128,8 @@ async fn reports_waiting(
         )
     };
     let (count, rows) = oldest(db.conn(), want, query, since_column).await?;
-    let names = names(db, rows.iter().map(|r| r.organization_id)).await?;
+    let names =
+        super::organizations::names_of(db.conn(), rows.iter().map(|r| r.organization_id)).await?;
     let items = rows
         .into_iter()
         .map(|r| Item {
@@ -146,20 +147,4 @@ async fn reports_waiting(
         })
         .collect();
     Ok(Group::of(kind, count, list, items))
-}
-
-/// The names of some organizations, in one read.
-async fn names(db: &Db, ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, String>> {
-    let ids: Vec<Uuid> = ids.collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(organizations::Entity::find()
-        .filter(organizations::Column::Id.is_in(ids))
-        .order_by_asc(organizations::Column::Id)
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect())
 }

@@ -56,6 +56,8 @@ pub(super) struct ListQuery {
 struct Row {
     id: Uuid,
     title: String,
+    grantee: String,
+    grantee_id: Uuid,
     amount: String,
     paid: String,
     status: String,
@@ -99,10 +101,20 @@ pub(super) async fn list(
         }
         let page = PageRequest::parse(None, q.cursor.as_deref())?;
         let (grants, next) = service::list(&state.db, actor, &filter, &page).await?;
+        let names = crate::registry::organizations::names_of(
+            state.db.conn(),
+            grants.iter().map(|g| g.row.organization_id),
+        )
+        .await?;
         let rows = grants
             .into_iter()
             .map(|g| Row {
                 id: g.row.id,
+                grantee: names
+                    .get(&g.row.organization_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                grantee_id: g.row.organization_id,
                 paid: yuan(g.paid_fen()),
                 title: g.row.title.clone(),
                 amount: yuan(g.row.amount_fen),

@@ -903,6 +903,8 @@ fn static_file(poem::web::Path(path): poem::web::Path<String>) -> Response {
     };
     let mime = if path.ends_with(".css") {
         "text/css; charset=utf-8"
+    } else if path.ends_with(".svg") {
+        "image/svg+xml"
     } else {
         "application/octet-stream"
     };

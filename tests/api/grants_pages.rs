@@ -15,6 +15,10 @@ async fn a_grant_is_accepted_paid_and_reported_on_through_the_pages() {
     let mut public = app.browser();
     let page = public.get("/grants").await;
     assert!(page.body.contains(&url), "{}", page.body);
+    assert!(
+        page.body.contains("承接机构") && page.body.contains("武汉市第3社区服务中心"),
+        "the grantee's column"
+    );
     let project = public
         .get(&format!("/projects/{}", g["project_id"].as_str().unwrap()))
         .await;

@@ -200,3 +200,23 @@ async fn the_api_docs_and_the_openapi_document_are_served() {
     assert_eq!(spec.status, 200);
     assert!(spec.body.contains("\"openapi\""));
 }
+
+#[tokio::test]
+async fn the_site_has_its_icon() {
+    let app = spawn().await;
+    let mut b = app.browser();
+    let home = b.get("/").await;
+    assert!(
+        home.body
+            .contains(r#"<link rel="icon" href="/static/favicon.svg""#)
+    );
+    let icon = b.get("/static/favicon.svg").await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(
+        icon.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
+    );
+    assert!(icon.body.starts_with("<svg"));
+}

@@ -933,3 +933,5 @@ err-ineligible_min_grade = Your organization does not hold the valid grade this 
 err-ineligible_min_years = Your organization has not been registered for the years this project needs.
 err-ineligible_org_types = This project is open to the organization types listed above only.
 err-ineligible_region = This project is open to organizations registered in the region listed above only.
+field-installment_amount = Installment (yuan)
+field-payment_amount = Amount paid now (yuan)

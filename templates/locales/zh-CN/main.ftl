@@ -933,3 +933,5 @@ err-ineligible_min_grade = 本组织没有达到本项目要求的有效评估�
 err-ineligible_min_years = 本组织成立登记的年数未达到本项目的要求。
 err-ineligible_org_types = 本项目只接受上面列出的组织类型。
 err-ineligible_region = 本项目只接受在上面列出地区登记的组织。
+field-installment_amount = 本期金额（元）
+field-payment_amount = 本次拨付金额（元）
