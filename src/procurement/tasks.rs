@@ -79,19 +79,36 @@ fn seated(sheet_missing: bool) -> SelectStatement {
     q
 }
 
-/// Projects by id, in one read.
-async fn titles(db: &Db, ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, String>> {
-    let ids: Vec<Uuid> = ids.collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(projects::Entity::find()
-        .filter(projects::Column::Id.is_in(ids))
-        .order_by_asc(projects::Column::Id)
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.title))
+/// Items about projects, each titled with its project's title (the
+/// titles in one read): `about` gives a row's project, page and time.
+async fn about_projects<T>(
+    db: &Db,
+    rows: Vec<T>,
+    about: impl Fn(&T) -> (Uuid, String, DateTime<Utc>),
+) -> Result<Vec<Item>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| about(r).0).collect();
+    let titles: HashMap<Uuid, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        projects::Entity::find()
+            .filter(projects::Column::Id.is_in(ids))
+            .order_by_asc(projects::Column::Id)
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.title))
+            .collect()
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (project, link, since) = about(r);
+            Item {
+                title: titles.get(&project).cloned().unwrap_or_default(),
+                link,
+                since,
+            }
+        })
         .collect())
 }
 
@@ -103,15 +120,14 @@ async fn questions(db: &Db, want: Want, department: Uuid) -> Result<Option<Group
         );
     let (count, rows) =
         oldest(db.conn(), want, query, project_questions::Column::CreatedAt).await?;
-    let titles = titles(db, rows.iter().map(|q| q.project_id)).await?;
-    let items = rows
-        .into_iter()
-        .map(|q| Item {
-            title: titles.get(&q.project_id).cloned().unwrap_or_default(),
-            link: format!("/projects/{}#questions", q.project_id),
-            since: q.created_at,
-        })
-        .collect();
+    let items = about_projects(db, rows, |q| {
+        (
+            q.project_id,
+            format!("/projects/{}#questions", q.project_id),
+            q.created_at,
+        )
+    })
+    .await?;
     Ok(Group::of(
         Kind::QuestionsToAnswer,
         count,
@@ -160,15 +176,14 @@ async fn challenges_waiting(db: &Db, want: Want, department: Uuid) -> Result<Opt
         .filter(challenges::Column::Status.eq(super::challenges::ChallengeStatus::Open))
         .filter(challenges::Column::ProjectId.in_subquery(projects_of(department, Status::Notice)));
     let (count, rows) = oldest(db.conn(), want, query, challenges::Column::FiledAt).await?;
-    let titles = titles(db, rows.iter().map(|c| c.project_id)).await?;
-    let items = rows
-        .into_iter()
-        .map(|c| Item {
-            title: titles.get(&c.project_id).cloned().unwrap_or_default(),
-            link: format!("/projects/{}/evaluation#challenges", c.project_id),
-            since: c.filed_at,
-        })
-        .collect();
+    let items = about_projects(db, rows, |c| {
+        (
+            c.project_id,
+            format!("/projects/{}/evaluation#challenges", c.project_id),
+            c.filed_at,
+        )
+    })
+    .await?;
     Ok(Group::of(
         Kind::ChallengesToAnswer,
         count,
@@ -184,19 +199,19 @@ async fn overdue_replies(db: &Db, want: Want, now: DateTime<Utc>) -> Result<Opti
         .filter(challenges::Column::Status.eq(super::challenges::ChallengeStatus::Open))
         .filter(challenges::Column::ReplyDue.lt(crate::clock::china_date(now)));
     let (count, rows) = oldest(db.conn(), want, query, challenges::Column::ReplyDue).await?;
-    let titles = titles(db, rows.iter().map(|c| c.project_id)).await?;
-    let items = rows
-        .into_iter()
-        .map(|c| Item {
-            title: titles.get(&c.project_id).cloned().unwrap_or_default(),
-            link: format!("/projects/{}/evaluation#challenges", c.project_id),
-            since: c
-                .reply_due
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or_default()
-                .and_utc(),
-        })
-        .collect();
+    let items = about_projects(db, rows, |c| {
+        let due = c
+            .reply_due
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc();
+        (
+            c.project_id,
+            format!("/projects/{}/evaluation#challenges", c.project_id),
+            due,
+        )
+    })
+    .await?;
     Ok(Group::of(
         Kind::ChallengesOverdue,
         count,
@@ -238,15 +253,14 @@ async fn seats(db: &Db, want: Want, expert: Uuid) -> Result<Vec<Group>> {
         ),
     ] {
         let (count, rows) = oldest(db.conn(), want, query, panel_members::Column::AddedAt).await?;
-        let titles = titles(db, rows.iter().map(|m| m.project_id)).await?;
-        let items = rows
-            .into_iter()
-            .map(|m| Item {
-                title: titles.get(&m.project_id).cloned().unwrap_or_default(),
-                link: format!("/projects/{}/evaluation", m.project_id),
-                since: m.added_at,
-            })
-            .collect();
+        let items = about_projects(db, rows, |m| {
+            (
+                m.project_id,
+                format!("/projects/{}/evaluation", m.project_id),
+                m.added_at,
+            )
+        })
+        .await?;
         out.extend(Group::of(kind, count, "/panels", items));
     }
     Ok(out)
