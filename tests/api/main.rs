@@ -16,6 +16,7 @@ mod award_pages;
 mod backup;
 mod bench;
 mod bids;
+mod browser;
 mod busy;
 mod cache;
 mod catalogue;
