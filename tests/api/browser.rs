@@ -159,7 +159,7 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
         .await
         .unwrap();
     // Lands on the task list.
-    for _ in 0..50 {
+    for _ in 0..300 {
         if c.current_url().await.unwrap().path() == "/tasks" {
             return;
         }
@@ -286,5 +286,178 @@ async fn every_role_s_pages_fit_the_window_in_both_languages() {
                 c.close().await.unwrap();
             }
         }
+    }
+}
+
+/// Fills the field `id` with `text`.
+async fn fill(c: &Client, id: &str, text: &str) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Chooses `value` in the select `id`.
+async fn choose(c: &Client, id: &str, value: &str) {
+    c.find(Locator::Css(&format!("#{id} option[value='{value}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Presses the button of the form that posts to an action ending in `tail`,
+/// and waits for the page it leads to: until the document that had the
+/// button is gone and the new one has loaded (polled, never a fixed wait).
+async fn press(c: &Client, tail: &str) {
+    c.execute("window.__cogovLeaving = true;", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!(
+        "form[action$='{tail}'] button[type=submit]"
+    )))
+    .await
+    .unwrap_or_else(|e| panic!("no form ending {tail}: {e}"))
+    .click()
+    .await
+    .unwrap();
+    for _ in 0..600 {
+        let loaded = c
+            .execute(
+                "return window.__cogovLeaving === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if loaded.is_ok_and(|v| v == serde_json::Value::Bool(true)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("pressing {tail} led nowhere");
+}
+
+/// The page's text, after checking it fits a phone.
+async fn phone_text(c: &Client, at: &str) -> String {
+    let (scroll, title, text) = look(c).await;
+    assert!(scroll <= 390, "{at}: {scroll} px wide");
+    assert!(
+        !title.starts_with('4') && !title.starts_with('5'),
+        "{at}: {title}\n{text}"
+    );
+    text
+}
+
+#[tokio::test]
+async fn on_a_phone_a_newcomer_applies_with_materials_is_returned_fixes_and_is_approved() {
+    if !wanted() {
+        return;
+    }
+    let stage = stage().await;
+    let base = stage.base.clone();
+    let files = tempfile::tempdir().unwrap();
+    let pdf = files.path().join("材料.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    )
+    .unwrap();
+
+    // Signs up and lands on the task list after signing in.
+    let me = browser(&stage, 390).await;
+    me.goto(&format!("{base}/lang/zh-CN?next=/signup"))
+        .await
+        .unwrap();
+    fill(&me, "email", "chenguang@example.cn").await;
+    fill(&me, "display_name", "王芳").await;
+    fill(&me, "password", "chenguang pass 2026").await;
+    press(&me, "/signup").await;
+    me.goto(&format!("{base}/login")).await.unwrap();
+    fill(&me, "email", "chenguang@example.cn").await;
+    fill(&me, "password", "chenguang pass 2026").await;
+    press(&me, "/login").await;
+    assert_eq!(me.current_url().await.unwrap().path(), "/tasks");
+
+    // Applies: the draft, then each required document through the form.
+    me.goto(&format!("{base}/applications/new?kind=registration"))
+        .await
+        .unwrap();
+    fill(&me, "name", "北京市晨光养老服务中心").await;
+    choose(&me, "org_type", "social_service_agency").await;
+    fill(&me, "division_code", "110000").await;
+    choose(&me, "field", "community_service").await;
+    fill(&me, "address", "北京市东城区和平里1号").await;
+    fill(&me, "legal_representative", "王芳").await;
+    fill(&me, "business_scope", "居家养老服务").await;
+    fill(&me, "funds_yuan", "50000").await;
+    press(&me, "/applications").await;
+    let app_url = me.current_url().await.unwrap().to_string();
+    assert!(app_url.contains("/applications/"), "{app_url}");
+    let text = phone_text(&me, "the draft").await;
+    assert!(
+        text.contains("申请材料清单") && text.contains("尚未上传"),
+        "{text}"
+    );
+    for label in [
+        "charter",
+        "office_proof",
+        "proof_of_funds",
+        "legal_representative_id",
+    ] {
+        choose(&me, "label", label).await;
+        me.find(Locator::Id("file"))
+            .await
+            .unwrap()
+            .send_keys(pdf.to_str().unwrap())
+            .await
+            .unwrap();
+        press(&me, "/documents").await;
+    }
+    let text = phone_text(&me, "materials attached").await;
+    assert!(!text.contains("尚未上传"), "every item ticked: {text}");
+    press(&me, "/submit").await;
+    let text = phone_text(&me, "submitted").await;
+    assert!(text.contains("已提交"), "told what happened: {text}");
+
+    // The registrar finds it among the tasks and returns it.
+    let reg = browser(&stage, 390).await;
+    reg.goto(&format!("{base}/lang/zh-CN?next=/"))
+        .await
+        .unwrap();
+    sign_in(&reg, &base, "registrar@demo.cogov.cn").await;
+    let text = phone_text(&reg, "registrar's tasks").await;
+    assert!(text.contains("北京市晨光养老服务中心"), "{text}");
+    reg.goto(&app_url).await.unwrap();
+    fill(&reg, "return-reason", "请补充理事会成员名单").await;
+    press(&reg, "/return").await;
+
+    // The applicant sees the reason, and resubmits.
+    me.goto(&app_url).await.unwrap();
+    let text = phone_text(&me, "returned").await;
+    assert!(text.contains("请补充理事会成员名单"), "{text}");
+    press(&me, "/submit").await;
+
+    // Approved after confirming, with the code it shows.
+    reg.goto(&app_url).await.unwrap();
+    let text = phone_text(&reg, "to decide").await;
+    assert!(text.contains("批准后将发放的统一社会信用代码"), "{text}");
+    press(&reg, "/approve").await;
+    let text = phone_text(&reg, "confirm").await;
+    assert!(text.contains("确认批准这份申请"), "{text}");
+    press(&reg, "/approve").await;
+    let text = phone_text(&reg, "approved").await;
+    assert!(text.contains("已批准"), "{text}");
+
+    // In the public registry.
+    let public = browser(&stage, 390).await;
+    public
+        .goto(&format!(
+            "{base}/lang/zh-CN?next=/registry%3Fq%3D%25E6%2599%25A8%25E5%2585%2589"
+        ))
+        .await
+        .unwrap();
+    let text = phone_text(&public, "the registry").await;
+    assert!(text.contains("北京市晨光养老服务中心"), "{text}");
+    for c in [me, reg, public] {
+        c.close().await.unwrap();
     }
 }
