@@ -1,8 +1,9 @@
 //! In a real browser (Chromium through ChromeDriver, driven by
 //! fantoccini): the demo server as `cogov serve --demo` starts it, every
 //! role's pages in both languages at a phone's width (390 px) and a
-//! desktop's (1280 px). No page is wider than its window, none fails, and
-//! none shows a word of the other language's catalogue.
+//! desktop's (1280 px). No page is wider than its window, none fails, none
+//! shows a word of the other language's catalogue, and axe-core finds no
+//! serious or critical accessibility violation on any of them.
 //!
 //! `.ci/run` installs Debian's `chromium` and `chromium-driver` and sets
 //! `COGOV_BROWSER_TESTS=required`, so a missing browser fails there; on a
@@ -184,6 +185,46 @@ async fn look(c: &Client) -> (u64, String, String) {
     )
 }
 
+/// axe-core's script (`COGOV_AXE_JS`, the path of `axe.min.js` from the npm
+/// registry's `axe-core`), required with the browser.
+fn axe_script() -> Option<String> {
+    let path = std::env::var("COGOV_AXE_JS").ok().filter(|p| !p.is_empty());
+    let required = std::env::var("COGOV_BROWSER_TESTS").is_ok_and(|v| v == "required");
+    match path {
+        Some(p) => Some(std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))),
+        None => {
+            assert!(
+                !required,
+                "COGOV_BROWSER_TESTS=required but COGOV_AXE_JS is not set"
+            );
+            eprintln!("accessibility checks skipped: COGOV_AXE_JS not set (npm install axe-core)");
+            None
+        }
+    }
+}
+
+/// The serious and critical accessibility violations axe finds on the
+/// page: rule, impact, and the first offending element.
+async fn violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(axe, vec![]).await.unwrap();
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']}).then(r => done(
+               r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes[0].html.slice(0, 160))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Each identity's pages.
 const TOURS: [(&str, &[&str]); 6] = [
     (
@@ -245,6 +286,7 @@ async fn every_role_s_pages_fit_the_window_in_both_languages() {
         return;
     }
     let stage = stage().await;
+    let axe = axe_script();
     let english_only = ["Sign in", "Your tasks", "Projects", "Registry", "Dashboard"];
     for width in [390u32, 1280] {
         for lang in ["zh-CN", "en"] {
@@ -266,6 +308,14 @@ async fn every_role_s_pages_fit_the_window_in_both_languages() {
                         "{at}: {title}"
                     );
                     assert!(!text.contains("Internal Server Error"), "{at}");
+                    // Accessibility: at a phone's width, in both languages.
+                    if let Some(axe) = axe.as_deref().filter(|_| width < 600) {
+                        let found = violations(&c, axe).await;
+                        assert!(
+                            found.is_empty(),
+                            "{at}: serious accessibility violations: {found:?}"
+                        );
+                    }
                     if lang == "zh-CN" {
                         for word in english_only {
                             assert!(
