@@ -651,8 +651,7 @@ pub async fn terminate(
     let reason = reason_text("reason", reason)?;
     let tx = db.begin().await?;
     let (row, status) = locked(&*tx, id).await?;
-    policy::own_department(actor, row.department_id)?;
-    let to = rules::transition(status, Action::Terminate)?;
+    let to = terminable(actor, &row, status)?;
     let after = grants::Model {
         status: to,
         status_reason: Some(reason),
@@ -672,6 +671,24 @@ pub async fn terminate(
     .await?;
     tx.commit().await?;
     get(db, Some(actor), id).await
+}
+
+/// Whether `actor` may terminate the grant now: the state it goes to.
+fn terminable(actor: &Actor, row: &grants::Model, status: Status) -> Result<Status> {
+    policy::own_department(actor, row.department_id)?;
+    rules::transition(status, Action::Terminate)
+}
+
+/// The grant `terminate` would end, for the purchaser to confirm; nothing
+/// written.
+///
+/// # Errors
+/// As [`terminate`].
+pub async fn check_terminate(db: &Db, actor: &Actor, id: Uuid, reason: &str) -> Result<Grant> {
+    reason_text("reason", reason)?;
+    let g = get(db, Some(actor), id).await?;
+    terminable(actor, &g.row, g.status)?;
+    Ok(g)
 }
 
 /// The purchaser records the performance score and completes the grant:

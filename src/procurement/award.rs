@@ -162,20 +162,24 @@ pub(super) fn moved_elsewhere() -> Error {
     }
 }
 
-/// The purchaser proposes the award and publishes the notice.
-///
-/// # Errors
-/// `Forbidden` by role or department; `Conflict` unless evaluating with
-/// every sheet in and a full panel; `Invalid` for a bid not in the ranking
-/// or another than rank 1 without a reason.
-pub async fn propose(
+/// An award as it would be proposed: every check passed, nothing written.
+struct Proposal {
+    project: project_service::Project,
+    to: Status,
+    active: Vec<entity::panel_members::Model>,
+    entries: Vec<bids::OpeningEntry>,
+    summary: Vec<SummaryLine>,
+    winner: SummaryLine,
+    reason: Option<String>,
+}
+
+async fn proposal(
     db: &Db,
     actor: &Actor,
     project_id: Uuid,
     bid_id: Uuid,
     reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Notice> {
+) -> Result<Proposal> {
     policy::check(Some(actor), policy::Action::Purchase)?;
     let p = project_service::get(db, Some(actor), project_id).await?;
     policy::own_department(actor, p.row.department_id)?;
@@ -224,6 +228,57 @@ pub async fn propose(
         .find(|l| l.bid_id == bid_id)
         .ok_or_else(|| Error::Internal("ranked bid missing from the opening record".into()))?
         .clone();
+    Ok(Proposal {
+        project: p,
+        to,
+        active,
+        entries,
+        summary,
+        winner,
+        reason: reason.map(str::to_owned),
+    })
+}
+
+/// The award `propose` would make, for the purchaser to confirm: the
+/// winner's line of the ranking.
+///
+/// # Errors
+/// As [`propose`].
+pub async fn check(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    bid_id: Uuid,
+    reason: Option<&str>,
+) -> Result<SummaryLine> {
+    Ok(proposal(db, actor, project_id, bid_id, reason)
+        .await?
+        .winner)
+}
+
+/// The purchaser proposes the award and publishes the notice.
+///
+/// # Errors
+/// `Forbidden` by role or department; `Conflict` unless evaluating with
+/// every sheet in and a full panel; `Invalid` for a bid not in the ranking
+/// or another than rank 1 without a reason.
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    bid_id: Uuid,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Notice> {
+    let Proposal {
+        project: p,
+        to,
+        active,
+        entries,
+        summary,
+        winner,
+        reason,
+    } = proposal(db, actor, project_id, bid_id, reason).await?;
     let panel: Vec<PanelName> = active
         .iter()
         .zip(panels::names(db, &active).await?)
@@ -242,7 +297,7 @@ pub async fn propose(
         uscc: winner.uscc.clone(),
         amount_fen: winner.price_fen,
         rank: i32::try_from(winner.rank).unwrap_or(i32::MAX),
-        reason: reason.map(str::to_owned),
+        reason,
         summary: serde_json::to_string(&summary).unwrap_or_else(|_| "[]".into()),
         panel: serde_json::to_string(&panel).unwrap_or_else(|_| "[]".into()),
         status: AwardStatus::Notice,

@@ -335,6 +335,47 @@ pub async fn audit_sealed<C: ConnectionTrait>(
 
 /// The shared path of submit and replace: checks, eligibility, files, row
 /// (sealed), audit; for the actor's organization (a replaced bid is its own).
+/// Whether `input` may be placed as `actor`'s organization's bid on `p`:
+/// the bidder, the answers, the eligibility rules. The organization.
+async fn admissible<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    p: &Project,
+    input: &mut BidInput,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let organization_id = bidder(actor)?;
+    let errors = check_input(input, p.row.budget_fen);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let today = crate::clock::china_date(now);
+    let (_, facts) = org_facts(conn, organization_id, today).await?;
+    if let Some(failure) = rules::first_failure(&rules::evaluate(&p.eligibility, &facts, today)) {
+        return Err(Error::Invalid(vec![failure]));
+    }
+    Ok(organization_id)
+}
+
+/// Checks a bid before it is sent ("check your answers"): everything
+/// [`submit`] checks, nothing written. The project, to name it.
+///
+/// # Errors
+/// As [`submit`], but the live bid is not looked for (a replacement
+/// passes through the same check).
+pub async fn check(
+    db: &Db,
+    actor: &Actor,
+    project_id: Uuid,
+    mut input: BidInput,
+    now: DateTime<Utc>,
+) -> Result<Project> {
+    bidder(actor)?;
+    let p = open_for_bids(db.conn(), project_id, now).await?;
+    admissible(db.conn(), actor, &p, &mut input, now).await?;
+    Ok(p)
+}
+
 async fn place<C: ConnectionTrait>(
     db: &Db,
     tx: &C,
@@ -344,16 +385,7 @@ async fn place<C: ConnectionTrait>(
     replaces: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(bids::Model, Vec<entity::files::Model>)> {
-    let organization_id = bidder(actor)?;
-    let errors = check_input(&mut input, p.row.budget_fen);
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let today = crate::clock::china_date(now);
-    let (_, facts) = org_facts(tx, organization_id, today).await?;
-    if let Some(failure) = rules::first_failure(&rules::evaluate(&p.eligibility, &facts, today)) {
-        return Err(Error::Invalid(vec![failure]));
-    }
+    let organization_id = admissible(tx, actor, p, &mut input, now).await?;
     let id = Uuid::now_v7();
     let key = db.keys()?.project_key(tx, p.row.id, now).await?;
     let attached =

@@ -452,6 +452,47 @@ pub async fn search(
     Ok(page.finish(rows, |o| o.id))
 }
 
+/// A revocation's reason, trimmed, once `actor` may revoke at all.
+fn revocation_reason<'a>(actor: &Actor, reason: &'a str) -> Result<&'a str> {
+    policy::check(Some(actor), Action::Register)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "reason_required",
+            "a revocation needs a reason",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Only an active organization is revoked.
+fn revocable(o: &organizations::Model) -> Result<()> {
+    if o.status != Status::Active {
+        return Err(Error::Conflict {
+            code: "wrong_state",
+            message: format!("an organization that is {} cannot be revoked", o.status),
+        });
+    }
+    Ok(())
+}
+
+/// The organization `revoke` would revoke, for the registrar to confirm;
+/// nothing written.
+///
+/// # Errors
+/// As [`revoke`].
+pub async fn check_revoke(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+) -> Result<organizations::Model> {
+    revocation_reason(actor, reason)?;
+    let o = get(db.conn(), id).await?;
+    revocable(&o)?;
+    Ok(o)
+}
 /// Revokes an active organization's registration (registrar, with a reason);
 /// the organization goes on the dishonest list the same day.
 ///
@@ -464,26 +505,10 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<organizations::Model> {
-    policy::check(Some(actor), Action::Register)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::invalid(
-            "reason",
-            "reason_required",
-            "a revocation needs a reason",
-        ));
-    }
+    let reason = revocation_reason(actor, reason)?;
     let tx = db.begin().await?;
     let before = get(&*tx, id).await?;
-    if before.status != Status::Active {
-        return Err(Error::Conflict {
-            code: "wrong_state",
-            message: format!(
-                "an organization that is {} cannot be revoked",
-                before.status
-            ),
-        });
-    }
+    revocable(&before)?;
     let after = organizations::Model {
         status: Status::Revoked,
         status_reason: Some(reason.to_owned()),

@@ -15,6 +15,7 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::{Confirm, Fact, confirm_page, confirmed, or_again};
 use super::{ShownError, Viewer, act, or_fail, render, render_status, status_for};
 use crate::app::AppState;
 use crate::auth::{Actor, policy};
@@ -30,14 +31,7 @@ use crate::web::format::yuan;
 use super::local_time as local;
 
 /// A posted form as its pairs (repeated and generated field names).
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
+use super::{Pairs, field};
 
 // ---------- the expert's panels ----------
 
@@ -601,11 +595,52 @@ pub(super) async fn propose_award(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
+    let bid = || {
+        field(&pairs, "bid_id")
+            .parse::<Uuid>()
+            .map_err(|_| Error::invalid("bid_id", "required", "choose the bid to award"))
+    };
+    let reason = field(&pairs, "reason");
+    if !confirmed(&pairs) {
+        // A published notice cannot be taken back: say whom, at what
+        // price, and ask again.
+        let (state, viewer) = (&*state, &viewer);
+        let r = async {
+            viewer.check_csrf(field(&pairs, "csrf_token"))?;
+            let actor = viewer.actor()?;
+            let winner = award::check(&state.db, actor, id, bid()?, Some(reason)).await?;
+            let p = crate::procurement::projects::get(&state.db, Some(actor), id).await?;
+            let confirm = Confirm::decision(
+                "confirm-award",
+                p.row.title,
+                format!("/projects/{id}/award"),
+                format!("/projects/{id}/evaluation"),
+            )
+            .facts([
+                Fact::new("winner", winner.organization_name),
+                Fact::new("uscc", winner.uscc.unwrap_or_default()),
+                Fact::new("price_yuan", super::format::yuan(winner.price_fen)),
+                Fact::new("rank", winner.rank.to_string()),
+                Fact::new("reason", reason),
+            ])
+            .fields(&pairs);
+            Ok(confirm_page(
+                state,
+                viewer,
+                Confirm {
+                    warning: "confirm-award-final",
+                    ..confirm
+                },
+            ))
+        }
+        .await;
+        return or_again(state, viewer, r, async |e| {
+            evaluation_page(state, viewer, id, &pairs, e).await
+        })
+        .await;
+    }
     let action = async {
-        let bid = field(&pairs, "bid_id")
-            .parse()
-            .map_err(|_| Error::invalid("bid_id", "required", "choose the bid to award"))?;
-        let reason = field(&pairs, "reason");
+        let bid = bid()?;
         award::propose(
             &state.db,
             viewer.actor()?,

@@ -23,14 +23,7 @@ use crate::money::Fen;
 use crate::pagination::PageRequest;
 use crate::web::format::yuan;
 
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
+use super::{Confirm, Fact, Pairs, confirm_page, confirmed, field, or_again};
 
 fn fen(field_name: &str, s: &str) -> Result<i64> {
     Fen::from_yuan_str(s)
@@ -459,16 +452,56 @@ grant_command!(
     }
 );
 
-grant_command!(
-    /// The purchaser terminates, with a reason.
-    terminate,
-    |state, viewer, id, pairs, now| {
-        let reason = field(pairs, "text");
-        service::terminate(&state.db, viewer.actor()?, id, reason, now)
+/// The purchaser terminates, with a reason, once confirmed: the grantee
+/// keeps what was paid and is owed nothing more.
+#[handler]
+pub(super) async fn terminate(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    let (state, viewer) = (&*state, &viewer);
+    let reason = field(&pairs, "text");
+    if !confirmed(&pairs) {
+        let r = async {
+            viewer.check_csrf(field(&pairs, "csrf_token"))?;
+            let g = service::check_terminate(&state.db, viewer.actor()?, id, reason).await?;
+            let confirm = Confirm::decision(
+                "confirm-terminate",
+                g.row.title.clone(),
+                format!("/grants/{id}/terminate"),
+                format!("/grants/{id}"),
+            )
+            .facts([
+                Fact::new("paid", yuan(g.paid_fen())),
+                Fact::new("remaining", yuan(g.remaining_fen())),
+                Fact::new("reason", reason),
+            ])
+            .fields(&pairs)
+            .danger();
+            Ok(confirm_page(
+                state,
+                viewer,
+                Confirm {
+                    warning: "confirm-terminate-final",
+                    ..confirm
+                },
+            ))
+        }
+        .await;
+        return or_again(state, viewer, r, async |e| {
+            grant_page(state, viewer, id, None, e).await
+        })
+        .await;
+    }
+    let action = async {
+        service::terminate(&state.db, viewer.actor()?, id, reason, state.clock.now())
             .await
             .map(drop)
-    }
-);
+    };
+    on_grant(state, viewer, id, field(&pairs, "csrf_token"), action).await
+}
 
 grant_command!(
     /// After the winner declined, the purchaser fails the project.

@@ -149,6 +149,7 @@ pub fn routes() -> impl Endpoint {
             "/applications/:id",
             get(portal::application).post(portal::update_application),
         )
+        .at("/applications/:id/check", get(portal::check_application))
         .at(
             "/applications/:id/submit",
             poem::post(portal::submit_application),
@@ -257,6 +258,10 @@ pub fn routes() -> impl Endpoint {
             poem::post(procurement::answer),
         )
         .at("/projects/:id/bids", poem::post(procurement::submit_bid))
+        .at(
+            "/projects/:id/bids/check",
+            poem::post(procurement::check_bid),
+        )
         .at(
             "/projects/:id/bids/:bid/replace",
             poem::post(procurement::replace_bid),
@@ -764,36 +769,112 @@ pub async fn act(
 ) -> Response {
     let r = async {
         viewer.check_csrf(csrf_token)?;
-        match action.await {
-            Ok(()) => {
-                let to = match done_verb(viewer.lang, &viewer.path) {
-                    Some(verb) => with_done(&to, verb),
-                    None => to,
-                };
-                Ok(Redirect::see_other(to).into_response())
-            }
-            Err(e) => match form_errors(viewer.lang, &e) {
-                Some(errors) => {
-                    let status = match e {
-                        Error::Conflict { .. } => StatusCode::CONFLICT,
-                        Error::BadInput(_) => StatusCode::BAD_REQUEST,
-                        _ => StatusCode::UNPROCESSABLE_ENTITY,
-                    };
-                    again(errors).await.map(|mut page| {
-                        page.set_status(status);
-                        page
-                    })
-                }
-                None => Err(e),
-            },
-        }
+        action.await?;
+        let to = match done_verb(viewer.lang, &viewer.path) {
+            Some(verb) => with_done(&to, verb),
+            None => to,
+        };
+        Ok(Redirect::see_other(to).into_response())
     }
     .await;
+    or_again(state, viewer, r, again).await
+}
+
+/// A step's page, or, when the person must fix something (invalid input,
+/// a rule, a conflict), the form again with what to fix; other failures
+/// as error pages.
+pub async fn or_again(
+    state: &AppState,
+    viewer: &Viewer,
+    r: crate::error::Result<Response>,
+    again: impl AsyncFnOnce(Vec<ShownError>) -> crate::error::Result<Response>,
+) -> Response {
+    let r = match r {
+        Ok(page) => Ok(page),
+        Err(e) => match form_errors(viewer.lang, &e) {
+            Some(errors) => {
+                let status = match e {
+                    Error::Conflict { .. } => StatusCode::CONFLICT,
+                    Error::BadInput(_) => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                again(errors).await.map(|mut page| {
+                    page.set_status(status);
+                    page
+                })
+            }
+            None => Err(e),
+        },
+    };
     or_fail(state, viewer, r)
 }
 
-/// A final decision's confirmation step: what will happen, to what, and
-/// the decision's form again with `confirmed` set.
+/// A form as its (name, value) pairs, for forms whose fields vary.
+pub type Pairs = Vec<(String, String)>;
+
+/// One field of [`Pairs`], empty when absent.
+#[must_use]
+pub fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// One line of a summary a person reads before deciding: a label key, and
+/// either the value as typed or a catalogue key for it.
+#[derive(Debug, Serialize)]
+pub struct Fact {
+    label: String,
+    value: String,
+    value_key: Option<String>,
+    previous: String,
+}
+
+impl Fact {
+    /// The value as it stands, under `field-<label>`.
+    #[must_use]
+    pub fn new(label: &str, value: impl Into<String>) -> Self {
+        Self {
+            label: format!("field-{label}"),
+            value: value.into(),
+            value_key: None,
+            previous: String::new(),
+        }
+    }
+
+    /// The value under a catalogue key, under `field-<label>`.
+    #[must_use]
+    pub fn keyed(label: &str, key: impl Into<String>) -> Self {
+        Self {
+            value_key: Some(key.into()),
+            ..Self::new(label, "")
+        }
+    }
+
+    /// Under another catalogue key than `field-<label>`.
+    #[must_use]
+    pub fn titled(self, label: String) -> Self {
+        Self { label, ..self }
+    }
+
+    /// The value it replaces, shown beside it.
+    #[must_use]
+    pub fn was(self, previous: String) -> Self {
+        Self { previous, ..self }
+    }
+
+    /// Whether there is nothing to show.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.value_key.is_none() && self.value.trim().is_empty()
+    }
+}
+
+/// The step before a final decision or a sending: what will happen, to
+/// what, the answers given, and the form again with `confirmed` set.
+/// Final decisions (approve, reject, award, terminate, revoke) and
+/// "check your answers" (an application, a bid) both pass through it.
 #[derive(Debug, Serialize)]
 pub struct Confirm {
     /// Catalogue key of the question ("Approve this application?").
@@ -804,15 +885,86 @@ pub struct Confirm {
     pub action: String,
     /// Where "cancel" leads.
     pub back: String,
-    /// What the decision carries, for a person: (label key, value).
-    pub facts: Vec<(&'static str, String)>,
+    /// What the decision carries, or the answers given.
+    pub facts: Vec<Fact>,
     /// The form's fields, posted again as they were.
-    pub fields: Vec<(&'static str, String)>,
+    pub fields: Pairs,
     /// Whether the decision takes something away (shown as a danger).
     pub danger: bool,
+    /// Catalogue key of what follows once confirmed.
+    pub warning: &'static str,
+    /// Catalogue key of the confirming button.
+    pub yes: &'static str,
+    /// Catalogue key of the link back without confirming.
+    pub cancel: &'static str,
+    /// Where "change my answers" posts the same fields, to show the form
+    /// filled in again; none for decisions.
+    pub change: Option<String>,
+    /// Whether something is missing, so it cannot be sent yet (the facts
+    /// say what).
+    pub blocked: bool,
 }
 
-/// Renders the confirmation step of a final decision.
+impl Confirm {
+    /// A final decision's confirmation.
+    #[must_use]
+    pub fn decision(question: &'static str, subject: String, action: String, back: String) -> Self {
+        Self {
+            question,
+            subject,
+            action,
+            back,
+            facts: Vec::new(),
+            fields: Vec::new(),
+            danger: false,
+            warning: "confirm-final",
+            yes: "confirm-yes",
+            cancel: "confirm-cancel",
+            change: None,
+            blocked: false,
+        }
+    }
+
+    /// The facts, the empty ones left out.
+    #[must_use]
+    pub fn facts(self, facts: impl IntoIterator<Item = Fact>) -> Self {
+        Self {
+            facts: facts.into_iter().filter(|f| !f.is_empty()).collect(),
+            ..self
+        }
+    }
+
+    /// The form's own fields posted again (not its token or the step's own
+    /// buttons).
+    #[must_use]
+    pub fn fields(self, pairs: &Pairs) -> Self {
+        Self {
+            fields: pairs
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "confirmed" | "change"))
+                .cloned()
+                .collect(),
+            ..self
+        }
+    }
+
+    /// Shown as a danger: it takes something away.
+    #[must_use]
+    pub fn danger(self) -> Self {
+        Self {
+            danger: true,
+            ..self
+        }
+    }
+}
+
+/// Whether a posted form passed its confirmation step.
+#[must_use]
+pub fn confirmed(pairs: &Pairs) -> bool {
+    !field(pairs, "confirmed").is_empty()
+}
+
+/// Renders the confirmation step.
 pub fn confirm_page(state: &AppState, viewer: &Viewer, confirm: Confirm) -> Response {
     render(state, viewer, "pages/confirm", confirm.question, confirm)
 }

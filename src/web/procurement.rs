@@ -8,7 +8,10 @@ use poem::{IntoResponse, Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{CsrfForm, ShownError, Viewer, act, or_fail, render_status, status_for};
+use super::{
+    Confirm, CsrfForm, Fact, ShownError, Viewer, act, confirm_page, or_again, or_fail,
+    render_status, status_for,
+};
 use crate::app::AppState;
 use crate::auth::policy;
 use crate::error::{Error, FieldError, Result};
@@ -712,9 +715,29 @@ pub(super) struct BidForm {
     team: String,
     #[serde(default)]
     plan: String,
+    /// The live bid a new version replaces, if any.
+    #[serde(default)]
+    replaces: String,
+    /// Set by "change my answers" on the check step.
+    #[serde(default, skip_serializing)]
+    change: String,
 }
 
 impl BidForm {
+    /// The answers as the check step posts them again.
+    fn pairs(&self) -> super::Pairs {
+        [
+            ("price_yuan", &self.price_yuan),
+            ("technical_proposal", &self.technical_proposal),
+            ("team", &self.team),
+            ("plan", &self.plan),
+            ("replaces", &self.replaces),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect()
+    }
+
     fn input(&self) -> Result<BidInput> {
         let mut errors = Vec::new();
         let price = yuan_field(&mut errors, "price_yuan", &self.price_yuan);
@@ -1061,6 +1084,54 @@ async fn place_bid(
         format!("/projects/{id}"),
         async |e| detail_page(state, viewer, id, form.clone(), e).await,
     )
+    .await
+}
+
+/// "Check your answers" before a bid is sealed: the bid as it will be
+/// sent, with every check [`bids::submit`] makes passed; "change" shows the
+/// form filled in again.
+#[handler]
+pub(super) async fn check_bid(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<BidForm>,
+) -> Response {
+    let (state, viewer) = (&*state, &viewer);
+    let r = async {
+        viewer.check_csrf(&form.csrf_token)?;
+        if !form.change.is_empty() {
+            return detail_page(state, viewer, id, form.clone(), Vec::new()).await;
+        }
+        let input = form.input()?;
+        let price = yuan(input.price_fen);
+        let p = bids::check(&state.db, viewer.actor()?, id, input, state.clock.now()).await?;
+        let (action, yes) = match form.replaces.parse::<Uuid>() {
+            Ok(bid) => (format!("/projects/{id}/bids/{bid}/replace"), "bid-replace"),
+            Err(_) => (format!("/projects/{id}/bids"), "bid-submit"),
+        };
+        let mut confirm = Confirm::decision(
+            "check-bid",
+            p.row.title.clone(),
+            action,
+            format!("/projects/{id}"),
+        )
+        .facts([
+            Fact::new("price_yuan", price),
+            Fact::new("technical_proposal", &form.technical_proposal),
+            Fact::new("team", &form.team),
+            Fact::new("plan", &form.plan),
+        ])
+        .fields(&form.pairs());
+        confirm.warning = "check-bid-next";
+        confirm.yes = yes;
+        confirm.change = Some(format!("/projects/{id}/bids/check"));
+        Ok(confirm_page(state, viewer, confirm))
+    }
+    .await;
+    or_again(state, viewer, r, async |e| {
+        detail_page(state, viewer, id, form.clone(), e).await
+    })
     .await
 }
 

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::format::{division_label, yuan};
-use super::{ShownError, Viewer, act, form_errors, or_fail, render_status, status_for};
+use super::{
+    Confirm, Fact, ShownError, Viewer, act, confirm_page, form_errors, or_again, or_fail,
+    render_status, status_for,
+};
 use crate::app::AppState;
 use crate::auth::policy;
 use crate::clock::china_date;
@@ -369,8 +372,12 @@ fn parse_date(field: &str, value: &str) -> Result<NaiveDate> {
 pub(super) struct ReasonForm {
     csrf_token: String,
     reason: String,
+    /// Set by the confirmation step: a revocation is final.
+    #[serde(default)]
+    confirmed: String,
 }
 
+/// The registrar revokes a registration, with a reason, once confirmed.
 #[handler]
 pub(super) async fn revoke(
     state: Data<&AppState>,
@@ -378,6 +385,38 @@ pub(super) async fn revoke(
     Path(id): Path<Uuid>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
+    let (state, viewer) = (&*state, &viewer);
+    if form.confirmed.is_empty() {
+        let r = async {
+            viewer.check_csrf(&form.csrf_token)?;
+            let o = orgs::check_revoke(&state.db, viewer.actor()?, id, &form.reason).await?;
+            let confirm = Confirm::decision(
+                "confirm-revoke",
+                o.name,
+                format!("/registry/{id}/revoke"),
+                format!("/registry/{id}"),
+            )
+            .facts([
+                Fact::new("uscc", o.uscc.unwrap_or_default()),
+                Fact::new("reason", &form.reason),
+            ])
+            .fields(&vec![("reason".to_owned(), form.reason.clone())])
+            .danger();
+            Ok(confirm_page(
+                state,
+                viewer,
+                Confirm {
+                    warning: "confirm-revoke-final",
+                    ..confirm
+                },
+            ))
+        }
+        .await;
+        return or_again(state, viewer, r, async |e| {
+            profile_page(state, viewer, id, e).await
+        })
+        .await;
+    }
     let action = async {
         orgs::revoke(
             &state.db,
@@ -390,12 +429,12 @@ pub(super) async fn revoke(
         Ok(())
     };
     act(
-        &state,
-        &viewer,
+        state,
+        viewer,
         &form.csrf_token,
         action,
         format!("/registry/{id}"),
-        async |e| profile_page(&state, &viewer, id, e).await,
+        async |e| profile_page(state, viewer, id, e).await,
     )
     .await
 }

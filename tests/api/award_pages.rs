@@ -3,7 +3,7 @@
 //! and challenges, and the public reads the notice until it is final.
 
 use crate::common::procurement::{declare_and_score, opened};
-use crate::common::{PASSWORD, spawn};
+use crate::common::{PASSWORD, TestApp, json, spawn};
 use chrono::{TimeZone, Utc};
 use cogov::clock::Clock;
 
@@ -136,7 +136,9 @@ async fn an_award_goes_from_score_sheets_through_a_challenge_to_final_in_the_pag
         .await;
     assert_eq!(refused.status, 422, "rank 2 needs a reason");
     assert!(refused.body.contains("请填写理由"), "{}", refused.body);
-    let awarded = buyer
+    // A published notice cannot be taken back: the purchaser is asked
+    // first, with the winner and price, and nothing is published yet.
+    let asked = buyer
         .post(
             &format!("/projects/{p}/award"),
             &[
@@ -146,7 +148,31 @@ async fn an_award_goes_from_score_sheets_through_a_challenge_to_final_in_the_pag
             ],
         )
         .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("确认确定该中标人并发布公告")
+            && asked.body.contains("武汉市第3社区服务中心")
+            && asked.body.contains("950,000.00"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        !public_notice(&app, &p).await,
+        "nothing is published before the purchaser confirms"
+    );
+    let awarded = buyer
+        .post(
+            &format!("/projects/{p}/award"),
+            &[
+                ("csrf_token", &csrf),
+                ("confirmed", "1"),
+                ("bid_id", &e.bidders[2].bid_id),
+                ("reason", ""),
+            ],
+        )
+        .await;
     assert_eq!(awarded.status, 303, "{}", awarded.body);
+    assert!(public_notice(&app, &p).await);
 
     // The public reads the notice.
     let mut public = app.browser();
@@ -222,4 +248,14 @@ async fn an_award_goes_from_score_sheets_through_a_challenge_to_final_in_the_pag
     assert!(en.body.contains("Final: awarded") && en.body.contains("Dismissed"));
     let outsider = public.get(&evaluation).await;
     assert_eq!(outsider.status, 303, "sign in first");
+}
+
+/// Whether the project's award notice is public.
+async fn public_notice(app: &TestApp, project: &str) -> bool {
+    let (s, _) = json(
+        app.get(&format!("/api/v1/projects/{project}/award"), None)
+            .await,
+    )
+    .await;
+    s == 200
 }

@@ -357,20 +357,29 @@ async fn choose(c: &Client, id: &str, value: &str) {
 }
 
 /// Presses the button of the form that posts to an action ending in `tail`,
-/// and waits for the page it leads to: until the document that had the
-/// button is gone and the new one has loaded (polled, never a fixed wait).
+/// and waits for the page it leads to.
 async fn press(c: &Client, tail: &str) {
+    click_through(c, &format!("form[action$='{tail}'] button[type=submit]")).await;
+}
+
+/// Follows the link to an address ending in `tail`, and waits for the page.
+async fn follow(c: &Client, tail: &str) {
+    click_through(c, &format!("main a[href$='{tail}']")).await;
+}
+
+/// Clicks what `css` finds and waits for the page it leads to: until the
+/// document that had it is gone and the new one has loaded (polled, never
+/// a fixed wait).
+async fn click_through(c: &Client, css: &str) {
     c.execute("window.__cogovLeaving = true;", vec![])
         .await
         .unwrap();
-    c.find(Locator::Css(&format!(
-        "form[action$='{tail}'] button[type=submit]"
-    )))
-    .await
-    .unwrap_or_else(|e| panic!("no form ending {tail}: {e}"))
-    .click()
-    .await
-    .unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("nothing at {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
     for _ in 0..600 {
         let loaded = c
             .execute(
@@ -383,7 +392,7 @@ async fn press(c: &Client, tail: &str) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("pressing {tail} led nowhere");
+    panic!("{css} led nowhere");
 }
 
 /// The page's text, after checking it fits a phone.
@@ -464,6 +473,14 @@ async fn on_a_phone_a_newcomer_applies_with_materials_is_returned_fixes_and_is_a
     }
     let text = phone_text(&me, "materials attached").await;
     assert!(!text.contains("尚未上传"), "every item ticked: {text}");
+    follow(&me, "/check").await;
+    let text = phone_text(&me, "check your answers").await;
+    assert!(
+        text.contains("提交前请核对申请内容")
+            && text.contains("北京市东城区和平里1号")
+            && text.contains("材料.pdf"),
+        "the answers and the materials, before sending: {text}"
+    );
     press(&me, "/submit").await;
     let text = phone_text(&me, "submitted").await;
     assert!(text.contains("已提交"), "told what happened: {text}");
@@ -484,6 +501,7 @@ async fn on_a_phone_a_newcomer_applies_with_materials_is_returned_fixes_and_is_a
     me.goto(&app_url).await.unwrap();
     let text = phone_text(&me, "returned").await;
     assert!(text.contains("请补充理事会成员名单"), "{text}");
+    follow(&me, "/check").await;
     press(&me, "/submit").await;
 
     // Approved after confirming, with the code it shows.

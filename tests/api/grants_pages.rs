@@ -232,3 +232,78 @@ async fn a_grant_page_shows_feedback_a_page_at_a_time_newest_first() {
     assert!(older.body.contains("第0条评价") && !older.body.contains("第1条评价"));
     assert!(!older.body.contains("更早的评价"), "nothing older");
 }
+
+#[tokio::test]
+async fn terminating_a_grant_in_the_pages_asks_first_and_only_its_purchaser_may() {
+    let app = spawn().await;
+    let (_e, g) = awarded(&app).await;
+    let id = g["id"].as_str().unwrap().to_owned();
+    let url = format!("/grants/{id}");
+    let status = async || {
+        let (_, g) =
+            crate::common::json(app.get(&format!("/api/v1/grants/{id}"), None).await).await;
+        g["status"].as_str().unwrap().to_owned()
+    };
+
+    let mut buyer = app.browser();
+    assert_eq!(buyer.login("buyer@gov.cn", PASSWORD).await.status, 303);
+    let csrf = buyer.get(&url).await.csrf();
+    let terminate = format!("{url}/terminate");
+    // No reason: refused on the grant's page, no question asked.
+    let refused = buyer
+        .post(&terminate, &[("csrf_token", &csrf), ("text", " ")])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    // With a reason: asked first, with what was paid and what will not be.
+    let asked = buyer
+        .post(
+            &terminate,
+            &[("csrf_token", &csrf), ("text", "财政资金未到位")],
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("确认终止这项资助")
+            && asked.body.contains("财政资金未到位")
+            && asked.body.contains("未拨付（元）")
+            && asked.body.contains("name=\"confirmed\""),
+        "{}",
+        asked.body
+    );
+    assert_eq!(
+        status().await,
+        "pending_acceptance",
+        "nothing changed before confirming"
+    );
+
+    // The grantee's admin is neither asked nor obeyed.
+    let mut winner = app.browser();
+    winner.login("admin3@org.cn", PASSWORD).await;
+    let theirs = winner.get(&url).await.csrf();
+    for confirmed in ["", "1"] {
+        let r = winner
+            .post(
+                &terminate,
+                &[
+                    ("csrf_token", &theirs),
+                    ("text", "不做了"),
+                    ("confirmed", confirmed),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+
+    let done = buyer
+        .post(
+            &terminate,
+            &[
+                ("csrf_token", &csrf),
+                ("text", "财政资金未到位"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(status().await, "terminated");
+}

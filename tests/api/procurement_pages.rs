@@ -178,6 +178,49 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
         .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("报价必须大于 0 且不超过预算上限"));
+    // "Check your answers" refuses the same, and shows a good bid back
+    // before anything is sealed; "change" brings the form back filled in.
+    let answers = |price: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("price_yuan", price.to_owned()),
+            ("technical_proposal", "分片包干".to_owned()),
+            ("team", "社工 5 人".to_owned()),
+            ("plan", "四月启动".to_owned()),
+        ]
+    };
+    let check = format!("/projects/{id}/bids/check");
+    let refused = org.post(&check, &refs(&answers("99999999"))).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("报价必须大于 0 且不超过预算上限"));
+    let asked = org.post(&check, &refs(&answers("1000000.00"))).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("提交前请核对投标内容")
+            && asked.body.contains("1,000,000.00")
+            && asked.body.contains("分片包干")
+            && asked
+                .body
+                .contains(&format!("action=\"/projects/{id}/bids\"")),
+        "{}",
+        asked.body
+    );
+    assert!(
+        !org.get(&format!("/projects/{id}"))
+            .await
+            .body
+            .contains("投标回执"),
+        "nothing sealed before the bidder sends it"
+    );
+    let mut change = answers("1000000.00");
+    change.push(("change", "1".to_owned()));
+    let back = org.post(&check, &refs(&change)).await;
+    assert_eq!(back.status, 200);
+    assert!(
+        back.body.contains(">分片包干</textarea>") && back.body.contains("value=\"1000000.00\""),
+        "{}",
+        back.body
+    );
     let sent = org
         .post(
             &format!("/projects/{id}/bids"),
@@ -214,10 +257,10 @@ async fn an_organization_checks_eligibility_bids_and_keeps_its_receipts_while_no
     // Withdraw: a new receipt line.
     let live = mine
         .body
-        .split("/bids/")
+        .split("name=\"replaces\" value=\"")
         .nth(1)
         .unwrap()
-        .split('/')
+        .split('"')
         .next()
         .unwrap()
         .to_owned();
@@ -322,4 +365,9 @@ async fn admins_keep_the_catalog_through_the_pages_and_others_may_not() {
     let mut buyer = app.browser();
     buyer.login("purchaser@demo.cogov.cn", DEMO_PASSWORD).await;
     assert_eq!(buyer.get("/admin/catalog").await.status, 403);
+}
+
+/// A form's fields as the browser posts them.
+fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

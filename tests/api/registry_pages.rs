@@ -123,6 +123,21 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
     let page = org.get(&format!("/applications/{id}")).await;
     assert!(page.body.contains("申请材料清单"), "{}", page.body);
     assert!(page.body.contains("尚未上传"));
+    // "Check your answers" says what is missing, and offers no sending yet.
+    let check = org.get(&format!("/applications/{id}/check")).await;
+    assert_eq!(check.status, 200, "{}", check.body);
+    assert!(
+        check.body.contains("提交前请核对申请内容")
+            && check.body.contains("章程.pdf")
+            && check.body.contains("还缺少必需的材料"),
+        "{}",
+        check.body
+    );
+    assert!(
+        !check
+            .body
+            .contains(&format!("action=\"/applications/{id}/submit\""))
+    );
     let refused = org
         .post(
             &format!("/applications/{id}/submit"),
@@ -155,6 +170,25 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
             .body
             .contains("尚未上传")
     );
+    // Complete: the answers and every document, and the form that sends.
+    let check = org.get(&format!("/applications/{id}/check")).await;
+    assert_eq!(check.status, 200);
+    assert!(
+        check.body.contains("武汉市江岸区中山大道1号")
+            && check.body.contains("身份证明.pdf")
+            && check
+                .body
+                .contains(&format!("action=\"/applications/{id}/submit\""))
+            && !check.body.contains("还缺少必需的材料"),
+        "{}",
+        check.body
+    );
+    // Nobody else reaches it: not another organization's person.
+    app.user("li@other.cn", Role::OrgMember).await;
+    let mut stranger = app.browser();
+    stranger.login("li@other.cn", PASSWORD).await;
+    let theirs = stranger.get(&format!("/applications/{id}/check")).await;
+    assert!(matches!(theirs.status, 403 | 404), "{}", theirs.status);
     assert_eq!(
         org.post(
             &format!("/applications/{id}/submit"),
@@ -168,6 +202,11 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
     // The registrar sees the queue and returns it with a reason.
     let mut reg = app.browser();
     reg.login("reg@mca.gov.cn", PASSWORD).await;
+    assert_eq!(
+        reg.get(&format!("/applications/{id}/check")).await.status,
+        403,
+        "a registrar reads it but does not send it"
+    );
     let work = reg.get("/registrar").await;
     assert_eq!(work.status, 200);
     assert!(
@@ -701,4 +740,90 @@ async fn the_admin_chooses_the_required_materials_on_a_page() {
             .body
             .contains("材料要求已保存")
     );
+}
+
+#[tokio::test]
+async fn revoking_a_registration_in_the_pages_asks_first_and_only_a_registrar_may() {
+    let app = spawn().await;
+    cogov::demo::seed(app.db(), app.clock.now()).await.unwrap();
+    let demo = cogov::demo::DEMO_PASSWORD;
+    let mut public = app.browser();
+    let list = public.get("/registry").await;
+    let id = list
+        .body
+        .split("href=\"/registry/")
+        .filter_map(|s| s.split('"').next())
+        .find(|s| s.len() == 36)
+        .unwrap()
+        .to_owned();
+    let url = format!("/registry/{id}");
+    let revoke = format!("{url}/revoke");
+    let status = async || {
+        let (_, o) =
+            crate::common::json(app.get(&format!("/api/v1/organizations/{id}"), None).await).await;
+        o["organization"]["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status().await, "active");
+
+    let mut reg = app.browser();
+    assert_eq!(reg.login("registrar@demo.cogov.cn", demo).await.status, 303);
+    let csrf = reg.get(&url).await.csrf();
+    let refused = reg
+        .post(&revoke, &[("csrf_token", &csrf), ("reason", "")])
+        .await;
+    assert_eq!(
+        refused.status, 422,
+        "no reason, no question: {}",
+        refused.body
+    );
+    let asked = reg
+        .post(
+            &revoke,
+            &[("csrf_token", &csrf), ("reason", "连续两年未参加年检")],
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("确认撤销这家组织的登记")
+            && asked.body.contains("连续两年未参加年检")
+            && asked.body.contains("name=\"confirmed\""),
+        "{}",
+        asked.body
+    );
+    assert_eq!(
+        status().await,
+        "active",
+        "nothing changed before confirming"
+    );
+
+    // An organization's admin is neither asked nor obeyed.
+    let mut org = app.browser();
+    org.login("org-admin@demo.cogov.cn", demo).await;
+    let theirs = org.get(&url).await.csrf();
+    for confirmed in ["", "1"] {
+        let r = org
+            .post(
+                &revoke,
+                &[
+                    ("csrf_token", &theirs),
+                    ("reason", "x"),
+                    ("confirmed", confirmed),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+
+    let done = reg
+        .post(
+            &revoke,
+            &[
+                ("csrf_token", &csrf),
+                ("reason", "连续两年未参加年检"),
+                ("confirmed", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(status().await, "revoked");
 }

@@ -260,30 +260,12 @@ pub(in crate::web) async fn create_application(
 
 // ---------- one application ----------
 
-#[derive(Debug, Serialize)]
-pub(super) struct Fact {
-    label: String,
-    value: String,
-    value_key: Option<String>,
-    previous: String,
-}
-
 pub(super) fn fact(label: &str, value: impl Into<String>) -> Fact {
-    Fact {
-        label: format!("field-{label}"),
-        value: value.into(),
-        value_key: None,
-        previous: String::new(),
-    }
+    Fact::new(label, value)
 }
 
 pub(super) fn keyed(label: &str, key: String) -> Fact {
-    Fact {
-        label: format!("field-{label}"),
-        value: String::new(),
-        value_key: Some(key),
-        previous: String::new(),
-    }
+    Fact::keyed(label, key)
 }
 
 /// What an application says, for reading; a change shows each new value
@@ -339,17 +321,12 @@ pub(super) fn facts_of(c: &Content, current: Option<&entity::organizations::Mode
                 ),
             ]
             .into_iter()
-            .filter_map(|(l, v, previous)| {
-                v.map(|v| Fact {
-                    previous: previous.unwrap_or_default(),
-                    ..fact(l, v)
-                })
-            })
+            .filter_map(|(l, v, previous)| v.map(|v| fact(l, v).was(previous.unwrap_or_default())))
             .collect()
         }
         Content::Deregistration(d) => vec![fact("reason", &d.reason)],
     };
-    facts.retain(|f| f.value_key.is_some() || !f.value.is_empty());
+    facts.retain(|f| !f.is_empty());
     facts
 }
 
@@ -555,6 +532,63 @@ pub(super) async fn step(
     .await
 }
 
+/// "Check your answers": the application as it will be sent, and its
+/// materials, before the applicant sends it; nothing is sent while a
+/// required document is missing.
+#[handler]
+pub(in crate::web) async fn check_application(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let r = async {
+        let actor = viewer.actor()?;
+        let (app, access) = apps::get(&state.db, actor, id).await?;
+        if access < ApplicationAccess::Submit {
+            return Err(Error::forbidden(
+                "only the applicant (or the organization's admin) sends an application",
+            ));
+        }
+        apps::transition(app.status, apps::Action::Submit)?;
+        let checklist = apps::checklist(&state.db, actor, id).await?;
+        let docs = apps::documents(&state.db, actor, id).await?;
+        let current = match (&app.content, app.row.organization_id) {
+            (Content::Change(_), Some(org)) => Some(orgs::get(state.db.conn(), org).await?),
+            _ => None,
+        };
+        let materials = checklist.iter().map(|item| {
+            let names: Vec<&str> = docs
+                .iter()
+                .filter(|d| d.label.as_deref() == Some(item.label.as_str()))
+                .map(|d| d.file_name.as_str())
+                .collect();
+            if names.is_empty() {
+                Fact::keyed("", "checklist-missing").titled(format!("doc-{}", item.label))
+            } else {
+                Fact::new("", names.join("\n")).titled(format!("doc-{}", item.label))
+            }
+        });
+        let mut confirm = Confirm::decision(
+            "check-application",
+            app.row.name.clone(),
+            format!("/applications/{id}/submit"),
+            format!("/applications/{id}"),
+        )
+        .facts(
+            facts_of(&app.content, current.as_ref())
+                .into_iter()
+                .chain(materials),
+        );
+        confirm.warning = "check-application-next";
+        confirm.yes = "submit-application";
+        confirm.cancel = "check-change";
+        confirm.blocked = !checklist.iter().all(|i| i.attached);
+        Ok(confirm_page(&state, &viewer, confirm))
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
 #[handler]
 pub(in crate::web) async fn submit_application(
     state: Data<&AppState>,
@@ -656,34 +690,32 @@ pub(super) async fn decide(
                 }
                 _ => opt(&form.uscc),
             };
-            Ok(super::super::confirm_page(
+            let confirm = Confirm::decision(
+                question,
+                app.row.name.clone(),
+                format!("/applications/{id}/{verb}"),
+                format!("/applications/{id}"),
+            )
+            .facts([
+                fact("uscc", code.unwrap_or_default()),
+                fact("reason", &form.reason),
+                fact("legacy_override_reason", &form.legacy_override_reason),
+            ])
+            .fields(&vec![
+                ("reason".to_owned(), form.reason.clone()),
+                ("uscc".to_owned(), form.uscc.clone()),
+                (
+                    "legacy_override_reason".to_owned(),
+                    form.legacy_override_reason.clone(),
+                ),
+            ]);
+            Ok(confirm_page(
                 state,
                 viewer,
-                super::super::Confirm {
-                    question,
-                    subject: app.row.name.clone(),
-                    action: format!("/applications/{id}/{verb}"),
-                    back: format!("/applications/{id}"),
-                    facts: [
-                        ("field-uscc", code.unwrap_or_default()),
-                        ("field-reason", form.reason.clone()),
-                        (
-                            "field-legacy_override_reason",
-                            form.legacy_override_reason.clone(),
-                        ),
-                    ]
-                    .into_iter()
-                    .filter(|(_, v)| !v.trim().is_empty())
-                    .collect(),
-                    fields: vec![
-                        ("reason", form.reason.clone()),
-                        ("uscc", form.uscc.clone()),
-                        (
-                            "legacy_override_reason",
-                            form.legacy_override_reason.clone(),
-                        ),
-                    ],
-                    danger: matches!(d, Decision::Reject),
+                if matches!(d, Decision::Reject) {
+                    confirm.danger()
+                } else {
+                    confirm
                 },
             ))
         }

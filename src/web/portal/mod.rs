@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::upload::Upload;
-use super::{CsrfForm, ShownError, Viewer, act, or_fail, render_status, status_for};
+use super::{
+    Confirm, CsrfForm, Fact, ShownError, Viewer, act, confirm_page, or_fail, render_status,
+    status_for,
+};
 use crate::app::AppState;
 use crate::auth::policy::{self, Action, ApplicationAccess};
 use crate::error::{Error, FieldError, Result};
