@@ -362,6 +362,9 @@ pub struct Organization {
     pub division_code: String,
     /// Division name.
     pub division_name: Option<String>,
+    /// The registration authority by name (`北京市民政局`, `湖北省民政厅`,
+    /// `中华人民共和国民政部`).
+    pub authority_name: Option<String>,
     /// Field of activity.
     pub field: String,
     /// 业务主管单位.
@@ -405,6 +408,7 @@ impl Organization {
             public_offering: o.public_offering,
             level: o.level,
             division_name,
+            authority_name: divisions::authority_name(&o.division_code),
             division_code: o.division_code,
             field: o.field,
             supervising_unit: o.supervising_unit,

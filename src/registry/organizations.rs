@@ -311,23 +311,8 @@ pub fn region_prefix(code: &str) -> &str {
     p
 }
 
-/// The public registry: organizations matching `search`, in registration
-/// order (`seq`). Public. Every combination of filters reads an index in
-/// that order (see [`super::search`]), so a page costs the same at a
-/// million organizations as at a hundred.
-///
-/// A `q` that is a well-formed code looks the code up instead of names.
-///
-/// # Errors
-/// `BadInput` naming a filter with an unknown value or a cursor this
-/// server did not issue; the database's error.
-pub async fn search(
-    db: &Db,
-    search: &Search,
-    page: &PageRequest,
-    today: NaiveDate,
-) -> Result<(Vec<organizations::Model>, Option<String>)> {
-    let mut select = organizations::Entity::find();
+/// What a registry search asks of the text index and the columns.
+fn text_query(search: &Search, today: NaiveDate) -> Result<super::search::TextQuery> {
     let mut text = super::search::TextQuery::default();
     let trimmed = |v: &Option<String>| {
         v.as_deref()
@@ -396,6 +381,27 @@ pub async fn search(
         };
         text.equal.push(("credit_status", c.as_str().into()));
     }
+    Ok(text)
+}
+
+/// The public registry: organizations matching `search`, in registration
+/// order (`seq`). Public. Every combination of filters reads an index in
+/// that order (see [`super::search`]), so a page costs the same at a
+/// million organizations as at a hundred.
+///
+/// A `q` that is a well-formed code looks the code up instead of names.
+///
+/// # Errors
+/// `BadInput` naming a filter with an unknown value or a cursor this
+/// server did not issue; the database's error.
+pub async fn search(
+    db: &Db,
+    search: &Search,
+    page: &PageRequest,
+    today: NaiveDate,
+) -> Result<(Vec<organizations::Model>, Option<String>)> {
+    let mut select = organizations::Entity::find();
+    let text = text_query(search, today)?;
     let after_seq = page
         .after_seq::<organizations::Entity, _>(db.conn(), organizations::Column::Seq)
         .await?;
@@ -450,6 +456,58 @@ pub async fn search(
         select.limit(limit).all(db.conn()).await?
     };
     Ok(page.finish(rows, |o| o.id))
+}
+
+/// How many organizations a registry search finds: exact up to `cap`,
+/// "more than `cap`" beyond (a count that stops reading there, so it costs
+/// no more at a million organizations). With no filter at all, the exact
+/// number of organizations ever registered, from the kept counts.
+///
+/// # Errors
+/// As [`search`].
+pub async fn count(db: &Db, search: &Search, today: NaiveDate, cap: u64) -> Result<Total> {
+    use super::search::{Reach, apply, plan};
+    let text = text_query(search, today)?;
+    if text.q.is_none() && text.equal.is_empty() && text.region.is_none() {
+        return Ok(Total::Exact(crate::stats::organizations_total(db).await?));
+    }
+    let mut matching = organizations::Entity::find()
+        .select_only()
+        .column(organizations::Column::Id);
+    apply(
+        QueryTrait::query(&mut matching),
+        plan(db.backend(), &text, Reach::All),
+        None,
+        Reach::All,
+    );
+    let mut matching = QueryTrait::into_query(matching);
+    matching.clear_order_by().limit(cap + 1);
+    let counted = sea_orm::sea_query::Query::select()
+        .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
+        .from_subquery(matching, sea_orm::sea_query::Alias::new("matching"))
+        .to_owned();
+    let n: i64 = db
+        .conn()
+        .query_one_raw(db.backend().build(&counted))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0);
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(if n > cap {
+        Total::MoreThan(cap)
+    } else {
+        Total::Exact(n)
+    })
+}
+
+/// A count that may stop early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// Exactly this many.
+    Exact(u64),
+    /// More than this many.
+    MoreThan(u64),
 }
 
 /// A revocation's reason, trimmed, once `actor` may revoke at all.

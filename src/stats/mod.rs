@@ -170,6 +170,23 @@ pub async fn add_counts<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Every organization ever registered (the type counts' sum): the
+/// registry's size, read from three kept rows.
+///
+/// # Errors
+/// The database's error.
+pub async fn organizations_total(db: &Db) -> Result<u64> {
+    let rows = grouped::<String>(
+        db,
+        "SELECT key, n FROM organization_counts WHERE dimension = 'type'",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+        .sum())
+}
+
 /// Runs a grouped query whose rows are (key, number).
 async fn grouped<K: sea_orm::TryGetable>(db: &Db, sql: &str) -> Result<Vec<(K, i64)>> {
     let conn = db.conn();

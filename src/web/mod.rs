@@ -809,6 +809,69 @@ pub async fn or_again(
     or_fail(state, viewer, r)
 }
 
+/// Where a list page stands among its pages: the cursors of the pages
+/// before it (`-` for the first), carried in the links, so "previous"
+/// needs no backward query and the page knows its number.
+#[derive(Debug, Default)]
+pub struct Trail {
+    before: Vec<String>,
+}
+
+impl Trail {
+    /// The most pages a trail remembers; a longer walk starts the trail
+    /// again (previous then leads to the first page).
+    const MAX: usize = 200;
+
+    /// The `trail` parameter as received; what is not a cursor is dropped.
+    #[must_use]
+    pub fn parse(trail: Option<&str>) -> Self {
+        let before: Vec<String> = trail
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| {
+                !c.is_empty()
+                    && c.len() <= 64
+                    && c.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map(str::to_owned)
+            .collect();
+        if before.len() > Self::MAX {
+            return Self::default();
+        }
+        Self { before }
+    }
+
+    /// This page's number, from 1.
+    #[must_use]
+    pub fn number(&self) -> usize {
+        self.before.len() + 1
+    }
+
+    /// The link to the next page: `list` (a path and query ending in `?`
+    /// or `&`), its cursor, and the trail with this page (`current`) added.
+    #[must_use]
+    pub fn next(&self, list: &str, current: Option<&str>, next: &str) -> String {
+        let mut before = self.before.clone();
+        before.push(current.filter(|c| !c.is_empty()).unwrap_or("-").to_owned());
+        format!("{list}cursor={next}&trail={}", before.join(","))
+    }
+
+    /// The link to the previous page, none on the first.
+    #[must_use]
+    pub fn previous(&self, list: &str) -> Option<String> {
+        let (last, rest) = self.before.split_last()?;
+        let mut link = list.to_owned();
+        if last != "-" {
+            link.push_str(&format!("cursor={last}&"));
+        }
+        if !rest.is_empty() {
+            link.push_str(&format!("trail={}", rest.join(",")));
+        }
+        Some(link.trim_end_matches(['&', '?']).to_owned())
+    }
+}
+
 /// A form as its (name, value) pairs, for forms whose fields vary.
 pub type Pairs = Vec<(String, String)>;
 
@@ -1107,5 +1170,43 @@ mod tests {
             filters_query(&f),
             "q=%E5%85%BB%E8%80%81+%26+%E6%9C%8D%E5%8A%A1&region=420100"
         );
+    }
+}
+
+#[cfg(test)]
+mod trail_tests {
+    use super::Trail;
+
+    #[test]
+    fn a_trail_leads_back_page_by_page_to_the_first() {
+        let first = Trail::parse(None);
+        assert_eq!(first.number(), 1);
+        assert_eq!(first.previous("/registry?q=a&"), None);
+        let to_second = first.next("/registry?q=a&", None, "C2");
+        assert_eq!(to_second, "/registry?q=a&cursor=C2&trail=-");
+        let second = Trail::parse(Some("-"));
+        assert_eq!(second.number(), 2);
+        assert_eq!(
+            second.previous("/registry?q=a&").as_deref(),
+            Some("/registry?q=a")
+        );
+        assert_eq!(
+            second.next("/registry?", Some("C2"), "C3"),
+            "/registry?cursor=C3&trail=-,C2"
+        );
+        let third = Trail::parse(Some("-,C2"));
+        assert_eq!(third.number(), 3);
+        assert_eq!(
+            third.previous("/registry?").as_deref(),
+            Some("/registry?cursor=C2&trail=-")
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_cursor_is_dropped() {
+        let t = Trail::parse(Some("-,<script>,C2,,a b"));
+        assert_eq!(t.number(), 3);
+        let long = vec!["C"; 201].join(",");
+        assert_eq!(Trail::parse(Some(&long)).number(), 1);
     }
 }

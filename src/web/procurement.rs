@@ -21,7 +21,7 @@ use crate::procurement::bids::{self, BidInput};
 use crate::procurement::catalog;
 use crate::procurement::projects::{self, Filter, Project, ProjectInput};
 use crate::procurement::rules::{self, Criterion, Method, Rule, Status};
-use crate::web::format::{division_label, yuan};
+use crate::web::format::{place, yuan};
 
 use super::local_time as local;
 
@@ -162,7 +162,7 @@ fn rows(
             category: names
                 .get(&p.row.category_id)
                 .map_or_else(String::new, |n| (*n).to_owned()),
-            region: division_label(&p.row.region_code),
+            region: place(&p.row.region_code, viewer.lang),
             budget: yuan(p.row.budget_fen),
             method: p.row.method.clone(),
             deadline: local(state, p.row.bid_deadline),
@@ -761,7 +761,7 @@ impl BidForm {
     }
 }
 
-fn rule_view(r: &Rule) -> RuleView {
+fn rule_view(r: &Rule, lang: crate::i18n::Lang) -> RuleView {
     let (key, value) = match r {
         Rule::Active => ("rule-active", String::new()),
         Rule::NotDishonest => ("rule-not_dishonest", String::new()),
@@ -769,7 +769,7 @@ fn rule_view(r: &Rule) -> RuleView {
         Rule::MinGrade { grade } => ("rule-min_grade", format!("{grade}A")),
         Rule::MinYears { years } => ("rule-min_years", years.to_string()),
         Rule::OrgTypes { types } => ("rule-org_types", types.join(", ")),
-        Rule::Region { division_code } => ("rule-region", division_label(division_code)),
+        Rule::Region { division_code } => ("rule-region", place(division_code, lang)),
     };
     RuleView {
         key: key.into(),
@@ -819,15 +819,19 @@ async fn detail_page(
         Err(e) => return Err(e),
     };
     let award = super::evaluation::award_section(state, actor, &p).await?;
-    let mut rules_shown = vec![rule_view(&Rule::Active), rule_view(&Rule::NotDishonest)];
-    rules_shown.extend(p.eligibility.iter().map(rule_view));
+    let lang = viewer.lang;
+    let mut rules_shown = vec![
+        rule_view(&Rule::Active, lang),
+        rule_view(&Rule::NotDishonest, lang),
+    ];
+    rules_shown.extend(p.eligibility.iter().map(|r| rule_view(r, lang)));
     let page = DetailPage {
         id,
         number: p.row.number.clone(),
         title: p.row.title.clone(),
         description: p.row.description.clone(),
         category: category_name(state, viewer, p.row.category_id).await?,
-        region: division_label(&p.row.region_code),
+        region: place(&p.row.region_code, viewer.lang),
         budget: yuan(p.row.budget_fen),
         method: p.row.method.clone(),
         service: format!("{} — {}", p.row.service_start, p.row.service_end),

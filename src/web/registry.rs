@@ -8,7 +8,7 @@ use poem::{Response, handler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::format::{division_label, yuan};
+use super::format::{authority, yuan};
 use super::{
     Confirm, Fact, ShownError, Viewer, act, confirm_page, form_errors, or_again, or_fail,
     render_status, status_for,
@@ -47,6 +47,8 @@ pub(super) struct SearchQuery {
     credit_status: String,
     #[serde(default, skip_serializing)]
     cursor: Option<String>,
+    #[serde(default, skip_serializing)]
+    trail: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,9 +72,16 @@ struct SearchPage {
     grades: [&'static str; 5],
     rows: Vec<OrgRow>,
     next: Option<String>,
+    previous: Option<String>,
+    page_number: usize,
+    /// How many match, and whether that is a floor ("more than").
+    total: Option<(String, bool)>,
     export: String,
     errors: Vec<ShownError>,
 }
+
+/// Past this many matches a search says "more than" instead of counting on.
+const COUNT_CAP: u64 = 10_000;
 
 fn current_grade(o: &entity::organizations::Model, today: NaiveDate) -> String {
     credit::current_grade(o, today)
@@ -105,31 +114,38 @@ pub(super) async fn search(
             credit_status: Some(filters.credit_status.clone()),
         };
         let page = PageRequest::parse(Some(50), filters.cursor.as_deref())?;
-        orgs::search(&state.db, &search, &page, today)
-            .await
-            .map(|(rows, next)| (rows, next, today))
+        let (rows, next) = orgs::search(&state.db, &search, &page, today).await?;
+        let total = orgs::count(&state.db, &search, today, COUNT_CAP).await?;
+        Ok((rows, next, today, total))
     }
     .await;
     let query = super::filters_query(&filters);
-    let (rows, next, errors) = match r {
-        Ok((rows, next, today)) => (
+    let list = if query.is_empty() {
+        "/registry?".to_owned()
+    } else {
+        format!("/registry?{query}&")
+    };
+    let trail = super::Trail::parse(filters.trail.as_deref());
+    let (rows, next, total, errors) = match r {
+        Ok((rows, next, today, total)) => (
             rows.iter()
                 .map(|o| OrgRow {
                     id: o.id,
                     name: o.name.clone(),
                     uscc: o.uscc.clone().unwrap_or_default(),
                     org_type: o.org_type.clone(),
-                    division: division_label(&o.division_code),
+                    division: authority(&o.division_code, viewer.lang),
                     status: o.status.as_str().into(),
                     credit_status: o.credit_status,
                     grade: current_grade(o, today),
                 })
                 .collect(),
-            next.map(|c| format!("/registry?{query}&cursor={c}")),
+            next.map(|c| trail.next(&list, filters.cursor.as_deref(), &c)),
+            Some(total),
             vec![],
         ),
         Err(e) => match form_errors(viewer.lang, &e) {
-            Some(errors) => (vec![], None, errors),
+            Some(errors) => (vec![], None, None, errors),
             None => return super::fail(&state, &viewer, e),
         },
     };
@@ -146,6 +162,12 @@ pub(super) async fn search(
         grades: ["1", "2", "3", "4", "5"],
         rows,
         next,
+        previous: trail.previous(&list),
+        page_number: trail.number(),
+        total: total.map(|t| match t {
+            orgs::Total::Exact(n) => (super::format::count(n), false),
+            orgs::Total::MoreThan(n) => (super::format::count(n), true),
+        }),
         export: format!("/api/v1/organizations/export.csv?{query}"),
         errors,
     };
@@ -273,7 +295,7 @@ async fn profile_page(
             org_type: o.org_type,
             public_offering: o.public_offering,
             level: o.level,
-            division: division_label(&o.division_code),
+            division: authority(&o.division_code, viewer.lang),
             field: o.field,
             supervising_unit: o.supervising_unit.unwrap_or_default(),
             address: o.address,

@@ -442,7 +442,7 @@ async fn on_a_phone_a_newcomer_applies_with_materials_is_returned_fixes_and_is_a
         .unwrap();
     fill(&me, "name", "北京市晨光养老服务中心").await;
     choose(&me, "org_type", "social_service_agency").await;
-    fill(&me, "division_code", "110000").await;
+    choose(&me, "division_code", "110000").await;
     choose(&me, "field", "community_service").await;
     fill(&me, "address", "北京市东城区和平里1号").await;
     fill(&me, "legal_representative", "王芳").await;

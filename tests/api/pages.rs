@@ -220,3 +220,36 @@ async fn the_site_has_its_icon() {
     );
     assert!(icon.body.starts_with("<svg"));
 }
+
+#[tokio::test]
+async fn pages_go_out_compressed_to_browsers_that_take_it_and_nothing_else_does() {
+    let app = spawn().await;
+    let mut visitor = app.browser();
+    let page = visitor
+        .get_with("/registry", ("accept-encoding", "gzip, br"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    assert!(
+        page.headers
+            .get_all("vary")
+            .iter()
+            .any(|v| v == "accept-encoding")
+    );
+    let plain = visitor.get("/registry").await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert!(plain.body.contains("<html"), "as written when not asked");
+    let api = visitor
+        .get_with("/api/v1/organizations", ("accept-encoding", "gzip"))
+        .await;
+    assert_eq!(api.status, 200);
+    assert!(
+        api.headers.get("content-encoding").is_none(),
+        "the API goes as it is"
+    );
+}

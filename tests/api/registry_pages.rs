@@ -827,3 +827,87 @@ async fn revoking_a_registration_in_the_pages_asks_first_and_only_a_registrar_ma
     assert_eq!(done.status, 303, "{}", done.body);
     assert_eq!(status().await, "revoked");
 }
+
+#[tokio::test]
+async fn the_registry_says_how_many_it_found_and_pages_back_as_well_as_forward() {
+    use cogov::registry::organizations::{self as orgs, Search, Total};
+    let app = spawn().await;
+    let now = app.clock.now();
+    let dir = tempfile::tempdir().unwrap();
+    cogov::bench::seed(app.db(), dir.path(), 130, 11, now, |_| {})
+        .await
+        .unwrap();
+    let mut public = app.browser();
+    let first = public.get("/registry").await;
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains("共 130 家"), "{}", first.body);
+    assert!(
+        !first.body.contains("上一页"),
+        "nothing before the first page"
+    );
+    let row = |p: &Page| {
+        p.body
+            .split("<td><a href=\"/registry/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let link = |p: &Page, rel: &str| {
+        p.body
+            .split(&format!("rel=\"{rel}\""))
+            .next()
+            .unwrap()
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#x3D;", "=")
+    };
+    let second = public.get(&link(&first, "next")).await;
+    assert!(second.body.contains("第 2 页") && second.body.contains("上一页"));
+    let third = public.get(&link(&second, "next")).await;
+    assert!(third.body.contains("第 3 页"));
+    assert!(!third.body.contains("rel=\"next\""), "130 rows, 50 a page");
+    let back = public.get(&link(&third, "prev")).await;
+    assert_eq!(row(&back), row(&second), "previous is the page before");
+    let back = public.get(&link(&back, "prev")).await;
+    assert_eq!(row(&back), row(&first));
+    assert!(!back.body.contains("上一页"));
+
+    // A filtered count is the rows it finds; a count stops at its cap.
+    let (_, all) = crate::common::json(
+        app.get("/api/v1/organizations?org_type=foundation&limit=100", None)
+            .await,
+    )
+    .await;
+    let foundations = all["items"].as_array().unwrap().len();
+    assert!(foundations > 0 && foundations < 100);
+    let page = public.get("/registry?org_type=foundation").await;
+    assert!(
+        page.body.contains(&format!("共 {foundations} 家")),
+        "{}",
+        page.body
+    );
+    let today = cogov::clock::china_date(now);
+    let search = Search {
+        org_type: Some("social_group".into()),
+        ..Search::default()
+    };
+    assert_eq!(
+        orgs::count(app.db(), &search, today, 5).await.unwrap(),
+        Total::MoreThan(5)
+    );
+    assert_eq!(
+        orgs::count(app.db(), &Search::default(), today, 5)
+            .await
+            .unwrap(),
+        Total::Exact(130),
+        "the whole registry from the kept counts, exactly"
+    );
+}

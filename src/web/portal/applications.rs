@@ -160,13 +160,17 @@ pub(super) struct Choices {
     org_types: [&'static str; 3],
     fields: [&'static str; 5],
     labels: [&'static str; 9],
+    authorities: &'static [crate::web::format::AuthorityGroup],
 }
 
-pub(super) const CHOICES: Choices = Choices {
-    org_types: OrgType::KINDS,
-    fields: Field::NAMES,
-    labels: files::APPLICATION_LABELS,
-};
+pub(super) fn choices(lang: crate::i18n::Lang) -> Choices {
+    Choices {
+        org_types: OrgType::KINDS,
+        fields: Field::NAMES,
+        labels: files::APPLICATION_LABELS,
+        authorities: crate::web::format::authority_groups(lang),
+    }
+}
 
 // ---------- new application ----------
 
@@ -196,7 +200,7 @@ pub(super) async fn new_page(
     };
     let page = NewApplicationPage {
         form,
-        choices: CHOICES,
+        choices: choices(viewer.lang),
         org_name,
         errors,
     };
@@ -270,13 +274,20 @@ pub(super) fn keyed(label: &str, key: String) -> Fact {
 
 /// What an application says, for reading; a change shows each new value
 /// beside the registered one (`current`).
-pub(super) fn facts_of(c: &Content, current: Option<&entity::organizations::Model>) -> Vec<Fact> {
+pub(super) fn facts_of(
+    c: &Content,
+    current: Option<&entity::organizations::Model>,
+    lang: crate::i18n::Lang,
+) -> Vec<Fact> {
     let mut facts = match c {
         Content::Registration(p) => {
             let mut out = vec![
                 fact("name", &p.name),
                 keyed("org_type", format!("orgtype-{}", p.org_type)),
-                fact("authority", division_label(&p.division_code)),
+                fact(
+                    "authority",
+                    crate::web::format::authority(&p.division_code, lang),
+                ),
                 keyed("field", format!("area-{}", p.field)),
                 fact(
                     "supervising_unit",
@@ -433,9 +444,9 @@ pub(super) async fn application_page(
             })
             .unwrap_or_default(),
         organization_id: row.organization_id,
-        facts: facts_of(&content, current.as_ref()),
+        facts: facts_of(&content, current.as_ref(), viewer.lang),
         form: form.unwrap_or_else(|| AppForm::from_content(&content)),
-        choices: CHOICES,
+        choices: choices(viewer.lang),
         editable,
         can_submit: editable && access == ApplicationAccess::Submit,
         can_decide,
@@ -575,7 +586,7 @@ pub(in crate::web) async fn check_application(
             format!("/applications/{id}"),
         )
         .facts(
-            facts_of(&app.content, current.as_ref())
+            facts_of(&app.content, current.as_ref(), viewer.lang)
                 .into_iter()
                 .chain(materials),
         );

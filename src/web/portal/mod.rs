@@ -40,7 +40,7 @@ use crate::registry::members::{self, Answer};
 use crate::registry::organizations as orgs;
 use crate::registry::particulars::{Changes, Content, Deregistration, Kind, Particulars};
 use crate::registry::rules::{Field, OrgType};
-use crate::web::format::{division_label, yuan};
+use crate::web::format::yuan;
 
 pub(in crate::web) use self::{
     annual_reports::*, applications::*, membership::*, my::*, registrar::*,
