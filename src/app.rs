@@ -36,6 +36,8 @@ pub struct AppState {
     pub limiter: Arc<api::hardening::Limiter>,
     /// Answers kept for anonymous readers.
     pub cache: Arc<crate::cache::PublicCache>,
+    /// The site's identity as pages read it.
+    pub site: Arc<crate::site::Cache>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             clock,
             limiter: Arc::new(api::hardening::Limiter::new(settings.api_rate_per_minute)),
             cache: Arc::new(crate::cache::PublicCache::new(settings.cache_bytes)),
+            site: Arc::default(),
             settings: Arc::new(settings),
             templates: Arc::new(templates),
         })

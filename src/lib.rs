@@ -86,10 +86,12 @@ pub mod open;
 pub mod pagination;
 /// Projects, bids (sealed until the opening), panels, evaluation and award.
 pub mod procurement;
-/// Social organizations: registration applications, the register, credit listings, annual reports, import and search.
 /// Password recovery: one-time links by mail, asked for by the person or sent by an admin who resets an account. Above `auth` and `notifications`.
 pub mod recovery;
+/// Social organizations: registration applications, the register, credit listings, annual reports, import and search.
 pub mod registry;
+/// The site's identity as the admin sets it: name, host organization, contact, ICP filing number, privacy and accessibility statements.
+pub mod site;
 /// Public statistics from kept counts.
 pub mod stats;
 /// What waits for a person: the task list's kinds, groups and order; the areas say which of their things wait for whom (`registry::tasks`, `procurement::tasks`, `grants::tasks`, `notifications::tasks`).

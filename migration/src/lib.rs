@@ -67,6 +67,8 @@ mod m20261207_000055_project_search;
 mod m20261207_000056_user_search;
 mod m20261208_000057_password_resets;
 mod m20261208_000058_application_requirements;
+mod m20261209_000059_task_queues;
+mod m20261209_000060_site_settings;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -133,6 +135,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000056_user_search::Migration),
             Box::new(m20261208_000057_password_resets::Migration),
             Box::new(m20261208_000058_application_requirements::Migration),
+            Box::new(m20261209_000059_task_queues::Migration),
+            Box::new(m20261209_000060_site_settings::Migration),
         ]
     }
 }

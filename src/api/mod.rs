@@ -26,6 +26,7 @@ pub mod panels;
 pub mod problem;
 pub mod projects;
 pub mod registry_dto;
+pub mod site;
 pub mod users;
 pub mod webhooks;
 
@@ -56,6 +57,8 @@ pub enum ApiTags {
     Grants,
     /// Open data: the change feed and OCDS.
     OpenData,
+    /// The site's identity.
+    Site,
 }
 
 /// Result of every operation.
@@ -87,6 +90,7 @@ pub type Apis = (
         panels::ScoringApi,
         award::AwardApi,
         webhooks::WebhooksApi,
+        site::SiteApi,
     ),
 );
 
@@ -118,6 +122,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
                 panels::ScoringApi,
                 award::AwardApi,
                 webhooks::WebhooksApi,
+                site::SiteApi,
             ),
         ),
         "cogov API",

@@ -64,6 +64,8 @@ pub enum Action {
     Evaluate,
     /// Change one's own password (with the current one).
     ChangeOwnPassword,
+    /// Set the site's identity (name, host, contact, ICP, statements).
+    ConfigureSite,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
                 | Action::Register
                 | Action::ManageMembers
                 | Action::ManageCatalog
+                | Action::ConfigureSite
                 | Action::Purchase
                 | Action::Upload
                 | Action::Evaluate
@@ -102,7 +105,8 @@ impl Action {
             Action::ManageUsers
             | Action::ManageDepartments
             | Action::ManageCalendar
-            | Action::ManageCatalog => role == Role::Admin,
+            | Action::ManageCatalog
+            | Action::ConfigureSite => role == Role::Admin,
             Action::Apply => role.is_org_role(),
             Action::ReadRegistry => matches!(role, Role::Registrar | Role::Auditor),
             Action::Register => role == Role::Registrar,

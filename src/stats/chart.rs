@@ -8,12 +8,14 @@ use serde::Serialize;
 use super::Count;
 use crate::money::Fen;
 
-/// The drawing's width in SVG units.
+/// The drawing's width in SVG units. Drawn at most 32rem wide and at a
+/// phone's width (about 350 px), a unit is 0.85 to 1.3 px: texts of 15
+/// units read at 13 px or more (`style.css`).
 pub const WIDTH: i64 = 400;
-const LABEL_WIDTH: i64 = 140;
-const VALUE_WIDTH: i64 = 90;
-const ROW: i64 = 24;
-const BAR: i64 = 14;
+const LABEL_WIDTH: i64 = 150;
+const VALUE_WIDTH: i64 = 125;
+const ROW: i64 = 28;
+const BAR: i64 = 16;
 
 /// One drawn bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,7 +73,7 @@ pub fn bars(title: &'static str, counts: &[Count], money: bool) -> Chart {
                     c.value.to_string()
                 },
                 y: i * ROW + (ROW - BAR) / 2,
-                text_y: i * ROW + ROW / 2 + 4,
+                text_y: i * ROW + ROW / 2 + 5,
                 x: LABEL_WIDTH,
                 width,
                 value_x: LABEL_WIDTH + width + 6,

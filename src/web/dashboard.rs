@@ -39,6 +39,18 @@ fn labelled(lang: Lang, prefix: &str, counts: &[Count]) -> Vec<Count> {
         .collect()
 }
 
+/// Relabels counts in `lang` by their key (`relabel` gives the words, or
+/// none to keep the label).
+fn relabelled(counts: &[Count], relabel: impl Fn(&str) -> Option<String>) -> Vec<Count> {
+    counts
+        .iter()
+        .map(|c| Count {
+            label: relabel(&c.key).unwrap_or_else(|| c.label.clone()),
+            ..c.clone()
+        })
+        .collect()
+}
+
 #[handler]
 pub(super) async fn dashboard(state: Data<&AppState>, viewer: Viewer) -> Response {
     let r = async {
@@ -48,21 +60,44 @@ pub(super) async fn dashboard(state: Data<&AppState>, viewer: Viewer) -> Respons
             None => None,
         };
         let lang = viewer.lang;
+        // Provinces and categories in the reader's language: categories
+        // are counted under their Chinese names (the key).
+        let categories = crate::procurement::catalog::list(&state.db, false).await?;
+        let category = |name_zh: &str| match lang {
+            Lang::ZhCn => None,
+            Lang::En => categories
+                .iter()
+                .find(|c| c.name_zh == name_zh)
+                .map(|c| c.name_en.clone()),
+        };
+        let province = |code: &str| Some(super::format::place(code, lang));
         let charts = vec![
             chart::bars(
                 "chart-org-type",
                 &labelled(lang, "orgtype-", &p.organizations_by_type),
                 false,
             ),
-            chart::bars("chart-org-region", &p.organizations_by_region, false),
+            chart::bars(
+                "chart-org-region",
+                &relabelled(&p.organizations_by_region, province),
+                false,
+            ),
             chart::bars("chart-org-year", &p.organizations_by_year, false),
             chart::bars(
                 "chart-project-status",
                 &labelled(lang, "pstatus-", &p.projects_by_status),
                 false,
             ),
-            chart::bars("chart-project-category", &p.projects_by_category, false),
-            chart::bars("chart-funds-category", &p.funds_by_category, true),
+            chart::bars(
+                "chart-project-category",
+                &relabelled(&p.projects_by_category, category),
+                false,
+            ),
+            chart::bars(
+                "chart-funds-category",
+                &relabelled(&p.funds_by_category, category),
+                true,
+            ),
             chart::bars("chart-funds-year", &p.funds_by_year, true),
         ];
         let grants_chart = staff.as_ref().map(|s| {

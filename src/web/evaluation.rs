@@ -199,6 +199,8 @@ fn challenge_rows(state: &AppState, list: Vec<challenges::ChallengeView>) -> Vec
 
 #[derive(Debug, Serialize)]
 struct EvaluationPage {
+    /// What the page is about, for its title.
+    subject: String,
     id: Uuid,
     number: String,
     title: String,
@@ -395,6 +397,7 @@ async fn evaluation_page(
         challenges::challenges_of(&state.db, Some(actor), id, now).await?,
     );
     let page = EvaluationPage {
+        subject: p.row.title.clone(),
         id,
         number: p.row.number.clone(),
         title: p.row.title.clone(),

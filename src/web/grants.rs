@@ -181,6 +181,8 @@ struct ReportRow {
 
 #[derive(Debug, Serialize)]
 struct GrantPage {
+    /// What the page is about, for its title.
+    subject: String,
     /// The next page of feedback, newest first.
     feedback_more: Option<String>,
     id: Uuid,
@@ -268,6 +270,7 @@ async fn grant_page(
     )
     .await?;
     let page = GrantPage {
+        subject: g.row.title.clone(),
         id,
         project_id: g.row.project_id,
         title: g.row.title.clone(),

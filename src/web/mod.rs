@@ -15,6 +15,7 @@ mod password;
 pub mod portal;
 pub mod procurement;
 pub mod registry;
+mod site;
 pub mod tasks;
 pub mod templates;
 mod upload;
@@ -66,6 +67,9 @@ pub fn routes() -> impl Endpoint {
             get(password::reset_form).post(password::reset),
         )
         .at("/admin/requirements", get(admin::requirements))
+        .at("/admin/site", get(site::settings).post(site::save_settings))
+        .at("/privacy", get(site::privacy))
+        .at("/accessibility", get(site::accessibility))
         .at(
             "/admin/requirements/:kind",
             poem::post(admin::set_requirements),
@@ -300,6 +304,8 @@ pub struct Viewer {
     pub unread: u64,
     /// How many things wait for the signed-in user (the menu's count).
     pub tasks: u64,
+    /// The site's identity (header, footer, titles).
+    pub site: std::sync::Arc<crate::site::Identity>,
 }
 
 fn language_of(req: &Request) -> Lang {
@@ -389,6 +395,7 @@ impl<'a> FromRequest<'a> for Viewer {
             client_ip,
             unread,
             tasks,
+            site: state.site.current(&state.db).await,
         })
     }
 }
@@ -415,11 +422,12 @@ impl Viewer {
     }
 }
 
-/// A time as the pages show it: minutes, in the configured zone.
+/// A time as the pages show it: minutes, in the configured zone, saying
+/// which (`2026-03-16 09:30 UTC+08:00`).
 #[must_use]
 pub fn local_time(state: &AppState, t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&state.settings.timezone)
-        .format("%Y-%m-%d %H:%M")
+        .format("%Y-%m-%d %H:%M UTC%:z")
         .to_string()
 }
 
@@ -491,8 +499,39 @@ pub struct PageCtx<'a, T: Serialize> {
     /// What the last action did, for a person (after a redirect that says
     /// `?done=<verb>`), when the catalogue has words for it.
     pub done: Option<String>,
+    /// The site's identity in the page's language.
+    pub site: SiteView,
     /// The page's data.
     pub page: T,
+}
+
+/// The site's identity as a page shows it, in its language; empty where
+/// the admin set nothing (the catalogue's words then).
+#[derive(Debug, Serialize)]
+pub struct SiteView {
+    /// The site's name.
+    pub name: String,
+    /// 主办单位.
+    pub host: String,
+    /// How to reach the host.
+    pub contact: String,
+    /// ICP filing number.
+    pub icp: String,
+}
+
+impl SiteView {
+    fn of(site: &crate::site::Identity, lang: Lang) -> Self {
+        let (name, host, contact) = match lang {
+            Lang::ZhCn => (&site.name_zh, &site.host_zh, &site.contact_zh),
+            Lang::En => (&site.name_en, &site.host_en, &site.contact_en),
+        };
+        Self {
+            name: name.clone(),
+            host: host.clone(),
+            contact: contact.clone(),
+            icp: site.icp.clone(),
+        }
+    }
 }
 
 /// The verb a form's path ends with (`/applications/x/approve` says
@@ -562,6 +601,7 @@ pub fn render_status<T: Serialize>(
         title,
         here: urlencoding::encode(&viewer.path).into_owned(),
         done: done_message(viewer.lang, &viewer.path),
+        site: SiteView::of(&viewer.site, viewer.lang),
         page,
     };
     match state.templates.render(template, &ctx) {
@@ -597,6 +637,7 @@ fn status_page(state: &AppState, lang: Lang, status: StatusCode) -> Response {
         client_ip: String::new(),
         unread: 0,
         tasks: 0,
+        site: state.site.peek(),
     };
     let message_key = match status {
         StatusCode::NOT_FOUND => "error-not-found",

@@ -667,6 +667,8 @@ struct MyBid {
 
 #[derive(Debug, Serialize)]
 struct DetailPage {
+    /// What the page is about, for its title.
+    subject: String,
     id: Uuid,
     number: String,
     title: String,
@@ -826,6 +828,7 @@ async fn detail_page(
     ];
     rules_shown.extend(p.eligibility.iter().map(|r| rule_view(r, lang)));
     let page = DetailPage {
+        subject: p.row.title.clone(),
         id,
         number: p.row.number.clone(),
         title: p.row.title.clone(),

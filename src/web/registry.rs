@@ -252,6 +252,8 @@ struct TrackRow {
 
 #[derive(Debug, Serialize)]
 struct ProfilePage {
+    /// What the page is about, for its title.
+    subject: String,
     org: OrgView,
     credit_records: Vec<CreditRow>,
     grades: Vec<GradeRow>,
@@ -281,6 +283,7 @@ async fn profile_page(
         .as_ref()
         .is_some_and(|a| crate::auth::policy::organization_insider(a, id).is_ok());
     let page = ProfilePage {
+        subject: o.name.clone(),
         org: OrgView {
             id: o.id,
             grade: current_grade(&o, today),

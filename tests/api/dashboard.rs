@@ -106,4 +106,14 @@ async fn figures_add_up_to_the_records_and_staff_see_the_work_waiting() {
         english.body.contains("Social service agency"),
         "labels translated"
     );
+    assert!(
+        page.body.contains(">北京市</text>") && english.body.contains(">Beijing</text>"),
+        "provinces in the reader's language"
+    );
+    assert!(
+        page.body.contains(">居家养老上门服务</text>")
+            && !english.body.contains(">居家养老上门服务</text>"),
+        "categories by their English names: {}",
+        english.body
+    );
 }

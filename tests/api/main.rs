@@ -43,6 +43,7 @@ mod rush;
 mod scopes;
 mod sealed;
 mod search;
+mod site;
 mod statements;
 mod tasks;
 mod webhooks;

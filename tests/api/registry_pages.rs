@@ -767,7 +767,15 @@ async fn revoking_a_registration_in_the_pages_asks_first_and_only_a_registrar_ma
 
     let mut reg = app.browser();
     assert_eq!(reg.login("registrar@demo.cogov.cn", demo).await.status, 303);
-    let csrf = reg.get(&url).await.csrf();
+    let profile = reg.get(&url).await;
+    let (_, o) =
+        crate::common::json(app.get(&format!("/api/v1/organizations/{id}"), None).await).await;
+    let name = o["organization"]["name"].as_str().unwrap();
+    assert!(
+        profile.body.contains(&format!("<title>{name} · ")),
+        "a page's title names what it is about"
+    );
+    let csrf = profile.csrf();
     let refused = reg
         .post(&revoke, &[("csrf_token", &csrf), ("reason", "")])
         .await;

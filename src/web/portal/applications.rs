@@ -352,6 +352,8 @@ pub(super) struct DocRow {
 
 #[derive(Debug, Serialize)]
 pub(super) struct ApplicationPage {
+    /// What the page is about, for its title.
+    subject: String,
     id: Uuid,
     kind: String,
     status: String,
@@ -422,6 +424,7 @@ pub(super) async fn application_page(
         ..
     } = app;
     let page = ApplicationPage {
+        subject: row.name.clone(),
         id,
         kind: row.kind.clone(),
         status: status.as_str().into(),
@@ -437,11 +440,7 @@ pub(super) async fn application_page(
         },
         submitted_at: row
             .submitted_at
-            .map(|t| {
-                t.with_timezone(&state.settings.timezone)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
+            .map(|t| crate::web::local_time(state, t))
             .unwrap_or_default(),
         organization_id: row.organization_id,
         facts: facts_of(&content, current.as_ref(), viewer.lang),

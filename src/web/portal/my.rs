@@ -57,12 +57,7 @@ pub(super) fn app_rows(state: &AppState, list: Vec<Application>) -> Vec<AppRow> 
             kind: a.row.kind,
             status: a.row.status.as_str().into(),
             name: a.row.name,
-            updated_at: a
-                .row
-                .updated_at
-                .with_timezone(&state.settings.timezone)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            updated_at: crate::web::local_time(state, a.row.updated_at),
         })
         .collect()
 }
@@ -138,12 +133,7 @@ pub(super) async fn my_page(
                     project: format!("{number} {title}"),
                     status: b.status.as_str().into(),
                     price: yuan(b.price_fen),
-                    at: b
-                        .ended_at
-                        .unwrap_or(b.submitted_at)
-                        .with_timezone(&state.settings.timezone)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
+                    at: crate::web::local_time(state, b.ended_at.unwrap_or(b.submitted_at)),
                     content_hash: b.content_hash,
                 });
             }
