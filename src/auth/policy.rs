@@ -373,6 +373,9 @@ pub struct Menu {
     pub settings: bool,
     /// The e-mail outbox.
     pub outbox: bool,
+    /// Any of the three above: the administration page (`/admin`), one
+    /// place in the menu for them.
+    pub admin: bool,
 }
 
 impl Menu {
@@ -388,6 +391,9 @@ impl Menu {
             users: may(a, Action::ReadUsers),
             settings: may(a, Action::ManageDepartments),
             outbox: may(a, Action::ReadOutbox),
+            admin: may(a, Action::ReadUsers)
+                || may(a, Action::ManageDepartments)
+                || may(a, Action::ReadOutbox),
         }
     }
 }

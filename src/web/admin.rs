@@ -69,6 +69,20 @@ struct UsersPage {
     can_manage: bool,
 }
 
+/// The administration page: one place for what the menu groups.
+#[handler]
+pub(super) async fn index(state: Data<&AppState>, viewer: Viewer) -> Response {
+    let r = async {
+        let actor = viewer.actor()?;
+        if !policy::Menu::of(actor).admin {
+            return Err(Error::forbidden("administration is for admins and auditors"));
+        }
+        Ok(render(&state, &viewer, "pages/admin/index", "nav-admin", ()))
+    }
+    .await;
+    or_fail(&state, &viewer, r)
+}
+
 #[handler]
 pub(super) async fn users(
     state: Data<&AppState>,

@@ -66,6 +66,7 @@ pub fn routes() -> impl Endpoint {
             "/reset-password/:token",
             get(password::reset_form).post(password::reset),
         )
+        .at("/admin", get(admin::index))
         .at("/admin/requirements", get(admin::requirements))
         .at("/admin/site", get(site::settings).post(site::save_settings))
         .at("/privacy", get(site::privacy))

@@ -104,8 +104,25 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
     assert_eq!(e.get("/admin/users").await.status, 403);
     assert_eq!(e.get("/admin/holidays").await.status, 403);
 
+    assert_eq!(e.get("/admin").await.status, 403, "no administration page");
+    assert!(!e.get("/").await.body.contains("href=\"/admin\""));
+
     let mut a = app.browser();
     a.login("admin@example.cn", PASSWORD).await;
+    // One place in the menu; the page lists each part.
+    let hub = a.get("/admin").await;
+    assert_eq!(hub.status, 200);
+    assert!(a.get("/").await.body.contains("href=\"/admin\""));
+    for part in ["/admin/users", "/admin/departments", "/admin/site", "/admin/outbox"] {
+        assert!(hub.body.contains(&format!("href=\"{part}\"")), "{part}");
+    }
+    app.user("auditor@example.cn", Role::Auditor).await;
+    let mut auditor = app.browser();
+    auditor.login("auditor@example.cn", PASSWORD).await;
+    let theirs = auditor.get("/admin").await;
+    assert_eq!(theirs.status, 200);
+    assert!(theirs.body.contains("href=\"/admin/outbox\""));
+    assert!(!theirs.body.contains("href=\"/admin/site\""), "reads, sets nothing");
     let users = a.get("/admin/users?q=expert").await;
     assert_eq!(users.status, 200);
     assert!(users.body.contains("expert@example.cn"));
