@@ -34,48 +34,48 @@ pub const KEEP_SECS: u64 = 30;
 #[oai(rename = "SiteIdentity")]
 pub struct Identity {
     /// The site's name in Chinese (the header, the titles).
-    #[oai(default)]
+    #[oai(default, validator(max_length = 100))]
     #[serde(default)]
     pub name_zh: String,
     /// The site's name in English.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 100))]
     #[serde(default)]
     pub name_en: String,
     /// 主办单位: the organization that runs the site, in Chinese.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 200))]
     #[serde(default)]
     pub host_zh: String,
     /// The host organization in English.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 200))]
     #[serde(default)]
     pub host_en: String,
     /// How to reach the host (address, telephone, e-mail), in Chinese.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 500))]
     #[serde(default)]
     pub contact_zh: String,
     /// How to reach the host, in English.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 500))]
     #[serde(default)]
     pub contact_en: String,
     /// The ICP filing number (`京ICP备12345678号-1`), shown in the footer
     /// with a link to the filing register.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 64))]
     #[serde(default)]
     pub icp: String,
     /// The privacy statement in Chinese (paragraphs separated by blank lines).
-    #[oai(default)]
+    #[oai(default, validator(max_length = 20000))]
     #[serde(default)]
     pub privacy_zh: String,
     /// The privacy statement in English.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 20000))]
     #[serde(default)]
     pub privacy_en: String,
     /// The accessibility statement in Chinese.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 20000))]
     #[serde(default)]
     pub accessibility_zh: String,
     /// The accessibility statement in English.
-    #[oai(default)]
+    #[oai(default, validator(max_length = 20000))]
     #[serde(default)]
     pub accessibility_en: String,
 }

@@ -139,11 +139,18 @@ pub async fn score(
         ));
     }
     let comment = comment.trim();
-    if comment.is_empty() || comment.chars().count() > 2000 {
+    if comment.is_empty() {
+        return Err(Error::invalid(
+            "comment",
+            "comment_required",
+            "explain each score in a comment",
+        ));
+    }
+    if comment.chars().count() > 2000 {
         return Err(Error::invalid(
             "comment",
             "length",
-            "explain the score in 1 to 2000 characters",
+            "explain the score in at most 2000 characters",
         ));
     }
     let index = i32::try_from(criterion_index).unwrap_or(i32::MAX);

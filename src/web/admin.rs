@@ -75,9 +75,17 @@ pub(super) async fn index(state: Data<&AppState>, viewer: Viewer) -> Response {
     let r = async {
         let actor = viewer.actor()?;
         if !policy::Menu::of(actor).admin {
-            return Err(Error::forbidden("administration is for admins and auditors"));
+            return Err(Error::forbidden(
+                "administration is for admins and auditors",
+            ));
         }
-        Ok(render(&state, &viewer, "pages/admin/index", "nav-admin", ()))
+        Ok(render(
+            &state,
+            &viewer,
+            "pages/admin/index",
+            "nav-admin",
+            (),
+        ))
     }
     .await;
     or_fail(&state, &viewer, r)

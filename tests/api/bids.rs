@@ -921,6 +921,14 @@ async fn experts_score_submit_sheets_and_the_ranking_appears_only_when_all_are_i
         (s, problem_codes(&e)),
         (422, vec!["unknown_criterion".to_owned()])
     );
+    // Each score says why.
+    let mut silent = give(&bids_by_org[0].1, 100);
+    silent["comment"] = json!("  ");
+    let (s, e) = json(app.put_json(&scores, Some(&scorers[0]), silent).await).await;
+    assert_eq!(
+        (s, problem_codes(&e)),
+        (422, vec!["comment_required".to_owned()])
+    );
     // Missing scores block the sheet.
     let submit = format!("/api/v1/projects/{p}/scores/submit");
     let (s, e) = json(app.post_json(&submit, Some(&scorers[0]), json!({})).await).await;

@@ -397,8 +397,13 @@ async fn click_through(c: &Client, css: &str) {
 
 /// The page's text, after checking it fits a phone.
 async fn phone_text(c: &Client, at: &str) -> String {
+    text_within(c, 390, at).await
+}
+
+/// The page's text, after checking it fits `width` and is no error page.
+async fn text_within(c: &Client, width: u64, at: &str) -> String {
     let (scroll, title, text) = look(c).await;
-    assert!(scroll <= 390, "{at}: {scroll} px wide");
+    assert!(scroll <= width, "{at}: {scroll} px wide");
     assert!(
         !title.starts_with('4') && !title.starts_with('5'),
         "{at}: {title}\n{text}"
@@ -526,6 +531,129 @@ async fn on_a_phone_a_newcomer_applies_with_materials_is_returned_fixes_and_is_a
     let text = phone_text(&public, "the registry").await;
     assert!(text.contains("北京市晨光养老服务中心"), "{text}");
     for c in [me, reg, public] {
+        c.close().await.unwrap();
+    }
+}
+
+/// Clicks every element `css` finds (radio buttons of a form).
+async fn click_all(c: &Client, css: &str) {
+    for e in c.find_all(Locator::Css(css)).await.unwrap() {
+        e.click().await.unwrap();
+    }
+}
+
+/// Fills every field `css` finds with `text`.
+async fn fill_all(c: &Client, css: &str, text: &str) {
+    for e in c.find_all(Locator::Css(css)).await.unwrap() {
+        e.send_keys(text).await.unwrap();
+    }
+}
+
+/// A browser in `lang` at `width`, signed in as `who`.
+async fn signed_in(stage: &Stage, width: u32, lang: &str, who: &str) -> Client {
+    let c = browser(stage, width).await;
+    c.goto(&format!("{}/lang/{lang}?next=/", stage.base))
+        .await
+        .unwrap();
+    sign_in(&c, &stage.base, who).await;
+    c
+}
+
+#[tokio::test]
+async fn a_bid_is_checked_and_sealed_an_expert_declares_and_scores_a_report_is_reviewed() {
+    if !wanted() {
+        return;
+    }
+    let stage = stage().await;
+    let base = stage.base.clone();
+
+    // An organization bids from its workspace on a phone, in Chinese: the
+    // open projects, one, the form, "check your answers", sealed.
+    let org = signed_in(&stage, 390, "zh-CN", "bidder-4@demo.cogov.cn").await;
+    org.goto(&format!("{base}/projects?status=open"))
+        .await
+        .unwrap();
+    let text = phone_text(&org, "open projects").await;
+    assert!(text.contains("征集中"), "{text}");
+    click_through(&org, "main table a[href^='/projects/']").await;
+    fill(&org, "price_yuan", "1000000").await;
+    fill(&org, "technical_proposal", "分片包干，上门评估，个案管理").await;
+    fill(&org, "team", "社工 5 人").await;
+    fill(&org, "plan", "四月启动，按月回访").await;
+    press(&org, "/bids/check").await;
+    let text = phone_text(&org, "check the bid").await;
+    assert!(
+        text.contains("提交前请核对投标内容")
+            && text.contains("1,000,000.00")
+            && text.contains("分片包干，上门评估，个案管理"),
+        "{text}"
+    );
+    press(&org, "/bids").await;
+    let text = phone_text(&org, "sealed").await;
+    assert!(
+        text.contains("投标文件已密封提交") && text.contains("投标回执"),
+        "{text}"
+    );
+
+    // An expert, in English on a wide screen: the task, the declaration,
+    // the score sheet, submitted.
+    let expert = signed_in(&stage, 1280, "en", "expert@demo.cogov.cn").await;
+    expert.goto(&format!("{base}/tasks")).await.unwrap();
+    let text = text_within(&expert, 1280, "the expert's tasks").await;
+    assert!(text.contains("Conflict declarations to make"), "{text}");
+    follow(&expert, "/evaluation").await;
+    click_all(&expert, "form[action$='/declarations'] input[value='none']").await;
+    press(&expert, "/declarations").await;
+    let text = text_within(&expert, 1280, "declared").await;
+    assert!(text.contains("Your declarations were saved"), "{text}");
+    fill_all(&expert, "form[action$='/scores'] input[id^='p-']", "25").await;
+    fill_all(
+        &expert,
+        "form[action$='/scores'] textarea[id^='c-']",
+        "Sound plan, experienced team.",
+    )
+    .await;
+    click_through(&expert, "form[action$='/scores'] button[name='submit']").await;
+    let text = text_within(&expert, 1280, "scored").await;
+    assert!(
+        text.contains("Your scores were saved")
+            && text.contains("Your sheet is submitted and can no longer change"),
+        "{text}"
+    );
+
+    // A grantee accepts its grant and reports, on a phone in English; the
+    // purchaser reviews it on a wide screen in Chinese.
+    let grantee = signed_in(&stage, 390, "en", "bidder-2@demo.cogov.cn").await;
+    grantee.goto(&format!("{base}/tasks")).await.unwrap();
+    click_through(&grantee, "main a[href^='/grants/']").await;
+    let grant = grantee.current_url().await.unwrap().to_string();
+    assert!(grant.contains("/grants/"), "{grant}");
+    press(&grantee, "/accept").await;
+    let text = phone_text(&grantee, "accepted").await;
+    assert!(text.contains("Accepted"), "{text}");
+    let report = grantee
+        .find(Locator::Css(
+            "form[action$='/submit'] textarea[name='body']",
+        ))
+        .await
+        .unwrap();
+    report
+        .send_keys("First quarter: 120 households assessed, 36 visited weekly.")
+        .await
+        .unwrap();
+    press(&grantee, "/submit").await;
+    let text = phone_text(&grantee, "reported").await;
+    assert!(text.contains("120 households assessed"), "{text}");
+
+    let buyer = signed_in(&stage, 1280, "zh-CN", "purchaser@demo.cogov.cn").await;
+    buyer.goto(&format!("{base}/tasks")).await.unwrap();
+    let text = text_within(&buyer, 1280, "the purchaser's tasks").await;
+    assert!(text.contains("待审核的项目报告"), "{text}");
+    buyer.goto(&grant).await.unwrap();
+    press(&buyer, "/review").await;
+    let text = text_within(&buyer, 1280, "reviewed").await;
+    assert!(text.contains("审核结果已保存并通知对方"), "{text}");
+    for c in [org, expert, grantee, buyer] {
         c.close().await.unwrap();
     }
 }

@@ -113,7 +113,12 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
     let hub = a.get("/admin").await;
     assert_eq!(hub.status, 200);
     assert!(a.get("/").await.body.contains("href=\"/admin\""));
-    for part in ["/admin/users", "/admin/departments", "/admin/site", "/admin/outbox"] {
+    for part in [
+        "/admin/users",
+        "/admin/departments",
+        "/admin/site",
+        "/admin/outbox",
+    ] {
         assert!(hub.body.contains(&format!("href=\"{part}\"")), "{part}");
     }
     app.user("auditor@example.cn", Role::Auditor).await;
@@ -122,7 +127,10 @@ async fn admin_pages_are_for_admins_and_manage_users_departments_and_holidays() 
     let theirs = auditor.get("/admin").await;
     assert_eq!(theirs.status, 200);
     assert!(theirs.body.contains("href=\"/admin/outbox\""));
-    assert!(!theirs.body.contains("href=\"/admin/site\""), "reads, sets nothing");
+    assert!(
+        !theirs.body.contains("href=\"/admin/site\""),
+        "reads, sets nothing"
+    );
     let users = a.get("/admin/users?q=expert").await;
     assert_eq!(users.status, 200);
     assert!(users.body.contains("expert@example.cn"));
