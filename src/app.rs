@@ -83,7 +83,9 @@ async fn compress_pages<E: Endpoint>(
             v.split(',')
                 .any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
         });
-    let resp = ep.call(req).await?.into_response();
+    // Boxed: the whole app below runs in this future, which would
+    // otherwise sit on the caller's stack.
+    let resp = Box::pin(ep.call(req)).await?.into_response();
     let html = resp
         .headers()
         .get(header::CONTENT_TYPE)

@@ -69,6 +69,7 @@ mod m20261208_000057_password_resets;
 mod m20261208_000058_application_requirements;
 mod m20261209_000059_task_queues;
 mod m20261209_000060_site_settings;
+mod m20261209_000061_user_languages;
 
 /// All migrations of cogov, oldest first.
 pub struct Migrator;
@@ -137,6 +138,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000058_application_requirements::Migration),
             Box::new(m20261209_000059_task_queues::Migration),
             Box::new(m20261209_000060_site_settings::Migration),
+            Box::new(m20261209_000061_user_languages::Migration),
         ]
     }
 }

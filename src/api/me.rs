@@ -205,6 +205,43 @@ impl MeApi {
         Ok(Done::NoContent)
     }
 
+    /// The language of my notices and mails
+    ///
+    /// `zh-CN` or `en`; none means both, Chinese first.
+    #[oai(path = "/language", method = "get", operation_id = "get_my_language")]
+    async fn get_language(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+    ) -> ApiResult<Json<MailLanguage>> {
+        let lang = crate::notifications::language::of(state.db.conn(), auth.0.user_id).await?;
+        Ok(Json(MailLanguage {
+            lang: lang.map(|l| l.tag().to_owned()),
+        }))
+    }
+
+    /// Choose the language of my notices and mails
+    ///
+    /// `zh-CN` or `en`, or none (null) for both.
+    #[oai(path = "/language", method = "put", operation_id = "set_my_language")]
+    async fn set_language(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        body: JsonBody<MailLanguage>,
+    ) -> ApiResult<Json<MailLanguage>> {
+        let lang = match body.0.lang.as_deref() {
+            None => None,
+            Some(tag) => Some(crate::i18n::Lang::from_tag(tag).ok_or_else(|| {
+                crate::error::Error::invalid("lang", "unknown_language", "zh-CN or en")
+            })?),
+        };
+        crate::notifications::language::choose(&state.db, &auth.0, lang, state.clock.now()).await?;
+        Ok(Json(MailLanguage {
+            lang: lang.map(|l| l.tag().to_owned()),
+        }))
+    }
+
     /// List my API tokens
     #[oai(path = "/tokens", method = "get", operation_id = "list_my_tokens")]
     async fn list_tokens(
@@ -259,4 +296,14 @@ impl MeApi {
         let token = tokens::revoke(&state.db, &auth.0, id.0, state.clock.now()).await?;
         Ok(Json(token.into()))
     }
+}
+
+/// The language of a person's notices and mails.
+#[derive(Debug, Clone, poem_openapi::Object, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailLanguage {
+    /// `zh-CN` or `en`; none for both, Chinese first.
+    #[oai(validator(pattern = "^(zh-CN|en)$"))]
+    #[serde(default)]
+    pub lang: Option<String>,
 }

@@ -66,6 +66,8 @@ pub enum Action {
     ChangeOwnPassword,
     /// Set the site's identity (name, host, contact, ICP, statements).
     ConfigureSite,
+    /// Choose the language of one's own notices and mails.
+    ChooseOwnLanguage,
 }
 
 impl Action {
@@ -76,6 +78,7 @@ impl Action {
             self,
             Action::ManageOwnTokens
                 | Action::ChangeOwnPassword
+                | Action::ChooseOwnLanguage
                 | Action::MarkOwnNotifications
                 | Action::ManageOwnWebhooks
                 | Action::ManageUsers
@@ -97,6 +100,7 @@ impl Action {
             Action::ReadOwnAccount
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword
+            | Action::ChooseOwnLanguage
             | Action::MarkOwnNotifications
             | Action::ManageOwnWebhooks => true,
             Action::ReadUsers | Action::ReadAudit | Action::ReadOutbox => {
@@ -618,6 +622,7 @@ mod tests {
                 registrar: true,
                 users: true,
                 outbox: true,
+                admin: true,
                 ..Menu::default()
             },
             "auditors read; they keep no settings and have no organization"
@@ -628,9 +633,11 @@ mod tests {
                 users: true,
                 settings: true,
                 outbox: true,
+                admin: true,
                 ..Menu::default()
             }
         );
+        assert!(!menu(Role::Registrar).admin && !menu(Role::Purchaser).admin);
         assert!(menu(Role::Expert).panels && !menu(Role::Purchaser).panels);
         assert!(menu(Role::Purchaser).purchaser && menu(Role::Registrar).registrar);
     }

@@ -183,17 +183,24 @@ fn mail_templates() -> &'static handlebars::Handlebars<'static> {
     })
 }
 
-/// A notification's mail: subject and plain-text body, Chinese then
-/// English, from the mail templates.
+/// A notification's mail: subject and plain-text body, from the mail
+/// templates, in the recipient's language (`lang`), or Chinese then
+/// English when they chose none.
 #[must_use]
-pub fn compose(n: &notifications::Model, public_url: Option<&str>) -> (String, String) {
+pub fn compose(
+    n: &notifications::Model,
+    public_url: Option<&str>,
+    lang: Option<Lang>,
+) -> (String, String) {
     let params = params_of(n);
-    let footer = |lang: Lang| lang.try_t("mail-footer").unwrap_or_default();
+    let wanted = |l: Lang| lang.is_none_or(|chosen| chosen == l);
+    let words = |l: Lang| wanted(l).then(|| text(l, &n.kind, &params));
+    let footer = |l: Lang| wanted(l).then(|| l.try_t("mail-footer")).flatten();
     let link = public_url.map_or_else(|| n.link.clone(), |base| format!("{base}{}", n.link));
     let data = serde_json::json!({
-        "zh": text(Lang::ZhCn, &n.kind, &params),
-        "en": text(Lang::En, &n.kind, &params),
-        "site": Lang::ZhCn.try_t("site-name").unwrap_or_default(),
+        "zh": words(Lang::ZhCn),
+        "en": words(Lang::En),
+        "site": lang.unwrap_or(Lang::ZhCn).try_t("site-name").unwrap_or_default(),
         "link": link,
         "footer_zh": footer(Lang::ZhCn),
         "footer_en": footer(Lang::En),
@@ -244,6 +251,8 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
         .filter(notifications::Column::Id.is_in(due.iter().map(|m| m.notification_id)))
         .all(db.conn())
         .await?;
+    let recipients: Vec<uuid::Uuid> = notes.iter().map(|n| n.user_id).collect();
+    let languages = super::language::of_many(db.conn(), &recipients).await?;
     let mut run = Delivery::default();
     for mail in due {
         if started.elapsed() > RUN_BUDGET {
@@ -251,7 +260,8 @@ async fn deliver_due(db: &Db, postman: &Postman, now: DateTime<Utc>) -> Result<D
         }
         let result = match notes.iter().find(|n| n.id == mail.notification_id) {
             Some(n) => {
-                let (subject, body) = compose(n, postman.public_url.as_deref());
+                let lang = languages.get(&n.user_id).copied();
+                let (subject, body) = compose(n, postman.public_url.as_deref(), lang);
                 postman.send(&mail.to_address, subject, body).await
             }
             None => Err(Failure {
@@ -365,7 +375,7 @@ mod tests {
             created_at: Utc::now(),
             read_at: None,
         };
-        let (subject, body) = compose(&n, Some("https://cogov.example.cn"));
+        let (subject, body) = compose(&n, Some("https://cogov.example.cn"), None);
         // Plain text: nothing escaped, the subject one line.
         assert!(subject.contains("社区服务 & <养老>"), "{subject}");
         assert!(!subject.contains('\n'), "{subject}");
@@ -375,8 +385,19 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("accept"), "{body}");
-        let (_, relative) = compose(&n, None);
+        let (_, relative) = compose(&n, None, None);
         assert!(relative.contains("\n/grants/abc\n"), "{relative}");
+        // In the language the person chose: that one only.
+        let (subject, english) = compose(&n, None, Some(Lang::En));
+        let zh = text(Lang::ZhCn, &n.kind, &params_of(&n));
+        let en = text(Lang::En, &n.kind, &params_of(&n));
+        assert!(english.contains(&en) && !english.contains(&zh), "{english}");
+        assert!(
+            subject.contains(&en) && !subject.contains("平台"),
+            "{subject}"
+        );
+        let (_, chinese) = compose(&n, None, Some(Lang::ZhCn));
+        assert!(chinese.contains(&zh) && !chinese.contains(&en), "{chinese}");
     }
 
     #[test]

@@ -31,6 +31,7 @@
 //! A notification keeps its facts (`params`), not its words: pages render
 //! it in the reader's language, mails in Chinese and English.
 
+pub mod language;
 pub mod mail;
 
 use chrono::{DateTime, NaiveDate, Utc};

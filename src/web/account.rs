@@ -50,16 +50,21 @@ pub(super) async fn signup(
     if let Err(e) = viewer.check_csrf(&form.csrf_token) {
         return fail(&state, &viewer, e);
     }
-    match users::sign_up(
-        &state.db,
-        &form.email,
-        &form.display_name,
-        &form.password,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(_) => Redirect::see_other("/login?welcome=1").into_response(),
+    let signed_up = async {
+        let now = state.clock.now();
+        let user = users::sign_up(
+            &state.db,
+            &form.email,
+            &form.display_name,
+            &form.password,
+            now,
+        )
+        .await?;
+        // Notices and mails in the language of the page they signed up on.
+        crate::notifications::language::at_sign_up(&state.db, user.id, viewer.lang, now).await
+    };
+    match signed_up.await {
+        Ok(()) => Redirect::see_other("/login?welcome=1").into_response(),
         Err(e) => match form_errors(viewer.lang, &e) {
             Some(errors) => render_status(
                 &state,
@@ -217,6 +222,9 @@ struct AccountPage {
     errors: Vec<ShownError>,
     password_errors: Vec<ShownError>,
     password_changed: bool,
+    /// The language chosen for notices and mails: `zh-CN`, `en`, or empty
+    /// for both.
+    mail_lang: &'static str,
 }
 
 /// What the account page says besides the account: a new token's secret,
@@ -251,7 +259,11 @@ async fn account_page(state: &AppState, viewer: &Viewer, said: Said) -> Result<R
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let mail_lang = crate::notifications::language::of(state.db.conn(), actor.user_id)
+        .await?
+        .map_or("", crate::i18n::Lang::tag);
     let page = AccountPage {
+        mail_lang,
         role: actor.role.as_str().to_owned(),
         tokens,
         new_secret: said.new_secret,
@@ -403,4 +415,45 @@ pub(super) async fn revoke_token(
     }
     .await;
     result.unwrap_or_else(|e| fail(&state, &viewer, e))
+}
+
+/// The language form of the account page.
+#[derive(Debug, Deserialize)]
+pub(super) struct LanguageForm {
+    csrf_token: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// The person chooses the language of their notices and mails.
+#[handler]
+pub(super) async fn choose_language(
+    state: Data<&AppState>,
+    viewer: Viewer,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let action = async {
+        let lang = crate::i18n::Lang::from_tag(&form.lang);
+        crate::notifications::language::choose(&state.db, viewer.actor()?, lang, state.clock.now())
+            .await
+    };
+    super::act(
+        &state,
+        &viewer,
+        &form.csrf_token,
+        action,
+        "/account".to_owned(),
+        async |e| {
+            account_page(
+                &state,
+                &viewer,
+                Said {
+                    errors: e,
+                    ..Said::default()
+                },
+            )
+            .await
+        },
+    )
+    .await
 }

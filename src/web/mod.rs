@@ -58,6 +58,7 @@ pub fn routes() -> impl Endpoint {
         .at("/account", get(account::account))
         .at("/account/tokens", poem::post(account::create_token))
         .at("/account/password", poem::post(account::change_password))
+        .at("/account/language", poem::post(account::choose_language))
         .at(
             "/forgot-password",
             get(password::forgot_form).post(password::forgot),

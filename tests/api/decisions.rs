@@ -428,3 +428,121 @@ async fn the_grantee_hears_the_offer_each_payment_and_each_report_review() {
     assert_eq!(s, 200, "{r}");
     assert_eq!(told(&app, winner, "report_accepted").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_person_hears_in_the_language_they_chose() {
+    use cogov::notifications::mail;
+    let app = spawn().await;
+    let (_, registrar) = app.user_with_token("reg@lang.cn", Role::Registrar).await;
+    let founder = applicant(&app, "founder@lang.cn").await;
+    let me = "/api/v1/me/language";
+
+    // None chosen: both. Then English, through the API; a read-only token
+    // may not choose, and only the two languages are.
+    let (s, chosen) = json(app.get(me, Some(&founder)).await).await;
+    assert_eq!((s, chosen["lang"].clone()), (200, Value::Null));
+    let (s, _) = json(
+        app.put_json(me, Some(&founder), json!({"lang": "fr"}))
+            .await,
+    )
+    .await;
+    assert!(matches!(s, 400 | 422), "{s}");
+    let (s, chosen) = json(
+        app.put_json(me, Some(&founder), json!({"lang": "en"}))
+            .await,
+    )
+    .await;
+    assert_eq!((s, chosen["lang"].as_str()), (200, Some("en")));
+    let (s, chosen) = json(app.get(me, Some(&founder)).await).await;
+    assert_eq!((s, chosen["lang"].as_str()), (200, Some("en")));
+
+    // A decision about them comes by mail in English only.
+    let (_, a) = post(
+        &app,
+        "/api/v1/applications",
+        &founder,
+        agency("武汉市语言社工服务中心"),
+    )
+    .await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    post(
+        &app,
+        &format!("/api/v1/applications/{id}/submit"),
+        &founder,
+        json!({}),
+    )
+    .await;
+    let (s, _) = post(
+        &app,
+        &format!("/api/v1/applications/{id}/return"),
+        &registrar,
+        json!({"reason": "请补充住所证明"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let postman = crate::reminders::dir_postman(dir.path());
+    mail::deliver(app.db(), &postman, "test", app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    let sent: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .filter(|m| m.contains("To: founder@lang.cn"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let (head, body) = sent[0].split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.contains("Subject: Your application") && head.contains("public service procurement"),
+        "the subject in English: {head}"
+    );
+    let body = quoted_printable(body);
+    assert!(
+        body.contains("returned for changes") && body.contains("请补充住所证明"),
+        "{body}"
+    );
+    assert!(!body.contains("退回"), "no Chinese sentence: {body}");
+
+    // On the account page, the choice shows; the page changes it back to both.
+    let mut page = app.browser();
+    page.login("founder@lang.cn", crate::common::PASSWORD).await;
+    let account = page.get("/account").await;
+    assert!(
+        account.body.contains("<option value=\"en\" selected>"),
+        "{}",
+        account.body
+    );
+    let saved = page
+        .post(
+            "/account/language",
+            &[("csrf_token", &account.csrf()), ("lang", "")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, chosen) = json(app.get(me, Some(&founder)).await).await;
+    assert_eq!(chosen["lang"], Value::Null);
+}
+
+/// The text of a quoted-printable mail body (what lettre writes for text
+/// that is mostly ASCII).
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1..i + 3)) {
+            (b'=', Some(hex)) => {
+                let hex = std::str::from_utf8(hex).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}

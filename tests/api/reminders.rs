@@ -51,7 +51,7 @@ async fn audit_count(app: &TestApp, action: &str) -> u64 {
 }
 
 /// The decoded text of a stored `.eml` (lettre base64-encodes Chinese).
-fn mail_body(raw: &str) -> String {
+pub(crate) fn mail_body(raw: &str) -> String {
     use base64::Engine as _;
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     assert!(head.contains("Content-Transfer-Encoding: base64"), "{head}");
@@ -62,7 +62,7 @@ fn mail_body(raw: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
-fn dir_postman(dir: &std::path::Path) -> Postman {
+pub(crate) fn dir_postman(dir: &std::path::Path) -> Postman {
     Postman::new(&MailSettings {
         dir: Some(dir.to_path_buf()),
         from: "cogov <noreply@cogov.test>".into(),
