@@ -160,7 +160,7 @@ async fn mail_link<C: ConnectionTrait>(
         format!("password_reset:{id}"),
         format!("/reset-password/{secret}"),
         Params {
-            days: Some(LINK_MINUTES),
+            minutes: Some(LINK_MINUTES),
             ..Params::about(user.email.clone())
         },
         now,

@@ -158,6 +158,9 @@ pub struct Params {
     /// Days left (due soon) or days late (overdue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days: Option<i64>,
+    /// Minutes a one-time link stays valid (a password reset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<i64>,
     /// The decider's words: a return or rejection reason, a review note, a
     /// listing's ground.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,6 +295,7 @@ pub fn text(lang: Lang, kind: &str, params: &Params) -> String {
             params.due_on.map(|d| d.to_string()).unwrap_or_default(),
         ),
         ("days", params.days.unwrap_or_default().to_string()),
+        ("minutes", params.minutes.unwrap_or_default().to_string()),
         ("note", params.note.clone().unwrap_or_default()),
         (
             "code",

@@ -10,17 +10,21 @@ use serde_json::json;
 
 const NEW: &str = "a new secret 2026";
 
-/// The newest reset link mailed to `user`, as its path.
+/// The newest reset link mailed to `user`, as its path (the mail saying
+/// how long it lasts).
 async fn link_of(app: &TestApp, user: uuid::Uuid) -> String {
-    entity::notifications::Entity::find()
+    let n = entity::notifications::Entity::find()
         .filter(entity::notifications::Column::UserId.eq(user))
         .filter(entity::notifications::Column::Kind.eq("password_reset"))
         .order_by_desc(entity::notifications::Column::Id)
         .one(app.db().conn())
         .await
         .unwrap()
-        .expect("a reset mail")
-        .link
+        .expect("a reset mail");
+    let params = cogov::notifications::params_of(&n);
+    let words = cogov::notifications::text(cogov::i18n::Lang::ZhCn, &n.kind, &params);
+    assert!(words.contains("60 分钟内"), "{words}");
+    n.link
 }
 
 /// Status and body (`null` when there is none, as after a 204).

@@ -760,7 +760,7 @@ notice-bids_opened = The bids for “{ $subject }” were opened; the opening re
 notice-award_published = The award notice for “{ $subject }” is published; a challenge may be filed until { $due_on }.
 notice-challenge_decided = Your challenge about “{ $subject }” was decided: { $outcome }.
 notice-panel_seat = You were seated on the evaluation panel of “{ $subject }”. Please make your conflict declarations first.
-notice-password_reset = A new password was asked for the account “{ $subject }”. Open the link below within { $days } minutes to set one; it works once. If you did not ask, ignore this mail: your password stays as it is.
+notice-password_reset = A new password was asked for the account “{ $subject }”. Open the link below within { $minutes } minutes to set one; it works once. If you did not ask, ignore this mail: your password stays as it is.
 
 ## Passwords: change, forgot, reset
 field-current_password = Current password

@@ -760,7 +760,7 @@ notice-bids_opened = “{ $subject }”已开标，开标记录已公开。
 notice-award_published = “{ $subject }”的成交公告已发布；如有异议，可在 { $due_on } 前提出质疑。
 notice-challenge_decided = 您对“{ $subject }”的质疑已答复：{ $outcome }。
 notice-panel_seat = 您被选入“{ $subject }”的评审专家组，请先填写回避声明。
-notice-password_reset = 有人为账户“{ $subject }”申请了重设密码。请在 { $days } 分钟内打开下面的链接设置新密码，链接只能使用一次。如果不是您本人申请，请忽略本邮件，您的密码不会改变。
+notice-password_reset = 有人为账户“{ $subject }”申请了重设密码。请在 { $minutes } 分钟内打开下面的链接设置新密码，链接只能使用一次。如果不是您本人申请，请忽略本邮件，您的密码不会改变。
 
 ## Passwords: change, forgot, reset
 field-current_password = 当前密码
