@@ -626,15 +626,9 @@ pub(super) async fn propose_award(
                 Fact::new("rank", winner.rank.to_string()),
                 Fact::new("reason", reason),
             ])
-            .fields(&pairs);
-            Ok(confirm_page(
-                state,
-                viewer,
-                Confirm {
-                    warning: "confirm-award-final",
-                    ..confirm
-                },
-            ))
+            .fields(&pairs)
+            .warning("confirm-award-final");
+            Ok(confirm_page(state, viewer, confirm))
         }
         .await;
         return or_again(state, viewer, r, async |e| {

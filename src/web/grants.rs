@@ -482,15 +482,9 @@ pub(super) async fn terminate(
                 Fact::new("reason", reason),
             ])
             .fields(&pairs)
-            .danger();
-            Ok(confirm_page(
-                state,
-                viewer,
-                Confirm {
-                    warning: "confirm-terminate-final",
-                    ..confirm
-                },
-            ))
+            .danger()
+            .warning("confirm-terminate-final");
+            Ok(confirm_page(state, viewer, confirm))
         }
         .await;
         return or_again(state, viewer, r, async |e| {

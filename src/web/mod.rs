@@ -1054,6 +1054,12 @@ impl Confirm {
         }
     }
 
+    /// What follows once confirmed (a catalogue key).
+    #[must_use]
+    pub fn warning(self, warning: &'static str) -> Self {
+        Self { warning, ..self }
+    }
+
     /// Shown as a danger: it takes something away.
     #[must_use]
     pub fn danger(self) -> Self {

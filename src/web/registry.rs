@@ -426,15 +426,9 @@ pub(super) async fn revoke(
                 Fact::new("reason", &form.reason),
             ])
             .fields(&vec![("reason".to_owned(), form.reason.clone())])
-            .danger();
-            Ok(confirm_page(
-                state,
-                viewer,
-                Confirm {
-                    warning: "confirm-revoke-final",
-                    ..confirm
-                },
-            ))
+            .danger()
+            .warning("confirm-revoke-final");
+            Ok(confirm_page(state, viewer, confirm))
         }
         .await;
         return or_again(state, viewer, r, async |e| {
