@@ -116,10 +116,15 @@ pub async fn choose(db: &Db, actor: &Actor, lang: Option<Lang>, now: DateTime<Ut
 ///
 /// # Errors
 /// The database's error.
-pub async fn at_sign_up(db: &Db, user_id: Uuid, lang: Lang, now: DateTime<Utc>) -> Result<()> {
+pub async fn at_sign_up(
+    db: &Db,
+    user: &entity::users::Model,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let who = Who {
-        user_id: Some(user_id),
-        role: crate::auth::Role::OrgMember.as_str().to_owned(),
+        user_id: Some(user.id),
+        role: user.role.clone(),
     };
-    record(db, &who, user_id, Some(lang), now).await
+    record(db, &who, user.id, Some(lang), now).await
 }

@@ -489,23 +489,60 @@ async fn set_status<C: ConnectionTrait>(
 /// `NotFound`; `Forbidden` unless the actor may submit it; `Conflict` in
 /// another state; `Invalid` naming each broken rule.
 pub async fn submit(db: &Db, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<Application> {
-    policy::check(Some(actor), policy::Action::Apply)?;
     let tx = db.begin().await?;
     let app = load(&*tx, id).await?;
-    if app.access(actor)? < ApplicationAccess::Submit {
-        return Err(Error::forbidden(
-            "only the org admin submits applications for the organization",
-        ));
-    }
-    let to = transition(app.status, Action::Submit)?;
-    let mut errors = rule_violations(&*tx, &app).await?;
-    errors.extend(super::materials::missing(&checklist_in(&*tx, &app).await?));
+    let to = submittable(actor, &app)?;
+    let errors = submit_problems(&*tx, &app).await?.problems;
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
     let row = set_status(&*tx, actor, &app, to, None, "application.submit", now).await?;
     tx.commit().await?;
     Application::from_row(row)
+}
+
+/// Whether `actor` may send `app` now: the state it goes to.
+fn submittable(actor: &Actor, app: &Application) -> Result<Status> {
+    policy::check(Some(actor), policy::Action::Apply)?;
+    if app.access(actor)? < ApplicationAccess::Submit {
+        return Err(Error::forbidden(
+            "only the org admin submits applications for the organization",
+        ));
+    }
+    transition(app.status, Action::Submit)
+}
+
+/// What sending an application would meet: its checklist, and every
+/// problem [`submit`] would name (a broken rule, a missing document).
+#[derive(Debug)]
+pub struct SubmitCheck {
+    /// The application.
+    pub app: Application,
+    /// Its required materials, ticked.
+    pub checklist: Vec<super::materials::Item>,
+    /// What stands in the way; empty when it can be sent.
+    pub problems: Vec<FieldError>,
+}
+
+async fn submit_problems<C: ConnectionTrait>(conn: &C, app: &Application) -> Result<SubmitCheck> {
+    let checklist = checklist_in(conn, app).await?;
+    let mut problems = rule_violations(conn, app).await?;
+    problems.extend(super::materials::missing(&checklist));
+    Ok(SubmitCheck {
+        app: app.clone(),
+        checklist,
+        problems,
+    })
+}
+
+/// "Check your answers": what [`submit`] would meet, nothing written.
+///
+/// # Errors
+/// As [`submit`] for who and when; the problems come back, not refused.
+pub async fn check_submit(db: &Db, actor: &Actor, id: Uuid) -> Result<SubmitCheck> {
+    let app = load(db.conn(), id).await?;
+    submittable(actor, &app)?;
+    submit_problems(db.conn(), &app).await
 }
 
 /// An application's checklist of required materials, read in `conn`.

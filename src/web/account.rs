@@ -61,7 +61,7 @@ pub(super) async fn signup(
         )
         .await?;
         // Notices and mails in the language of the page they signed up on.
-        crate::notifications::language::at_sign_up(&state.db, user.id, viewer.lang, now).await
+        crate::notifications::language::at_sign_up(&state.db, &user, viewer.lang, now).await
     };
     match signed_up.await {
         Ok(()) => Redirect::see_other("/login?welcome=1").into_response(),

@@ -1006,9 +1006,10 @@ pub struct Confirm {
     /// Where "change my answers" posts the same fields, to show the form
     /// filled in again; none for decisions.
     pub change: Option<String>,
-    /// Whether something is missing, so it cannot be sent yet (the facts
-    /// say what).
+    /// Whether something stands in the way, so it cannot be sent yet.
     pub blocked: bool,
+    /// What stands in the way, in the reader's words.
+    pub errors: Vec<ShownError>,
 }
 
 impl Confirm {
@@ -1028,6 +1029,7 @@ impl Confirm {
             cancel: "confirm-cancel",
             change: None,
             blocked: false,
+            errors: Vec::new(),
         }
     }
 

@@ -441,6 +441,10 @@ async fn a_person_hears_in_the_language_they_chose() {
     // may not choose, and only the two languages are.
     let (s, chosen) = json(app.get(me, Some(&founder)).await).await;
     assert_eq!((s, chosen["lang"].clone()), (200, Value::Null));
+    let (s, _) = json(app.get(me, None).await).await;
+    assert_eq!(s, 401);
+    let (s, _) = json(app.put_json(me, None, json!({"lang": "en"})).await).await;
+    assert_eq!(s, 401);
     let (s, _) = json(
         app.put_json(me, Some(&founder), json!({"lang": "fr"}))
             .await,

@@ -129,7 +129,9 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
     assert!(
         check.body.contains("提交前请核对申请内容")
             && check.body.contains("章程.pdf")
-            && check.body.contains("还缺少必需的材料"),
+            && check.body.contains("还不能提交")
+            && check.body.contains("住所使用证明")
+            && check.body.contains("请上传此材料后再提交"),
         "{}",
         check.body
     );
@@ -179,7 +181,7 @@ async fn sign_up_apply_be_returned_fix_resubmit_and_be_approved_through_the_page
             && check
                 .body
                 .contains(&format!("action=\"/applications/{id}/submit\""))
-            && !check.body.contains("还缺少必需的材料"),
+            && !check.body.contains("还不能提交"),
         "{}",
         check.body
     );

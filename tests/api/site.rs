@@ -136,11 +136,34 @@ async fn an_admin_sets_the_site_s_identity_and_every_page_shows_it() {
     reg.login("reg@mca.gov.cn", PASSWORD).await;
     assert_eq!(reg.get("/admin/site").await.status, 403);
 
+    // Two admins saving at once: both answered, one identity stands whole.
+    let (_, second_admin) = app.user_with_token("admin2@mca.gov.cn", Role::Admin).await;
+    let mut one = identity.clone();
+    one["name_zh"] = json!("甲平台");
+    one["host_zh"] = json!("甲单位");
+    let mut other = identity.clone();
+    other["name_zh"] = json!("乙平台");
+    other["host_zh"] = json!("乙单位");
+    let (a, b) = tokio::join!(
+        app.put_json("/api/v1/site", Some(&admin), one),
+        app.put_json("/api/v1/site", Some(&second_admin), other)
+    );
+    assert_eq!((json(a).await.0, json(b).await.0), (200, 200));
+    let (_, now) = json(app.get("/api/v1/site", None).await).await;
+    let pair = (
+        now["name_zh"].as_str().unwrap(),
+        now["host_zh"].as_str().unwrap(),
+    );
+    assert!(
+        pair == ("甲平台", "甲单位") || pair == ("乙平台", "乙单位"),
+        "one save or the other, not a mix: {pair:?}"
+    );
+
     // In the audit chain.
     let (_, page) = json(
         app.get("/api/v1/audit?entity_type=site&limit=10", Some(&admin))
             .await,
     )
     .await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 2, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 4, "{page}");
 }

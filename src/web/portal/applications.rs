@@ -553,14 +553,11 @@ pub(in crate::web) async fn check_application(
 ) -> Response {
     let r = async {
         let actor = viewer.actor()?;
-        let (app, access) = apps::get(&state.db, actor, id).await?;
-        if access < ApplicationAccess::Submit {
-            return Err(Error::forbidden(
-                "only the applicant (or the organization's admin) sends an application",
-            ));
-        }
-        apps::transition(app.status, apps::Action::Submit)?;
-        let checklist = apps::checklist(&state.db, actor, id).await?;
+        let apps::SubmitCheck {
+            app,
+            checklist,
+            problems,
+        } = apps::check_submit(&state.db, actor, id).await?;
         let docs = apps::documents(&state.db, actor, id).await?;
         let current = match (&app.content, app.row.organization_id) {
             (Content::Change(_), Some(org)) => Some(orgs::get(state.db.conn(), org).await?),
@@ -592,7 +589,8 @@ pub(in crate::web) async fn check_application(
         confirm.warning = "check-application-next";
         confirm.yes = "submit-application";
         confirm.cancel = "check-change";
-        confirm.blocked = !checklist.iter().all(|i| i.attached);
+        confirm.blocked = !problems.is_empty();
+        confirm.errors = super::super::shown_errors(viewer.lang, &problems);
         Ok(confirm_page(&state, &viewer, confirm))
     }
     .await;
